@@ -1,0 +1,74 @@
+"""Named settings: every threshold, tolerance and path the product uses, with its help text.
+
+A setting is read from the environment variable ``TALENTMAP_<NAME>`` (upper case) when set,
+otherwise its default applies. ``docs/settings.md`` lists them all; a test keeps it in step.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db_path", str(ROOT / "data" / "warehouse.duckdb"),
+            "Published warehouse (DuckDB file) that the dashboard reads and `etl load` replaces."),
+    Setting("app_db_path", str(ROOT / "data" / "app" / "app.duckdb"),
+            "The dashboard's own small database (audit log, saved views), never the warehouse."),
+    Setting("cache_dir", str(ROOT / "data" / "cache"),
+            "Where simplified boundaries and the region table are cached (git-ignored)."),
+    Setting("raw_dir", str(ROOT / "data" / "raw"),
+            "Where `etl demo` writes the raw files it then loads."),
+    Setting("pseudonym_key", "talentmap-dev-key",
+            "Secret key for talent pseudonyms (HMAC of source and source id). Set your own in production."),
+    Setting("default_source", "local",
+            "Source name recorded on rows when `etl load` is not given --source."),
+    Setting("tolerance_province", 0.02, "Simplification tolerance (degrees) for province shapes."),
+    Setting("tolerance_city", 0.02, "Simplification tolerance (degrees) for city shapes."),
+    Setting("tolerance_district", 0.005, "Simplification tolerance (degrees) for district shapes."),
+    Setting("coordinate_precision", 4, "Decimal places kept in cached boundary coordinates."),
+    Setting("small_cell_k", 5,
+            "Aggregates of fewer than k people are shown as '<k' to roles that may not see individuals."),
+    Setting("lq_missing", 0.5, "Chain node status 补链 (missing link) below this location quotient."),
+    Setting("lq_stronghold", 1.2, "Chain node status 固链 (stronghold) at or above this location quotient."),
+    Setting("sd_severe", 0.59, "Supply/demand ratio at or below this: severe shortage."),
+    Setting("sd_shortage", 0.90, "Supply/demand ratio at or below this: shortage."),
+    Setting("sd_balanced", 1.20, "Supply/demand ratio at or below this: balanced; above: surplus."),
+    Setting("peer_cities", "北京市,上海市,深圳市,杭州市,苏州市,合肥市,济南市,青岛市",
+            "Peer cities compared on the overview page (names or adcodes, comma separated)."),
+    Setting("home_region", "370200", "The region the product is run for (default 青岛市)."),
+    Setting("demo_scale", "small", "Scale of the demo built on first run when no warehouse exists."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str):
+    """Return the value of setting ``name``: environment override first, then default."""
+    setting = _BY_NAME[name]
+    raw = os.environ.get(f"TALENTMAP_{name.upper()}")
+    if raw is None:
+        return setting.default
+    default = setting.default
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def path(name: str) -> Path:
+    """A path-valued setting as a Path."""
+    return Path(str(get(name)))
