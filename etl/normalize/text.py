@@ -1,0 +1,119 @@
+"""Text cleaning shared by all normalizers, plus the parse-distinct-values-once helpers."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+T = TypeVar("T")
+
+# Traditional -> simplified pairs for characters common in place and company names.
+# A full OpenCC conversion is overkill here; these cover what shows up in HR exports.
+_T2S_PAIRS = (
+    "臺台 灣湾 廣广 東东 華华 區区 縣县 門门 陽阳 蘇苏 雲云 龍龙 島岛 濟济 寧宁 漢汉 貴贵 遼辽 "
+    "內内 陝陕 廈厦 機机 電电 國国 學学 術术 業业 發发 開开 數数 據据 資资 產产 車车 計计 網网 "
+    "絡络 與与 醫医 療疗 慶庆 陸陆 鐵铁 軌轨 際际 萬万 億亿 質质 務务 場场 長长 興兴 連连 鄭郑 "
+    "義义 張张 劉刘 陳陈 楊杨 趙赵 黃黄 吳吴 貿贸 經经 訊讯 號号 樂乐 廠厂 庫库 層层 師师 員员 "
+    "職职 齊齐 濱滨 溫温 瀋沈 蘭兰 烏乌 魯鲁 閩闽 贛赣 滬沪 澤泽 豐丰 寶宝 橋桥 莊庄 鎮镇 鄉乡 "
+    "視视 聯联 軟软 體体 導导 設设 備备 處处 應应 創创 製制 裝装 實实 驗验 檢检 測测 證证 協协 "
+    "會会 團团 總总 環环 衛卫 藥药 財财 險险 銀银 錢钱 價价 進进 關关 級级 歷历 屆届 畢毕 碩硕 "
+    "專专 語语 標标 準准 類类 圖图 書书 話话 構构 築筑 線线 儀仪 為为 維维 護护 營营 銷销 傳传 動动 農农 氣气 運运 輸输 訓训"
+)
+T2S = {pair[0]: pair[1] for pair in _T2S_PAIRS.split() if pair[0] != pair[1]}
+_T2S_TABLE = str.maketrans(T2S)
+
+_WS_RE = re.compile(r"\s+")
+# Zero-width marks and C0/C1 controls (NUL included) survive NFKC and break equality checks.
+_INVISIBLE_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff]")
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, pd.NA and NaT; False for everything else (never raises)."""
+    if value is None:
+        return True
+    if isinstance(value, str | bytes | list | tuple | dict | set | np.ndarray):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except Exception:  # e.g. Decimal('sNaN') raises InvalidOperation inside pandas
+        return False
+
+
+def to_float(value: Any) -> float | None:
+    """Finite float of a number, or None (huge ints overflow, NaN/inf are not values)."""
+    try:
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def to_str(value: Any) -> str | None:
+    """Best-effort str of any cell value; None when missing (integral floats lose '.0')."""
+    if is_missing(value):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | numbers.Integral):
+        # Excel hands numbers over as floats: 8000.0 should read as '8000'.
+        f = to_float(value)
+        if f is not None and f.is_integer():
+            value = int(f)
+    try:
+        return str(value)
+    except Exception:  # broken __str__, or an int past Python's 4300-digit str limit
+        return f"<{type(value).__name__}>"
+
+
+def to_simplified(s: Any) -> str | None:
+    """Map common traditional characters to simplified ones."""
+    text = to_str(s)
+    return None if text is None else text.translate(_T2S_TABLE)
+
+
+def clean(s: Any) -> str | None:
+    """NFKC, drop invisibles, collapse whitespace, simplify; None when nothing is left."""
+    text = to_str(s)
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE_RE.sub("", text)
+    text = _WS_RE.sub(" ", text).strip()
+    return text.translate(_T2S_TABLE) or None
+
+
+def map_unique(values: Iterable[Any], parse: Callable[[Any], T]) -> tuple[list[T], np.ndarray]:
+    """Parse each distinct value once; results[codes] lines up with values (missing -> last)."""
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except Exception:  # unhashable cells (lists, dicts, sNaN): parse row by row instead
+        results = [parse(v) for v in values]
+        return results, np.arange(len(results))
+    results = [parse(v) for v in uniques]
+    results.append(parse(None))  # code -1 (missing) picks this last slot via negative indexing
+    return results, np.asarray(codes)
+
+
+def take_column(values: list[Any], codes: np.ndarray, dtype: str = "str") -> Any:
+    """Build an array of the per-unique values and spread it over the rows by codes."""
+    # Text columns default to pandas' own "str" dtype (missing = NaN), which is what
+    # pandas 3 would infer anyway; passing it explicitly keeps all-missing columns consistent.
+    if dtype == "object":
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+        return arr[codes]
+    return pd.array(values, dtype=dtype).take(codes)
+
+
+def as_series(values: Any) -> pd.Series:
+    """Accept a Series (kept as is, so the index is preserved) or any list-like."""
+    return values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
