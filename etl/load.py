@@ -1,0 +1,212 @@
+"""Load raw files into the warehouse: read → map → normalise → validate → upsert → publish.
+
+Each file is all-or-nothing inside one staging copy of the warehouse: its good rows go to the
+fact tables, its bad rows to ``quarantine`` (row, field, reason, raw values), and a file that
+cannot be read at all is recorded as a failed batch with one clear message. The staging copy is
+published once at the end, atomically; the other files of the same command still load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+import settings
+from etl import mapping, readers, transform, warehouse
+
+Progress = Callable[[str], None]
+
+# Natural keys: a row whose key is already in the table replaces it (last load wins).
+KEYS = {
+    "enterprise": ["credit_code"],
+    "talent": ["talent_id"],
+    "talent_contact": ["talent_id"],
+    "job_posting": ["posting_id"],
+    "talent_move": ["talent_id", "from_adcode", "to_adcode", "moved_on"],
+    "region_indicator": ["adcode", "indicator", "year"],
+}
+LIST_COLUMNS = {"skills"}
+
+
+@dataclass
+class FileResult:
+    file: str
+    status: str                 # loaded | skipped | failed
+    kind: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    message: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class LoadReport:
+    files: list[FileResult] = field(default_factory=list)
+    version: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(f.status != "failed" for f in self.files)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_files(paths: list[Path], *, kind: str | None = None, mapping_file: Path | None = None,
+               source: str | None = None, db_path: Path | None = None,
+               progress: Progress | None = None, as_of: dt.date | None = None,
+               _fail_after: str | None = None) -> LoadReport:
+    """Load files into a staging copy of the warehouse and publish it once, atomically."""
+    db_path = Path(db_path or settings.path("db_path"))
+    say = progress or (lambda _m: None)
+    user_map = mapping.load_user_mapping(mapping_file) if mapping_file else None
+    ctx = transform.Context(source or str(settings.get("default_source")),
+                            str(settings.get("pseudonym_key")), as_of or dt.date.today())
+    report = LoadReport()
+    with warehouse.writer_lock(db_path):
+        warehouse.remove_stale_staging(db_path)
+        stage = warehouse.Staging(db_path)
+        try:
+            con = stage.open()
+            for i, path in enumerate(paths, start=1):
+                say(f"[{i}/{len(paths)}] {path}")
+                result = load_one(con, Path(path), kind, user_map, ctx, say)
+                report.files.append(result)
+                _inject(_fail_after, "file")
+            if any(f.status != "skipped" for f in report.files) or not db_path.exists():
+                say("构建汇总表并检查完整性 …")
+                _inject(_fail_after, "publish")
+                report.version = stage.publish()
+                say(f"已发布 {db_path} (版本 {report.version})")
+            else:
+                say("没有新数据, 已发布的数据库未改变")
+        finally:
+            stage.discard()
+    return report
+
+
+def _inject(point: str | None, here: str) -> None:
+    """Test hook: raise at a named point to prove that a failed load publishes nothing."""
+    if point == here:
+        raise RuntimeError(f"injected failure at {here}")
+
+
+def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
+             user_map: dict | None, ctx: transform.Context, say: Progress) -> FileResult:
+    """Load one file inside its own transaction; never raises for a bad file."""
+    started = time.perf_counter()
+    started_at = dt.datetime.now()
+    try:
+        digest = sha256_of(path)
+    except OSError as e:
+        return _record_failure(con, path, "-", kind, started_at, f"{path}: 无法读取文件: {e}", say)
+    done = warehouse.fetch_one(
+        con, "SELECT batch_id FROM load_batch WHERE sha256 = ? AND status = 'loaded'", [digest])
+    if done:
+        say(f"  已加载过 (批次 {done[0]}, 内容相同), 跳过")
+        return FileResult(str(path), "skipped", message=f"与批次 {done[0]} 内容相同")
+    try:
+        raw = readers.read_file(path, header_hint=_header_score(kind, user_map))
+        file_kind, cols = mapping.resolve_mapping(raw.headers, kind, str(path), user_map)
+    except (readers.ReadError, mapping.MappingError) as e:
+        return _record_failure(con, path, digest, kind, started_at, str(e), say)
+    say(f"  {mapping.KIND_ZH[file_kind]}数据, {len(raw.data):,} 行 ({raw.fmt}"
+        f"{', ' + raw.encoding if raw.encoding else ''}{', ' + '; '.join(raw.notes) if raw.notes else ''})")
+    mapped = raw.data[list(cols)].rename(columns=cols)
+    result = transform.transform(file_kind, mapped, raw.row_numbers, ctx)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        batch_id = _next_batch_id(con)
+        loaded = 0
+        for table, df in result.tables.items():
+            _upsert(con, table, df.assign(batch_id=batch_id))
+            if table not in ("talent_contact",):
+                loaded += len(df)
+        _write_quarantine(con, batch_id, path, raw, result)
+        quarantined = len(result.bad_rows)
+        con.execute(
+            "INSERT INTO load_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
+            [batch_id, str(path), digest, file_kind, ctx.source, result.rows_read, loaded,
+             quarantined, started_at, dt.datetime.now(), None])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    seconds = time.perf_counter() - started
+    say(f"  载入 {loaded:,} 行, 隔离 {quarantined:,} 行 ({seconds:.1f} 秒)")
+    return FileResult(str(path), "loaded", file_kind, result.rows_read, loaded, quarantined,
+                      None, seconds)
+
+
+def _header_score(kind: str | None, user_map: dict | None):
+    """Score a candidate header row by how many cells are known column names."""
+    kinds = [kind] if kind else list(mapping.KINDS)
+
+    def score(cells: list[str]) -> float:
+        return max(len(mapping.map_columns(cells, k, user_map)) for k in kinds)
+    return score
+
+
+def _next_batch_id(con) -> int:
+    return int(warehouse.fetch_one(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM load_batch")[0])
+
+
+def _record_failure(con, path: Path, digest: str, kind, started_at, message: str,
+                    say: Progress) -> FileResult:
+    say(f"  错误: {message}")
+    batch_id = _next_batch_id(con)
+    con.execute("INSERT INTO load_batch VALUES (?, ?, ?, ?, NULL, 0, 0, 0, ?, ?, 'failed', ?)",
+                [batch_id, str(path), digest, kind, started_at, dt.datetime.now(), message])
+    return FileResult(str(path), "failed", kind, message=message)
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
+    """Replace rows with the same natural key, then insert (last load wins)."""
+    if df.empty:
+        return
+    keys = KEYS[table]
+    con.register("_incoming", df)
+    try:
+        cond = " AND ".join(f"t.{k} = i.{k}" for k in keys)
+        con.execute(f"DELETE FROM {table} t WHERE EXISTS "  # noqa: S608 - constants only
+                    f"(SELECT 1 FROM _incoming i WHERE {cond})")
+        cols = [c for c in df.columns]
+        select = ", ".join(
+            f"CASE WHEN {c} IS NULL THEN NULL ELSE string_split({c}, '{transform.SKILL_SEP}') END"
+            f" AS {c}" if c in LIST_COLUMNS else c for c in cols)
+        con.execute(f"INSERT INTO {table} BY NAME SELECT {select} FROM _incoming")  # noqa: S608
+    finally:
+        con.unregister("_incoming")
+
+
+def _write_quarantine(con, batch_id: int, path: Path, raw: readers.RawTable,
+                      result: transform.Transformed) -> None:
+    errors = result.errors
+    if errors.empty:
+        return
+    rows = sorted(result.bad_rows)
+    raw_json = {i: json.dumps({str(k): v for k, v in raw.data.loc[i].items() if v is not None},
+                              ensure_ascii=False) for i in rows}
+    q = pd.DataFrame({
+        "batch_id": batch_id, "file": str(path),
+        "row_number": raw.row_numbers.loc[errors.index].to_numpy(),
+        "field": errors["field"].to_numpy(), "reason": errors["reason"].to_numpy(),
+        "raw": [raw_json[i] for i in errors.index],
+    }).sort_values(["row_number", "field"], kind="stable")
+    con.register("_q", q)
+    con.execute("INSERT INTO quarantine BY NAME SELECT * FROM _q")
+    con.unregister("_q")

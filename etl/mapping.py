@@ -1,0 +1,201 @@
+"""Column mapping: the headers real exports use → the canonical fields of each kind of record.
+
+Each kind lists its canonical fields with the Chinese and English synonyms seen in registry,
+résumé and job-board exports. A user mapping file (JSON ``{"原列名": "canonical_field"}`` or a
+two-column CSV) covers anything else. A file missing a required field fails with one message
+listing the columns found and those missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+KINDS = ("enterprise", "talent", "posting", "move", "indicator")
+KIND_ZH = {"enterprise": "企业", "talent": "人才", "posting": "招聘岗位", "move": "人才流动",
+           "indicator": "地区指标"}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    synonyms: tuple[str, ...]
+    required: bool = False
+    label: str = ""  # Chinese label used in messages
+
+
+def _f(name, label, *synonyms, required=False):
+    return Field(name, (label, *synonyms), required, label)
+
+
+FIELDS: dict[str, tuple[Field, ...]] = {
+    "enterprise": (
+        _f("credit_code", "统一社会信用代码", "信用代码", "社会信用代码", "统一信用代码", "credit_code",
+           "uscc", "unified social credit code", required=True),
+        _f("name", "企业名称", "公司名称", "单位名称", "名称", "企业名", "company", "company_name",
+           "enterprise_name", "name", required=True),
+        _f("address", "注册地址", "企业地址", "所在地", "地址", "住所", "所在地区", "注册地",
+           "address", "region", required=True),
+        _f("business_scope", "经营范围", "主营业务", "业务范围", "business_scope", "scope"),
+        _f("node", "产业链环节", "产业链节点", "链条环节", "chain_node", "node", "node_id"),
+        _f("founded_on", "成立日期", "成立时间", "注册日期", "成立年份", "founded_on", "founded",
+           "established"),
+        _f("registered_capital_wan", "注册资本(万元)", "注册资本", "注册资本（万元）",
+           "registered_capital", "registered_capital_wan"),
+        _f("employees", "参保人数", "员工人数", "人员规模", "职工人数", "employees", "staff"),
+        _f("is_listed", "是否上市", "上市", "上市状态", "is_listed", "listed"),
+        _f("is_chain_leader", "链主企业", "是否链主", "链主", "is_chain_leader", "chain_leader"),
+        _f("observed_on", "数据日期", "更新日期", "统计日期", "快照日期", "observed_on", "snapshot_date"),
+    ),
+    "talent": (
+        _f("source_id", "人才编号", "简历编号", "编号", "人员编号", "候选人ID", "source_id", "resume_id",
+           "talent_id", "id", required=True),
+        _f("name", "姓名", "name", "full_name"),
+        _f("phone", "手机", "手机号", "联系电话", "电话", "phone", "mobile"),
+        _f("email", "邮箱", "电子邮箱", "email", "e-mail"),
+        _f("region", "所在地", "现居住地", "所在城市", "工作地点", "居住地", "现所在地", "地区",
+           "location", "city", "region", required=True),
+        _f("birth_year", "出生年份", "出生年", "出生日期", "birth_year", "birthday", "born"),
+        _f("education", "最高学历", "学历", "education", "degree"),
+        _f("university", "毕业院校", "毕业学校", "院校", "学校", "university", "school"),
+        _f("major", "专业", "所学专业", "major"),
+        _f("years_experience", "工作年限", "工作经验", "从业年限", "years_experience", "experience"),
+        _f("tier", "人才层次", "人才类别", "人才等级", "层次", "tier", "talent_tier"),
+        _f("skills", "技能标签", "技能", "专业技能", "skills", "skill_tags"),
+        _f("title", "职位", "当前职位", "岗位", "职称", "title", "position"),
+        _f("node", "产业链环节", "产业链节点", "chain_node", "node", "node_id"),
+        _f("employer_name", "现任单位", "工作单位", "所在单位", "现任公司", "employer", "employer_name",
+           "company"),
+        _f("employer_credit_code", "单位信用代码", "单位统一社会信用代码", "employer_credit_code"),
+        _f("is_returnee", "是否海归", "海归", "留学归国", "is_returnee", "returnee"),
+        _f("overseas_country", "留学国家", "海外经历国家", "留学/工作国家", "overseas_country"),
+        _f("willing_to_relocate", "是否愿意流动", "愿意流动", "接受异地", "求职意向", "willing_to_relocate",
+           "relocate"),
+        _f("expected_region", "期望城市", "期望工作地", "意向城市", "expected_region", "expected_city"),
+        _f("observed_on", "数据日期", "更新日期", "简历更新时间", "入库日期", "observed_on",
+           "updated_at"),
+    ),
+    "posting": (
+        _f("source_id", "职位编号", "岗位编号", "职位ID", "job_id", "posting_id", "source_id", "id"),
+        _f("title", "职位名称", "岗位名称", "职位", "岗位", "title", "job_title", required=True),
+        _f("company_name", "公司名称", "企业名称", "招聘单位", "company", "company_name"),
+        _f("credit_code", "统一社会信用代码", "信用代码", "credit_code"),
+        _f("region", "工作地点", "工作城市", "工作地址", "城市", "地点", "location", "city", "region",
+           required=True),
+        _f("salary", "薪资", "薪资范围", "月薪", "薪酬", "工资", "salary", "pay"),
+        _f("education_req", "学历要求", "学历", "education", "education_req", "degree"),
+        _f("experience_req", "经验要求", "工作经验", "工作年限", "experience", "experience_req"),
+        _f("skills", "技能标签", "技能要求", "技能", "职位标签", "skills", "tags"),
+        _f("node", "产业链环节", "chain_node", "node", "node_id"),
+        _f("posted_on", "发布日期", "发布时间", "更新日期", "posted_on", "publish_date", "date",
+           required=True),
+    ),
+    "move": (
+        _f("source_id", "人才编号", "简历编号", "编号", "人员编号", "source_id", "talent_id", "id",
+           required=True),
+        _f("from_region", "原所在地", "流出地", "原工作地", "迁出地", "from", "from_region",
+           required=True),
+        _f("to_region", "现所在地", "流入地", "新工作地", "迁入地", "to", "to_region", required=True),
+        _f("moved_on", "流动日期", "迁移日期", "入职日期", "变动日期", "moved_on", "date", required=True),
+    ),
+    "indicator": (
+        _f("region", "地区", "地区名称", "行政区划", "区划代码", "行政区划代码", "region", "adcode",
+           required=True),
+        _f("indicator", "指标", "指标名称", "indicator", required=True),
+        _f("year", "年份", "年度", "统计年度", "year", required=True),
+        _f("value", "数值", "值", "指标值", "value", required=True),
+        _f("unit", "单位", "计量单位", "unit"),
+        _f("source", "来源", "数据来源", "source"),
+    ),
+}
+
+
+class MappingError(ValueError):
+    """A file's columns cannot be mapped to a kind of record."""
+
+
+def _norm(header: str) -> str:
+    h = unicodedata.normalize("NFKC", str(header)).strip().lower()
+    return re.sub(r"[\s_\-:：*]+", "", h).replace("(", "（").replace(")", "）")
+
+
+_SYNONYMS = {kind: {_norm(s): f.name for f in fields for s in f.synonyms}
+             for kind, fields in FIELDS.items()}
+
+
+def load_user_mapping(path: str | Path) -> dict[str, str]:
+    """Read a user mapping file: JSON object or CSV with columns source,target."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise MappingError(f"{path}: 映射文件应为 JSON 对象 {{\"原列名\": \"字段名\"}}")
+            return {str(k): str(v) for k, v in data.items()}
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise MappingError(f"{path}: 无法读取映射文件: {e}") from e
+    return {r[0].strip(): r[1].strip() for r in rows[1:] if len(r) >= 2 and r[0].strip()}
+
+
+def map_columns(headers: list[str], kind: str, user: dict[str, str] | None = None
+                ) -> dict[str, str]:
+    """Return {original header: canonical field} for the headers that map to ``kind``.
+
+    The first header mapping to a field wins; later duplicates are left unmapped.
+    """
+    user_norm = {_norm(k): v for k, v in (user or {}).items()}
+    known = {f.name for f in FIELDS[kind]}
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for h in headers:
+        key = _norm(h)
+        field = user_norm.get(key) if user_norm.get(key) in known else _SYNONYMS[kind].get(key)
+        if field and field not in taken:
+            out[h] = field
+            taken.add(field)
+    return out
+
+
+def missing_required(mapped: dict[str, str], kind: str) -> list[Field]:
+    """Required fields of ``kind`` that no header maps to."""
+    have = set(mapped.values())
+    return [f for f in FIELDS[kind] if f.required and f.name not in have]
+
+
+def infer_kind(headers: list[str], user: dict[str, str] | None = None) -> str | None:
+    """The kind whose required fields the headers cover best (all of them), else None."""
+    best, best_score = None, 0.0
+    for kind in KINDS:
+        mapped = map_columns(headers, kind, user)
+        if missing_required(mapped, kind):
+            continue
+        score = len(mapped) / len(FIELDS[kind]) + len(mapped) * 0.01
+        if score > best_score:
+            best, best_score = kind, score
+    return best
+
+
+def resolve_mapping(headers: list[str], kind: str | None, source: str,
+                    user: dict[str, str] | None = None) -> tuple[str, dict[str, str]]:
+    """Kind and column mapping for a file, or MappingError with one message that says it all."""
+    shown = "、".join(str(h) for h in headers) or "(无)"
+    if kind is None:
+        kind = infer_kind(headers, user)
+        if kind is None:
+            raise MappingError(
+                f"{source}: 无法从列名判断数据类型; 找到的列: {shown}; "
+                f"请用 --kind 指定 ({'|'.join(KINDS)}) 并用 --mapping 提供列名映射")
+    mapped = map_columns(headers, kind, user)
+    missing = missing_required(mapped, kind)
+    if missing:
+        need = "、".join(f.label for f in missing)
+        raise MappingError(
+            f"{source}: 缺少必需列 {need} ({KIND_ZH[kind]}数据); 找到的列: {shown}; "
+            f"可用 --mapping 指定列名映射")
+    return kind, mapped

@@ -1,0 +1,270 @@
+"""Read raw exports (CSV/TSV, XLSX, JSON/JSONL, Parquet) into a table of text cells.
+
+Every reader returns the same thing: a DataFrame whose cells are text (or None), the original
+headers, and each row's number in the file as a person would count it (the header row is 1 in a
+CSV; XLSX rows are the sheet's own row numbers), so that messages can name the row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+SAMPLE_BYTES = 1 << 20
+HEADER_SEARCH_ROWS = 20
+
+
+class ReadError(ValueError):
+    """A file cannot be read at all (its format, encoding or structure is broken)."""
+
+
+@dataclass
+class RawTable:
+    data: pd.DataFrame          # text cells, columns = original headers (deduplicated)
+    row_numbers: pd.Series      # the row's number in the file, aligned with data
+    fmt: str
+    encoding: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def headers(self) -> list[str]:
+        return [str(c) for c in self.data.columns]
+
+
+def read_file(path: Path, header_hint=None) -> RawTable:
+    """Read any supported file; ``header_hint(headers) -> score`` helps find an XLSX header."""
+    path = Path(path)
+    if not path.exists():
+        raise ReadError(f"{path}: 文件不存在")
+    if path.stat().st_size == 0:
+        raise ReadError(f"{path}: 文件为空")
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}:
+        return read_excel(path, header_hint)
+    if suffix in {".json", ".jsonl", ".ndjson"}:
+        return read_json(path)
+    if suffix == ".parquet":
+        return read_parquet(path)
+    return read_csv(path)
+
+
+# -- CSV ------------------------------------------------------------------------------------------
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (BOM) or GB18030 (a superset of GBK)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in sample[:4096] and sample.count(b"\x00") > len(sample) // 4:
+        raise ReadError("看起来是二进制文件或无 BOM 的 UTF-16, 不是文本表格")
+    for enc in ("utf-8", "gb18030"):
+        decoder = codecs.getincrementaldecoder(enc)()
+        try:
+            decoder.decode(sample, final=False)  # a multibyte char cut at the sample's end is fine
+            return enc
+        except UnicodeDecodeError:
+            continue
+    raise ReadError("无法识别文件编码 (支持 UTF-8、UTF-8 BOM、GBK/GB18030、UTF-16)")
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
+
+
+def read_csv(path: Path) -> RawTable:
+    """CSV or TSV, encoding and delimiter detected; every cell read as text."""
+    with open(path, "rb") as f:
+        sample = f.read(SAMPLE_BYTES)
+    try:
+        encoding = detect_encoding(sample)
+    except ReadError as e:
+        raise ReadError(f"{path}: {e}") from None
+    text_sample = sample.decode(encoding, errors="ignore")
+    first = text_sample.lstrip("\ufeff").splitlines()[0] if text_sample.strip() else ""
+    if not first.strip():
+        raise ReadError(f"{path}: 文件没有表头")
+    sep = _sniff_delimiter(first)
+    try:
+        df = pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False,
+                         na_values=[], skip_blank_lines=True, encoding_errors="strict",
+                         on_bad_lines="error", engine="c", quoting=csv.QUOTE_MINIMAL)
+    except UnicodeDecodeError as e:
+        raise ReadError(f"{path}: 第 {_line_of_byte(path, e.start)} 行附近编码错误 "
+                        f"(按 {encoding} 解码失败): {e.reason}") from None
+    except pd.errors.ParserError as e:
+        raise ReadError(f"{path}: CSV 格式错误: {e}") from None
+    except pd.errors.EmptyDataError:
+        raise ReadError(f"{path}: 文件没有表头") from None
+    df.columns = _dedupe_headers(list(df.columns))
+    df = df.replace({"": None})
+    rows = pd.Series(range(2, len(df) + 2), index=df.index, dtype="int64")
+    return RawTable(df, rows, "csv" if sep != "\t" else "tsv", encoding)
+
+
+def _line_of_byte(path: Path, offset: int) -> int:
+    with open(path, "rb") as f:
+        return f.read(offset).count(b"\n") + 1
+
+
+def _dedupe_headers(headers: list) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, h in enumerate(headers):
+        name = str(h).strip() if h is not None and str(h).strip() else f"未命名列{i + 1}"
+        if name.startswith("Unnamed:"):
+            name = f"未命名列{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
+
+
+# -- XLSX -----------------------------------------------------------------------------------------
+def _cell_text(v) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return None
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S") if (v.hour or v.minute or v.second) \
+            else v.strftime("%Y-%m-%d")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    s = str(v)
+    return s if s.strip() else None
+
+
+def read_excel(path: Path, header_hint=None) -> RawTable:
+    """First visible sheet; the header is the row among the first 20 that looks most like one."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as e:  # calamine raises its own types for broken/encrypted files
+        raise ReadError(f"{path}: 无法打开 Excel 文件 (文件损坏或已加密?): {e}") from None
+    sheets = [s for s in wb.sheets_metadata if str(s.visible).lower().endswith("visible")
+              and "hidden" not in str(s.visible).lower()] or wb.sheets_metadata
+    if not sheets:
+        raise ReadError(f"{path}: Excel 文件没有工作表")
+    sheet = wb.get_sheet_by_name(sheets[0].name)
+    rows = sheet.to_python(skip_empty_area=False)
+    if not rows:
+        raise ReadError(f"{path}: 工作表 {sheets[0].name} 为空")
+    header_idx = _find_header(rows, header_hint)
+    headers = _dedupe_headers(rows[header_idx])
+    body = [[_cell_text(v) for v in r] for r in rows[header_idx + 1:]]
+    width = len(headers)
+    body = [(r + [None] * width)[:width] for r in body]
+    keep = [i for i, r in enumerate(body) if any(v is not None for v in r)]
+    df = pd.DataFrame([body[i] for i in keep], columns=headers, dtype=object)
+    # calamine starts at the sheet's first used row; openpyxl-style numbers are 1-based.
+    offset = header_idx + 2 + _first_row(sheet)
+    numbers = pd.Series([i + offset for i in keep], dtype="int64")
+    notes = [f"表头在第 {header_idx + 1 + _first_row(sheet)} 行"] if header_idx else []
+    return RawTable(df, numbers, "xlsx", None, notes)
+
+
+def _first_row(sheet) -> int:
+    start = getattr(sheet, "start", None)
+    return int(start[0]) if start else 0
+
+
+def _find_header(rows: list[list], header_hint) -> int:
+    best, best_score = 0, -1.0
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        cells = [str(v).strip() for v in row if v is not None and str(v).strip()]
+        if not cells:
+            continue
+        score = header_hint(cells) if header_hint else 0
+        score += len(cells) * 0.01 + (0.001 if all(isinstance(v, str) for v in cells) else 0)
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+# -- JSON -----------------------------------------------------------------------------------------
+def read_json(path: Path) -> RawTable:
+    """A JSON array of objects, JSON lines, or a single object (one record)."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode(detect_encoding(raw[:SAMPLE_BYTES]))
+    except (ReadError, UnicodeDecodeError) as e:
+        raise ReadError(f"{path}: 无法解码 JSON 文件: {e}") from None
+    text = text.lstrip("\ufeff").strip()
+    records, numbers = _json_records(text, path)
+    bad = [n for r, n in zip(records, numbers, strict=True) if not isinstance(r, dict)]
+    if bad:
+        raise ReadError(f"{path}: 第 {bad[0]} 条记录不是对象 (应为 {{\"列名\": 值}})")
+    df = pd.DataFrame.from_records([{k: _json_cell(v) for k, v in r.items()} for r in records])
+    df = df.astype(object).where(df.notna(), None)
+    df.columns = _dedupe_headers(list(df.columns))
+    return RawTable(df, pd.Series(numbers, dtype="int64"), "json", "utf-8")
+
+
+def _json_records(text: str, path: Path) -> tuple[list, list[int]]:
+    if not text:
+        raise ReadError(f"{path}: 文件为空")
+    if text[0] == "[":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ReadError(f"{path}: JSON 格式错误 (第 {e.lineno} 行): {e.msg}") from None
+        return data, list(range(1, len(data) + 1))
+    try:
+        one = json.loads(text)
+        if isinstance(one, dict):
+            return [one], [1]
+    except json.JSONDecodeError:
+        pass
+    records, numbers = [], []
+    for i, line in enumerate(io.StringIO(text), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as e:
+            raise ReadError(f"{path}: 第 {i} 行不是合法的 JSON: {e.msg}") from None
+        numbers.append(i)
+    return records, numbers
+
+
+def _json_cell(v):
+    if v is None:
+        return None
+    if isinstance(v, list):
+        return "、".join(str(x) for x in v if x is not None)
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False)
+    return _cell_text(v)
+
+
+# -- Parquet --------------------------------------------------------------------------------------
+def read_parquet(path: Path) -> RawTable:
+    """Parquet of any column types; cells turned into text like the other formats."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as e:
+        raise ReadError(f"{path}: 无法读取 Parquet 文件: {e}") from None
+    df = table.to_pandas(types_mapper=None)
+    out = pd.DataFrame({c: df[c].astype(object).map(_json_cell) for c in df.columns})
+    out.columns = _dedupe_headers(list(out.columns))
+    return RawTable(out, pd.Series(range(1, len(out) + 1), dtype="int64"), "parquet")

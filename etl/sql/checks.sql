@@ -1,0 +1,38 @@
+-- Integrity checks run before every publish. Each query returns the number of offending rows;
+-- the check name is the comment line above it (`-- check: name`). All must return 0.
+
+-- check: enterprise credit_code unique
+SELECT count(*) - count(DISTINCT credit_code) FROM enterprise;
+-- check: talent talent_id unique
+SELECT count(*) - count(DISTINCT talent_id) FROM talent;
+-- check: job_posting posting_id unique
+SELECT count(*) - count(DISTINCT posting_id) FROM job_posting;
+-- check: talent_contact belongs to a talent
+SELECT count(*) FROM talent_contact c ANTI JOIN talent t USING (talent_id);
+-- check: facts point at known regions
+SELECT (SELECT count(*) FROM enterprise ANTI JOIN region USING (adcode))
+     + (SELECT count(*) FROM talent ANTI JOIN region USING (adcode))
+     + (SELECT count(*) FROM job_posting ANTI JOIN region USING (adcode))
+     + (SELECT count(*) FROM region_indicator ANTI JOIN region USING (adcode))
+     + (SELECT count(*) FROM talent_move m WHERE m.from_adcode NOT IN (SELECT adcode FROM region)
+                                             OR m.to_adcode NOT IN (SELECT adcode FROM region));
+-- check: facts point at known chain nodes
+SELECT (SELECT count(*) FROM enterprise WHERE node_id IS NOT NULL AND node_id NOT IN (SELECT node_id FROM chain_node))
+     + (SELECT count(*) FROM talent WHERE node_id IS NOT NULL AND node_id NOT IN (SELECT node_id FROM chain_node))
+     + (SELECT count(*) FROM job_posting WHERE node_id IS NOT NULL AND node_id NOT IN (SELECT node_id FROM chain_node));
+-- check: facts come from a loaded batch
+SELECT (SELECT count(*) FROM enterprise WHERE batch_id NOT IN (SELECT batch_id FROM load_batch WHERE status = 'loaded'))
+     + (SELECT count(*) FROM talent WHERE batch_id NOT IN (SELECT batch_id FROM load_batch WHERE status = 'loaded'))
+     + (SELECT count(*) FROM job_posting WHERE batch_id NOT IN (SELECT batch_id FROM load_batch WHERE status = 'loaded'));
+-- check: talent mart adds up to the talent table at country level
+SELECT abs((SELECT coalesce(sum(talents), 0) FROM mart_talent_supply WHERE level = 'country')
+         - (SELECT count(*) FROM talent));
+-- check: enterprise mart adds up at country level
+SELECT abs((SELECT coalesce(sum(enterprises), 0) FROM mart_enterprise WHERE level = 'country')
+         - (SELECT count(*) FROM enterprise));
+-- check: posting mart adds up at country level
+SELECT abs((SELECT coalesce(sum(postings), 0) FROM mart_posting_demand WHERE level = 'country')
+         - (SELECT count(*) FROM job_posting));
+-- check: provinces add up to the country in the talent mart
+SELECT abs((SELECT coalesce(sum(talents), 0) FROM mart_talent_supply WHERE level = 'province')
+         - (SELECT coalesce(sum(talents), 0) FROM mart_talent_supply WHERE level = 'country'));

@@ -1,0 +1,55 @@
+-- Marts, rebuilt after every load from the facts. Every fact is kept at the finest region known
+-- and counted once at each of its ancestors (region_ancestor), so a record known only to city
+-- level counts at the city and above, never below. `year` is the year of the date the row
+-- describes: observed_on (talent), founded_on or observed_on (enterprise), posted_on, moved_on.
+
+CREATE OR REPLACE TABLE mart_talent_supply AS
+WITH talent_rows AS (
+    SELECT t.adcode, coalesce(t.node_id, '未分类') AS node_id, coalesce(t.tier, 'N') AS tier,
+           coalesce(t.education, '其他') AS education,
+           CASE WHEN t.years_experience IS NULL THEN '未知'
+                WHEN t.years_experience < 3 THEN '0-3'
+                WHEN t.years_experience < 5 THEN '3-5'
+                WHEN t.years_experience < 10 THEN '5-10'
+                ELSE '10+' END AS experience_band,
+           coalesce(t.is_returnee, false) AS is_returnee,
+           year(t.observed_on) AS year
+    FROM talent t
+)
+SELECT a.ancestor_adcode AS adcode, a.ancestor_level AS level, r.node_id, r.tier, r.education,
+       r.experience_band, r.is_returnee, r.year, count(*) AS talents
+FROM talent_rows r JOIN region_ancestor a USING (adcode)
+GROUP BY ALL;
+
+CREATE OR REPLACE TABLE mart_posting_demand AS
+SELECT a.ancestor_adcode AS adcode, a.ancestor_level AS level,
+       coalesce(p.node_id, '未分类') AS node_id, year(p.posted_on) AS year,
+       count(*) AS postings,
+       count(p.salary_min) AS salaried_postings,
+       median((p.salary_min + coalesce(p.salary_max, p.salary_min)) / 2.0) AS median_salary,
+       sum((p.salary_min + coalesce(p.salary_max, p.salary_min)) / 2.0) AS salary_sum
+FROM job_posting p JOIN region_ancestor a USING (adcode)
+GROUP BY ALL;
+
+CREATE OR REPLACE TABLE mart_enterprise AS
+SELECT a.ancestor_adcode AS adcode, a.ancestor_level AS level,
+       coalesce(e.node_id, '未分类') AS node_id,
+       year(coalesce(e.founded_on, e.observed_on)) AS year,
+       count(*) AS enterprises,
+       count(*) FILTER (WHERE e.is_chain_leader) AS chain_leaders,
+       count(*) FILTER (WHERE e.is_listed) AS listed,
+       sum(coalesce(e.employees, 0)) AS employees
+FROM enterprise e JOIN region_ancestor a USING (adcode)
+GROUP BY ALL;
+
+-- Moves by region pair at each level; moves inside a region at that level are not flows there.
+CREATE OR REPLACE TABLE mart_moves AS
+SELECT f.ancestor_adcode AS from_adcode, t.ancestor_adcode AS to_adcode,
+       f.ancestor_level AS level, coalesce(tl.node_id, '未分类') AS node_id,
+       year(m.moved_on) AS year, count(*) AS moves
+FROM talent_move m
+JOIN region_ancestor f ON f.adcode = m.from_adcode
+JOIN region_ancestor t ON t.adcode = m.to_adcode AND t.ancestor_level = f.ancestor_level
+LEFT JOIN talent tl ON tl.talent_id = m.talent_id
+WHERE f.ancestor_adcode <> t.ancestor_adcode
+GROUP BY ALL;

@@ -1,0 +1,164 @@
+-- Canonical warehouse schema (DESIGN.md "Data model"). Facts keep `source` and `batch_id`,
+-- and the date they describe. Natural keys are enforced by the loader (upsert) and checked by
+-- etl/sql/checks.sql before every publish; they are not declared as indexes so that bulk loads
+-- of a million rows stay fast.
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+
+-- Dimensions ---------------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS region (
+    adcode          VARCHAR PRIMARY KEY,   -- 6-digit AMap code; the stem of its boundary file
+    name            VARCHAR NOT NULL,
+    short_name      VARCHAR,
+    level           VARCHAR NOT NULL CHECK (level IN ('country', 'province', 'city', 'district')),
+    parent_adcode   VARCHAR,
+    province_adcode VARCHAR,
+    city_adcode     VARCHAR,
+    lon             DOUBLE,
+    lat             DOUBLE,
+    area_km2        DOUBLE
+);
+
+-- Each region with itself and all its parents: facts roll up through this bridge.
+CREATE TABLE IF NOT EXISTS region_ancestor (
+    adcode          VARCHAR NOT NULL,
+    ancestor_adcode VARCHAR NOT NULL,
+    ancestor_level  VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS chain_node (
+    node_id  VARCHAR PRIMARY KEY,
+    name_zh  VARCHAR NOT NULL,
+    name_en  VARCHAR,
+    layer    VARCHAR NOT NULL CHECK (layer IN ('基础层', '技术层', '应用层')),
+    segment  VARCHAR NOT NULL,
+    sequence INTEGER NOT NULL,
+    links_to VARCHAR[],
+    keywords VARCHAR[]
+);
+
+CREATE TABLE IF NOT EXISTS tier (
+    tier VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    rank INTEGER NOT NULL,
+    description VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS education (
+    level VARCHAR PRIMARY KEY,
+    rank  INTEGER NOT NULL
+);
+
+-- Facts --------------------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS enterprise (
+    credit_code            VARCHAR NOT NULL,
+    name                   VARCHAR NOT NULL,
+    adcode                 VARCHAR NOT NULL,
+    address                VARCHAR,
+    node_id                VARCHAR,
+    founded_on             DATE,
+    registered_capital_wan DOUBLE,
+    employees              INTEGER,
+    is_listed              BOOLEAN,
+    is_chain_leader        BOOLEAN,
+    observed_on            DATE,
+    source                 VARCHAR NOT NULL,
+    batch_id               INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS talent (
+    talent_id            VARCHAR NOT NULL,  -- keyed hash of source and source id, never an ID number
+    adcode               VARCHAR NOT NULL,
+    node_id              VARCHAR,
+    tier                 VARCHAR,
+    education            VARCHAR,
+    university           VARCHAR,
+    major                VARCHAR,
+    title                VARCHAR,
+    years_experience     DOUBLE,
+    birth_year           INTEGER,
+    employer_name        VARCHAR,
+    employer_credit_code VARCHAR,
+    is_returnee          BOOLEAN,
+    overseas_country     VARCHAR,
+    willing_to_relocate  BOOLEAN,
+    expected_adcode      VARCHAR,
+    skills               VARCHAR[],
+    observed_on          DATE NOT NULL,
+    source               VARCHAR NOT NULL,
+    batch_id             INTEGER NOT NULL
+);
+
+-- Personal data, kept apart from the talent facts; shown only to roles that may see it.
+CREATE TABLE IF NOT EXISTS talent_contact (
+    talent_id VARCHAR NOT NULL,
+    name      VARCHAR,
+    phone     VARCHAR,
+    email     VARCHAR,
+    batch_id  INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS job_posting (
+    posting_id     VARCHAR NOT NULL,
+    credit_code    VARCHAR,
+    company_name   VARCHAR,
+    adcode         VARCHAR NOT NULL,
+    node_id        VARCHAR,
+    title          VARCHAR NOT NULL,
+    skills         VARCHAR[],
+    salary_min     INTEGER,   -- yuan per month
+    salary_max     INTEGER,
+    salary_months  INTEGER,
+    education_req  VARCHAR,
+    experience_min DOUBLE,
+    posted_on      DATE NOT NULL,
+    source         VARCHAR NOT NULL,
+    batch_id       INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS talent_move (
+    talent_id   VARCHAR NOT NULL,
+    from_adcode VARCHAR NOT NULL,
+    to_adcode   VARCHAR NOT NULL,
+    moved_on    DATE NOT NULL,
+    source      VARCHAR NOT NULL,
+    batch_id    INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS region_indicator (
+    adcode    VARCHAR NOT NULL,
+    indicator VARCHAR NOT NULL,
+    year      INTEGER NOT NULL,
+    value     DOUBLE NOT NULL,
+    unit      VARCHAR,
+    source    VARCHAR,
+    batch_id  INTEGER NOT NULL
+);
+
+-- Lineage ------------------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS load_batch (
+    batch_id         INTEGER PRIMARY KEY,
+    file             VARCHAR NOT NULL,
+    sha256           VARCHAR NOT NULL,
+    kind             VARCHAR,
+    source           VARCHAR,
+    rows_read        BIGINT,
+    rows_loaded      BIGINT,
+    rows_quarantined BIGINT,
+    started_at       TIMESTAMP NOT NULL,
+    finished_at      TIMESTAMP,
+    status           VARCHAR NOT NULL CHECK (status IN ('loaded', 'skipped', 'failed')),
+    message          VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS quarantine (
+    batch_id   INTEGER NOT NULL,
+    file       VARCHAR NOT NULL,
+    row_number BIGINT,          -- line (CSV) or row (XLSX) number in the file, header counted
+    field      VARCHAR,
+    reason     VARCHAR NOT NULL,
+    raw        VARCHAR          -- the row as JSON, as read
+);

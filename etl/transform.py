@@ -1,0 +1,299 @@
+"""Normalise and validate mapped rows of each kind into the warehouse's fact tables.
+
+Each ``transform_<kind>`` takes the mapped text table (columns = canonical field names) and
+returns the rows for the fact table(s) plus every error found, one per (row, field), with a
+reason in words. A row with any error is quarantined whole; the good rows of the file load.
+Bulk work is vectorised and every distinct value is parsed once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from etl.mapping import FIELDS
+from etl.normalize import credit_code, dates, education, experience, flags, salary, skills, text
+from etl.taxonomy import default_classifier, parse_tier
+from maps.resolver import default_resolver
+
+SKILL_SEP = "\x1f"  # skills travel to DuckDB joined, and are split there
+BIRTH_YEAR_RANGE = (1930, 2010)
+
+
+@dataclass
+class Context:
+    source: str
+    pseudonym_key: str
+    as_of: dt.date = field(default_factory=dt.date.today)
+
+
+@dataclass
+class Transformed:
+    tables: dict[str, pd.DataFrame]   # fact table → rows to upsert
+    errors: pd.DataFrame              # index (row label), field, reason
+    rows_read: int
+    bad_rows: set = field(default_factory=set)
+
+
+class Rows:
+    """The mapped text table of one file, with the errors found so far."""
+
+    def __init__(self, df: pd.DataFrame, kind: str):
+        self.df = df
+        self.kind = kind
+        self.labels = {f.name: f.label for f in FIELDS[kind]}
+        self._errors: list[pd.DataFrame] = []
+
+    def col(self, name: str) -> pd.Series:
+        """The column as cleaned text (None where missing or blank)."""
+        if name not in self.df.columns:
+            return pd.Series([None] * len(self.df), index=self.df.index, dtype=object)
+        raw = self.df[name].astype(object)
+        table = {v: text.clean(v) for v in pd.unique(raw)}
+        out = raw.map(lambda v: table.get(v) if v == v else None).astype(object)  # NaN != NaN
+        return out.where(out.notna(), None)
+
+    def fail(self, name: str, reasons: pd.Series) -> None:
+        """Record a reason for each row where ``reasons`` is not null."""
+        bad = reasons.dropna()
+        if len(bad):
+            self._errors.append(pd.DataFrame({"field": self.labels.get(name, name),
+                                              "reason": bad.astype(str)}, index=bad.index))
+
+    def require(self, name: str, values: pd.Series) -> None:
+        self.fail(name, values.isna().map({True: f"缺少{self.labels.get(name, name)}",
+                                           False: None}).astype(object))
+
+    def unique(self, name: str, keys: pd.Series, row_numbers: pd.Series) -> None:
+        """Rows repeating a key seen earlier in the same file are errors (the first is kept)."""
+        dup = keys.notna() & keys.duplicated(keep="first")
+        if dup.any():
+            first = row_numbers.groupby(keys).transform("min")
+            self.fail(name, pd.Series(
+                [f"文件内重复 (与第 {int(n)} 行相同)" for n in first[dup]], index=keys[dup].index))
+
+    def errors(self) -> pd.DataFrame:
+        if not self._errors:
+            return pd.DataFrame({"field": pd.Series(dtype=object),
+                                 "reason": pd.Series(dtype=object)})
+        return pd.concat(self._errors)
+
+
+# -- helpers shared by the kinds --------------------------------------------------------------
+def _parsed(rows: Rows, name: str, parsed: pd.DataFrame, value_col: str, error_col: str):
+    rows.fail(name, parsed[error_col].astype(object).where(parsed[error_col].notna(), None))
+    return parsed[value_col]
+
+
+def _region(rows: Rows, name: str, required: bool = True) -> pd.Series:
+    res = default_resolver().resolve_series(rows.col(name))
+    reasons = res["region_error"].astype(object).where(res["region_error"].notna(), None)
+    if not required:  # a blank optional region is fine; only text that fails is an error
+        reasons = reasons.where(rows.col(name).notna(), None)
+    rows.fail(name, reasons)
+    return res["adcode"]
+
+
+def _date(rows: Rows, name: str) -> pd.Series:
+    return _parsed(rows, name, dates.parse_date_series(rows.col(name)), "date", "date_error")
+
+
+def _observed(rows: Rows, ctx: Context) -> pd.Series:
+    """Snapshot date: the file's own, else the load's as-of date (a snapshot is of some day)."""
+    observed = _date(rows, "observed_on")
+    return observed.fillna(pd.Timestamp(ctx.as_of))
+
+
+def _bool(rows: Rows, name: str) -> pd.Series:
+    return _parsed(rows, name, flags.parse_bool_series(rows.col(name)), "value", "error")
+
+
+def _number(rows: Rows, name: str, minimum: float = 0) -> pd.Series:
+    raw = rows.col(name)
+    cleaned = raw.map(lambda v: None if v is None else str(v).replace(",", "").replace("万", ""))
+    num = pd.to_numeric(cleaned, errors="coerce")
+    bad = raw.notna() & (num.isna() | (num < minimum))
+    label = rows.labels.get(name, name)
+    rows.fail(name, pd.Series([f"{label}不是有效数字: {v}" for v in raw[bad]], index=raw[bad].index))
+    return num.where(~bad)
+
+
+def _node(rows: Rows, *texts: str) -> pd.Series:
+    clf = default_classifier()
+    explicit = rows.col("node").map(clf.node_of_name)
+    combined = pd.Series([" ".join(x for x in parts if x) for parts in
+                          zip(*(rows.col(t) for t in texts), strict=True)],
+                         index=rows.df.index, dtype=object)
+    return explicit.where(explicit.notna(), clf.classify_series(combined).astype(object))
+
+
+def _skills(rows: Rows) -> pd.Series:
+    lists = skills.split_skills_series(rows.col("skills"))
+    return lists.map(lambda xs: SKILL_SEP.join(xs) if xs else None).astype(object)
+
+
+def pseudonym(key: str, source: str, source_id: str) -> str:
+    """Stable pseudonymous id: a keyed hash of source and source id (never the id itself)."""
+    digest = hmac.new(key.encode(), f"{source}\x1f{source_id}".encode(), hashlib.sha256)
+    return "T" + digest.hexdigest()[:19]
+
+
+def _pseudonyms(ctx: Context, ids: pd.Series) -> pd.Series:
+    table = {v: (pseudonym(ctx.pseudonym_key, ctx.source, v) if v is not None else None)
+             for v in pd.unique(ids)}
+    return ids.map(table).astype(object)
+
+
+def _key(*parts: pd.Series) -> pd.Series:
+    """Columns joined into one text key (vectorised; missing parts count as empty)."""
+    out = parts[0].astype("string").fillna("")
+    for p in parts[1:]:
+        out = out + "\x1f" + p.astype("string").fillna("")
+    return out.astype(object)
+
+
+def _row_hash(df: pd.DataFrame, prefix: str) -> pd.Series:
+    joined = _key(*(df[c] for c in df.columns))
+    table = {v: prefix + hashlib.sha1(v.encode()).hexdigest()[:19] for v in pd.unique(joined)}
+    return joined.map(table)
+
+
+# -- the kinds --------------------------------------------------------------------------------
+def transform_enterprise(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, pd.DataFrame]:
+    code = _parsed(rows, "credit_code", credit_code.check_credit_code_series(rows.col("credit_code")),
+                   "credit_code", "credit_code_error")
+    rows.unique("credit_code", code, numbers)
+    name = rows.col("name")
+    rows.require("name", name)
+    out = pd.DataFrame({
+        "credit_code": code, "name": name, "adcode": _region(rows, "address"),
+        "address": rows.col("address"), "node_id": _node(rows, "business_scope", "name"),
+        "founded_on": _date(rows, "founded_on"),
+        "registered_capital_wan": _number(rows, "registered_capital_wan"),
+        "employees": _number(rows, "employees"),
+        "is_listed": _bool(rows, "is_listed"), "is_chain_leader": _bool(rows, "is_chain_leader"),
+        "observed_on": _observed(rows, ctx), "source": ctx.source,
+    })
+    return {"enterprise": out}
+
+
+def transform_talent(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, pd.DataFrame]:
+    sid = rows.col("source_id")
+    rows.require("source_id", sid)
+    rows.unique("source_id", sid, numbers)
+    tid = _pseudonyms(ctx, sid)
+    birth = _parsed(rows, "birth_year", dates.parse_year_series(rows.col("birth_year")),
+                    "year", "year_error")
+    lo, hi = BIRTH_YEAR_RANGE
+    out_of_range = birth.notna() & ((birth < lo) | (birth > hi))
+    rows.fail("birth_year", pd.Series(f"出生年份超出 {lo}–{hi}", index=birth[out_of_range].index))
+    tier_parsed = rows.col("tier").map(parse_tier)
+    rows.fail("tier", tier_parsed.map(lambda t: t[1]).astype(object))
+    employer_code = credit_code.check_credit_code_series(rows.col("employer_credit_code"))
+    employer_code["credit_code_error"] = employer_code["credit_code_error"].where(
+        rows.col("employer_credit_code").notna(), None)
+    observed = _observed(rows, ctx)
+    facts = pd.DataFrame({
+        "talent_id": tid, "adcode": _region(rows, "region"),
+        "node_id": _node(rows, "skills", "title", "major"),
+        "tier": tier_parsed.map(lambda t: t[0]).astype(object),
+        "education": _parsed(rows, "education", education.parse_education_series(
+            rows.col("education")), "education", "education_error"),
+        "university": rows.col("university"), "major": rows.col("major"),
+        "title": rows.col("title"),
+        "years_experience": _parsed(rows, "years_experience", experience.parse_years_series(
+            rows.col("years_experience")), "years", "years_error"),
+        "birth_year": birth, "employer_name": rows.col("employer_name"),
+        "employer_credit_code": _parsed(rows, "employer_credit_code", employer_code,
+                                        "credit_code", "credit_code_error"),
+        "is_returnee": _bool(rows, "is_returnee"),
+        "overseas_country": rows.col("overseas_country"),
+        "willing_to_relocate": _bool(rows, "willing_to_relocate"),
+        # An expectation like 不限 or 一线城市 is no place: it stays empty, not an error.
+        "expected_adcode": default_resolver().resolve_series(rows.col("expected_region"))["adcode"],
+        "skills": _skills(rows), "observed_on": observed, "source": ctx.source,
+    })
+    contact = pd.DataFrame({"talent_id": tid, "name": rows.col("name"),
+                            "phone": rows.col("phone"), "email": rows.col("email")})
+    has_contact = contact[["name", "phone", "email"]].notna().any(axis=1)
+    return {"talent": facts, "talent_contact": contact[has_contact]}
+
+
+def transform_posting(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, pd.DataFrame]:
+    title = rows.col("title")
+    rows.require("title", title)
+    rows.require("posted_on", rows.col("posted_on"))
+    posted = _date(rows, "posted_on")
+    sal = salary.parse_salary_series(rows.col("salary"))
+    rows.fail("salary", sal["salary_error"].astype(object).where(sal["salary_error"].notna(), None))
+    code = credit_code.check_credit_code_series(rows.col("credit_code"))
+    code["credit_code_error"] = code["credit_code_error"].where(rows.col("credit_code").notna(),
+                                                                None)
+    sid = rows.col("source_id")
+    fallback = _row_hash(rows.df, "H")
+    posting_id = "P" + _pseudonyms(ctx, sid.where(sid.notna(), fallback)).str[1:]
+    rows.unique("source_id", posting_id, numbers)
+    edu = education.parse_education_series(rows.col("education_req"))
+    out = pd.DataFrame({
+        "posting_id": posting_id,
+        "credit_code": _parsed(rows, "credit_code", code, "credit_code", "credit_code_error"),
+        "company_name": rows.col("company_name"), "adcode": _region(rows, "region"),
+        "node_id": _node(rows, "title", "skills"), "title": title, "skills": _skills(rows),
+        "salary_min": sal["salary_min"], "salary_max": sal["salary_max"],
+        "salary_months": sal["salary_months"],
+        "education_req": _parsed(rows, "education_req", edu, "education", "education_error"),
+        "experience_min": _parsed(rows, "experience_req", experience.parse_years_series(
+            rows.col("experience_req")), "years", "years_error"),
+        "posted_on": posted, "source": ctx.source,
+    })
+    return {"job_posting": out}
+
+
+def transform_move(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, pd.DataFrame]:
+    sid = rows.col("source_id")
+    rows.require("source_id", sid)
+    rows.require("moved_on", rows.col("moved_on"))
+    moved = _date(rows, "moved_on")
+    out = pd.DataFrame({
+        "talent_id": _pseudonyms(ctx, sid), "from_adcode": _region(rows, "from_region"),
+        "to_adcode": _region(rows, "to_region"), "moved_on": moved, "source": ctx.source,
+    })
+    key = _key(out["talent_id"], out["from_adcode"], out["to_adcode"], out["moved_on"])
+    rows.unique("source_id", key.where(out["talent_id"].notna()), numbers)
+    return {"talent_move": out}
+
+
+def transform_indicator(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, pd.DataFrame]:
+    name = rows.col("indicator")
+    rows.require("indicator", name)
+    year = _parsed(rows, "year", dates.parse_year_series(rows.col("year")), "year", "year_error")
+    rows.require("value", rows.col("value"))
+    value = _number(rows, "value", minimum=float("-inf"))
+    src = rows.col("source")
+    out = pd.DataFrame({
+        "adcode": _region(rows, "region"), "indicator": name, "year": year, "value": value,
+        "unit": rows.col("unit"), "source": src.where(src.notna(), ctx.source),
+    })
+    key = _key(out["adcode"], name, year)
+    rows.unique("indicator", key.where(out["adcode"].notna()), numbers)
+    return {"region_indicator": out}
+
+
+TRANSFORMS = {"enterprise": transform_enterprise, "talent": transform_talent,
+              "posting": transform_posting, "move": transform_move,
+              "indicator": transform_indicator}
+
+
+def transform(kind: str, mapped: pd.DataFrame, numbers: pd.Series, ctx: Context) -> Transformed:
+    """Normalise and validate one file's mapped rows; errors name the row's field and reason."""
+    rows = Rows(mapped, kind)
+    tables = TRANSFORMS[kind](rows, ctx, numbers)
+    errors = rows.errors()
+    bad = set(errors.index)
+    if bad:
+        tables = {t: df[~df.index.isin(list(bad))] for t, df in tables.items()}
+    return Transformed(tables, errors, len(mapped), bad)

@@ -1,0 +1,235 @@
+"""The DuckDB warehouse: schema, dimensions, marts, integrity checks and atomic publish.
+
+One writer, many readers. A load never writes the published file: it copies it to a staging
+file beside it, loads there, rebuilds the marts, runs the integrity checks, then swaps the file
+in with ``os.replace``. A crash at any point leaves the published file as it was; a dashboard
+holding the old file open read-only keeps reading the old version until it reopens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+FACT_TABLES = ("enterprise", "talent", "talent_contact", "job_posting", "talent_move",
+               "region_indicator")
+MART_TABLES = ("mart_talent_supply", "mart_posting_demand", "mart_enterprise", "mart_moves")
+
+
+class PublishError(RuntimeError):
+    """The new version could not be published; the previous one is untouched."""
+
+
+class IntegrityError(PublishError):
+    """The staged warehouse failed an integrity check and was not published."""
+
+
+def offline_config() -> dict:
+    """Connection settings that keep DuckDB from ever reaching the network for extensions."""
+    return {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a warehouse file with the offline settings."""
+    return duckdb.connect(str(path), read_only=read_only, config=offline_config())
+
+
+def fetch_one(con: duckdb.DuckDBPyConnection, query: str, params=None):
+    """First row of a query, or None. Drains the result: in DuckDB 2 an open result owns the
+    connection until it is fetched to the end."""
+    rows = con.execute(query, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def sql_file(name: str) -> str:
+    return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+def run_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Run a .sql file of several statements."""
+    con.execute(sql_file(name))
+
+
+# -- dimensions -----------------------------------------------------------------------------------
+def region_dimension() -> pd.DataFrame:
+    """Region table with centroids and areas when the geometry cache can be built."""
+    try:
+        from maps.geometry import region_table
+
+        return region_table()
+    except ImportError:  # geometry module not installed: codes and names still work
+        from maps.regions import region_index
+
+        return region_index().assign(lon=None, lat=None, area_km2=None)
+
+
+def load_dimensions(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)write region, region_ancestor, chain_node, tier and education from reference data."""
+    from etl.taxonomy import chain_nodes, education_levels, tiers
+    from maps.regions import ancestors
+
+    regions = region_dimension()
+    cols = ["adcode", "name", "short_name", "level", "parent_adcode", "province_adcode",
+            "city_adcode", "lon", "lat", "area_km2"]
+    dims = {
+        "region": regions[cols],
+        "region_ancestor": ancestors(regions),
+        "chain_node": chain_nodes()[["node_id", "name_zh", "name_en", "layer", "segment",
+                                     "sequence", "links_to", "keywords"]],
+        "tier": tiers(),
+        "education": education_levels(),
+    }
+    for table, df in dims.items():
+        con.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are constants above
+        con.register("_dim", df)
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _dim")  # noqa: S608
+        con.unregister("_dim")
+
+
+def init_schema(con: duckdb.DuckDBPyConnection) -> None:
+    run_script(con, "schema.sql")
+
+
+def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    run_script(con, "marts.sql")
+
+
+def run_checks(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """Every integrity check with the number of offending rows (all should be 0)."""
+    results = []
+    for name, query in _checks():
+        results.append((name, int(fetch_one(con, query)[0])))
+    return results
+
+
+def _checks() -> list[tuple[str, str]]:
+    text = sql_file("checks.sql")
+    parts = re.split(r"^-- check: (.+)$", text, flags=re.MULTILINE)
+    return [(parts[i].strip(), parts[i + 1].strip().rstrip(";"))
+            for i in range(1, len(parts) - 1, 2)]
+
+
+# -- staging and publish --------------------------------------------------------------------------
+@contextlib.contextmanager
+def writer_lock(db_path: Path):
+    """One writer at a time: an exclusive lock on a file beside the warehouse."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    with open(lock_path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PublishError(f"{db_path}: 另一个加载进程正在写入, 请稍后再试") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def remove_stale_staging(db_path: Path) -> list[Path]:
+    """Delete staging files left by a load that crashed (the caller holds the writer lock)."""
+    removed = []
+    for p in db_path.parent.glob(db_path.name + ".staging-*"):
+        with contextlib.suppress(OSError):
+            p.unlink()
+            removed.append(p)
+    return removed
+
+
+class Staging:
+    """A copy of the published warehouse that one load writes to, then publishes."""
+
+    def __init__(self, db_path: Path):
+        self.db_path = Path(db_path)
+        self.path = self.db_path.with_name(f"{self.db_path.name}.staging-{uuid.uuid4().hex[:8]}")
+        self.con: duckdb.DuckDBPyConnection | None = None
+
+    def open(self) -> duckdb.DuckDBPyConnection:
+        if self.db_path.exists():
+            shutil.copyfile(self.db_path, self.path)
+        self.con = connect(self.path)
+        init_schema(self.con)
+        load_dimensions(self.con)
+        return self.con
+
+    def publish(self) -> str:
+        """Build marts, check integrity, stamp a version and swap the file in."""
+        con = self.con
+        build_marts(con)
+        failed = [(n, c) for n, c in run_checks(con) if c]
+        if failed:
+            detail = "; ".join(f"{n}: {c} 行" for n, c in failed)
+            raise IntegrityError(f"完整性检查未通过, 未发布: {detail}")
+        version = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?), ('published_at', ?)",
+                    [version, dt.datetime.now().astimezone().isoformat(timespec="seconds")])
+        con.execute("CHECKPOINT")
+        con.close()
+        self.con = None
+        _fsync(self.path)
+        try:
+            os.replace(self.path, self.db_path)
+        except OSError as e:
+            raise PublishError(f"{self.db_path}: 无法替换已发布的数据库: {e}") from e
+        _fsync_dir(self.db_path.parent)
+        return version
+
+    def discard(self) -> None:
+        if self.con is not None:
+            with contextlib.suppress(Exception):
+                self.con.close()
+            self.con = None
+        for p in (self.path, self.path.with_name(self.path.name + ".wal")):
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        _fsync(path)
+
+
+# -- reading what is published --------------------------------------------------------------------
+def published_version(db_path: Path) -> str | None:
+    """The version stamp of the published file, or None when there is none."""
+    if not Path(db_path).exists():
+        return None
+    con = connect(db_path, read_only=True)
+    try:
+        row = fetch_one(con, "SELECT value FROM meta WHERE key = 'version'")
+        return row[0] if row else None
+    finally:
+        con.close()
+
+
+def status(con: duckdb.DuckDBPyConnection) -> dict:
+    """What is published: table row counts, recent batches, quarantine counts by reason."""
+    tables = ("region", "chain_node") + FACT_TABLES + MART_TABLES
+    counts = {t: fetch_one(con, f"SELECT count(*) FROM {t}")[0]  # noqa: S608
+              for t in tables}
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    batches = con.execute(
+        "SELECT batch_id, file, kind, status, rows_read, rows_loaded, rows_quarantined, "
+        "finished_at, message FROM load_batch ORDER BY batch_id DESC LIMIT 20").df()
+    reasons = con.execute(
+        "SELECT field, regexp_replace(reason, ':.*$', '') AS reason, count(*) AS rows "
+        "FROM quarantine GROUP BY ALL ORDER BY rows DESC").df()
+    return {"meta": meta, "counts": counts, "batches": batches, "quarantine": reasons}

@@ -1,0 +1,33 @@
+"""Shared fixtures: the tiny raw files and a warehouse loaded from them once per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from etl.load import load_files
+from tests import fixtures
+
+
+@pytest.fixture(scope="session")
+def raw_files(tmp_path_factory) -> dict[str, Path]:
+    return fixtures.write_all(tmp_path_factory.mktemp("raw"))
+
+
+@pytest.fixture(scope="session")
+def loaded_db(tmp_path_factory, raw_files) -> Path:
+    """A warehouse published from the tiny fixtures (read it, never write it)."""
+    db = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    report = load_files(list(raw_files.values()), db_path=db, source="fixture")
+    assert report.ok, report
+    return db
+
+
+@pytest.fixture
+def fresh_db(tmp_path, loaded_db) -> Path:
+    """A private copy of the fixture warehouse that a test may load into."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(loaded_db, db)
+    return db

@@ -1,0 +1,123 @@
+"""Tiny deterministic raw files, written the way real exports look (GBK CSV, XLSX with a title
+row, JSON lines with salary strings). Every row is listed here so tests can assert exact values.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+ENTERPRISE_HEADER = ["统一社会信用代码", "企业名称", "注册地址", "经营范围", "成立日期",
+                     "注册资本(万元)", "参保人数", "是否上市", "链主企业", "数据日期"]
+ENTERPRISES = [
+    # line 2..8 of the file (the header is line 1)
+    ["91370212MA3C000101", "青岛幻境虚拟现实科技有限公司", "山东省青岛市崂山区松岭路169号",
+     "虚拟现实、VR头显研发与销售", "2015-03-02", "5000", "320", "否", "是", "2024-12-31"],
+    ["91440300MA5F000209", "深圳智芯科技有限公司", "深圳南山区科技园", "AI芯片设计; 集成电路设计",
+     "2018/5/1", "1000", "80", "是", "否", "2024-12-31"],
+    ["91110108MA0X000308", "北京言语智能有限公司", "北京市海淀区中关村大街1号",
+     "自然语言处理、大模型技术开发", "2020年1月1日", "2,000", "150", "否", "否", "2024-12-31"],
+    ["91370212MA3C000102", "校验位错误公司", "青岛崂山", "虚拟现实", "2019-01-01", "10", "5",
+     "否", "否", "2024-12-31"],
+    ["91370212MA3C000101", "重复代码公司", "青岛崂山", "虚拟现实", "2019-01-01", "10", "5",
+     "否", "否", "2024-12-31"],
+    ["91370212MA3C000404", "火星公司", "火星基地1号", "机器人", "2019-01-01", "10", "5",
+     "否", "否", "2024-12-31"],
+    ["91370214MA3C000502", "青岛城阳轨交智能有限公司", "青岛市城阳区", "轨道交通 智能调度",
+     "2016-07-01", "800", "60", "否", "否", "2024-12-31"],
+]
+
+TALENT_HEADER = ["人才编号", "姓名", "手机", "邮箱", "所在地", "出生年份", "最高学历", "毕业院校",
+                 "专业", "工作年限", "人才层次", "技能标签", "职位", "现任单位", "单位信用代码",
+                 "是否海归", "留学国家", "是否愿意流动", "期望城市", "数据日期"]
+TALENTS = [
+    # sheet rows 3..9 (row 1 is a title, row 2 the header)
+    ["R0001", "张三", "13800000001", "a@example.com", "青岛市崂山区", "1988", "硕士研究生", "山东大学",
+     "计算机", "8年", "D", "VR、Unity、三维引擎", "VR开发工程师", "青岛幻境虚拟现实科技有限公司",
+     "91370212MA3C000101", "否", "", "是", "青岛", "2023-06-30"],
+    ["R0002", "李四", "13800000002", "", "深圳南山区", "1990", "博士", "清华大学", "微电子", "5",
+     "B", "AI芯片/FPGA/Verilog", "芯片架构师", "深圳智芯科技有限公司", "91440300MA5F000209",
+     "是", "美国", "否", "深圳", "2022-03-01"],
+    ["R0003", "王五", "", "", "北京海淀", "1995", "本科", "北京大学", "软件工程", "应届", "",
+     "NLP,大模型,Python", "算法工程师", "", "", "否", "", "是", "不限", "2024-01-15"],
+    ["R0004", "赵六", "", "", "青岛黄岛", "1980", "大专", "青岛大学", "机械", "-3", "", "机器人",
+     "工程师", "", "", "否", "", "否", "", "2024-01-15"],
+    ["R0005", "钱七", "", "", "月球", "1900", "本科", "", "", "2", "", "", "", "", "", "否", "",
+     "否", "", "2024-01-15"],
+    ["R0001", "张三重复", "", "", "青岛", "1988", "硕士", "", "", "8", "", "", "", "", "", "否", "",
+     "否", "", "2024-01-15"],
+    ["R0007", "孙八", "", "", "青岛市市南区", "1985", "硕士", "中国海洋大学", "海洋科学", "12年",
+     "E", "海洋大模型、深度学习", "研究员", "", "", "是", "英国", "是", "青岛", "2021-09-01"],
+]
+
+POSTINGS = [
+    # JSON lines 1..5
+    {"职位编号": "J1", "职位名称": "VR开发工程师", "公司名称": "青岛幻境虚拟现实科技有限公司",
+     "统一社会信用代码": "91370212MA3C000101", "工作地点": "青岛-崂山区", "薪资": "15-25K·14薪",
+     "学历要求": "本科及以上", "经验要求": "3-5年", "技能标签": ["Unity", "VR"], "发布日期": "2024-03-01"},
+    {"职位编号": "J2", "职位名称": "NLP算法工程师", "公司名称": "北京言语智能有限公司",
+     "工作地点": "北京", "薪资": "1.5-3万/月", "学历要求": "硕士", "经验要求": "经验不限",
+     "技能标签": "NLP,Python", "发布日期": "2023/11/20"},
+    {"职位编号": "J3", "职位名称": "芯片验证工程师", "公司名称": "深圳智芯科技有限公司",
+     "工作地点": "深圳市南山区", "薪资": "面议", "学历要求": "学历不限", "经验要求": "应届",
+     "技能标签": "Verilog", "发布日期": "2024-05-06"},
+    {"职位编号": "J4", "职位名称": "", "公司名称": "无名", "工作地点": "青岛", "薪资": "10K",
+     "发布日期": "2024-05-06"},
+    {"职位编号": "J5", "职位名称": "数据标注员", "公司名称": "青岛某公司", "工作地点": "青岛城阳",
+     "薪资": "薪资保密啦", "发布日期": "昨天"},
+]
+
+MOVES_HEADER = ["人才编号", "原所在地", "现所在地", "流动日期"]
+MOVES = [
+    ["R0001", "北京市海淀区", "青岛市崂山区", "2023-05-01"],
+    ["R0002", "上海浦东新区", "深圳南山区", "2022-01-10"],
+    ["R0007", "英国伦敦", "青岛市市南区", "2021-08-01"],
+]
+
+POPULATION_HEADER = ["地区", "指标", "年份", "数值", "单位", "来源"]
+POPULATION = [
+    ["青岛市", "常住人口", "2020", "10071722", "人", "第七次全国人口普查"],
+    ["青岛市崂山区", "常住人口", "2020", "502370", "人", "第七次全国人口普查"],
+    ["山东省", "常住人口", "2020", "101527453", "人", "第七次全国人口普查"],
+]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding="utf-8") -> Path:
+    with open(path, "w", encoding=encoding, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def write_xlsx(path: Path, header: list[str], rows: list[list[str]], title: str | None) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    if title:
+        ws.append([title])
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                    encoding="utf-8")
+    return path
+
+
+def write_all(folder: Path) -> dict[str, Path]:
+    """Write every fixture file into ``folder``; returns kind → path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "enterprise": write_csv(folder / "enterprises.csv", ENTERPRISE_HEADER, ENTERPRISES, "gbk"),
+        "talent": write_xlsx(folder / "talents.xlsx", TALENT_HEADER, TALENTS, "人才信息导出"),
+        "posting": write_jsonl(folder / "postings.jsonl", POSTINGS),
+        "move": write_csv(folder / "moves.csv", MOVES_HEADER, MOVES, "utf-8-sig"),
+        "indicator": write_csv(folder / "population.csv", POPULATION_HEADER, POPULATION),
+    }
