@@ -1,0 +1,98 @@
+"""The global filters shared by every page, and their round trip through URL query params.
+
+Values from a URL are untrusted: each one is checked against a whitelist (known adcodes, node
+ids, tiers, education levels, experience bands, a year range) and dropped when it is not valid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+
+COUNTRY = "100000"
+TIERS = ("A", "B", "C", "D", "E", "N")
+HIGH_TIERS = ("A", "B", "C", "D")
+EDUCATION = ("博士", "硕士", "本科", "专科", "其他")
+EXPERIENCE_BANDS = ("0-3", "3-5", "5-10", "10+", "未知")
+LAYERS = ("基础层", "技术层", "应用层")
+METRICS = ("talents", "high_level", "density", "share", "lq", "growth", "net_inflow")
+_ADCODE = re.compile(r"^\d{6}$")
+_NODE = re.compile(r"^[A-Z]\d{2}$")
+
+
+@dataclass(frozen=True)
+class Filters:
+    region: str = COUNTRY              # the region in view (its children are on the map)
+    layer: str | None = None
+    nodes: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+    education: tuple[str, ...] = ()
+    experience: tuple[str, ...] = ()
+    returnees_only: bool = False
+    year: int | None = None            # None: the latest year with data
+    metric: str = "talents"
+
+    def with_(self, **changes) -> Filters:
+        return replace(self, **changes)
+
+    def params(self, year: int) -> dict:
+        """Bound parameters for the talent-mart filter (see analytics.queries.TALENT_WHERE)."""
+        return {"nodes": list(self.nodes), "tiers": list(self.tiers),
+                "education": list(self.education), "experience": list(self.experience),
+                "returnees_only": self.returnees_only, "year": year}
+
+    def to_query_params(self) -> dict[str, str]:
+        """Compact URL form: only what differs from the defaults."""
+        out = {}
+        defaults = Filters()
+        for key, value in asdict(self).items():
+            if value == getattr(defaults, key):
+                continue
+            if isinstance(value, tuple):
+                out[key] = ",".join(value)
+            elif isinstance(value, bool):
+                out[key] = "1" if value else "0"
+            else:
+                out[key] = str(value)
+        return out
+
+    @classmethod
+    def from_query_params(cls, qp: dict, known_regions: set[str] | None = None,
+                          known_nodes: set[str] | None = None,
+                          years: tuple[int, int] = (2000, 2100)) -> Filters:
+        """Parse untrusted URL params; anything not on a whitelist is ignored."""
+        def one(key):
+            v = qp.get(key)
+            if isinstance(v, list):
+                v = v[-1] if v else None
+            return None if v is None else str(v)[:200]
+
+        def many(key, allowed):
+            raw = one(key) or ""
+            return tuple(dict.fromkeys(x for x in raw.split(",") if x in allowed))
+
+        region = one("region") or COUNTRY
+        if not _ADCODE.match(region) or (known_regions is not None and region not in known_regions):
+            region = COUNTRY
+        node_ok = known_nodes if known_nodes is not None else None
+        raw_nodes = [x for x in (one("nodes") or "").split(",") if _NODE.match(x)]
+        nodes = tuple(dict.fromkeys(x for x in raw_nodes if node_ok is None or x in node_ok))
+        layer = one("layer") if one("layer") in LAYERS else None
+        year = one("year")
+        year_val = int(year) if year and year.isdigit() and years[0] <= int(year) <= years[1] \
+            else None
+        metric = one("metric") if one("metric") in METRICS else "talents"
+        return cls(region=region, layer=layer, nodes=nodes, tiers=many("tiers", TIERS),
+                   education=many("education", EDUCATION),
+                   experience=many("experience", EXPERIENCE_BANDS),
+                   returnees_only=one("returnees_only") == "1", year=year_val, metric=metric)
+
+
+@dataclass
+class Thresholds:
+    """Configurable thresholds shown on screen beside what they decide."""
+    small_cell_k: int = 5
+    lq_missing: float = 0.5
+    lq_stronghold: float = 1.2
+    sd_bands: tuple[float, float, float] = (0.59, 0.90, 1.20)
+    extra: dict = field(default_factory=dict)

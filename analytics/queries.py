@@ -1,0 +1,246 @@
+"""Talent-map queries and metrics (Streamlit-free). Every value is a bound parameter; the only
+text pasted into SQL are the constant filter snippets below.
+
+Definitions (docs/metrics.md):
+- talent stock in year Y: talents on record (observed) up to the end of Y;
+- high-level talent: tiers A–D;
+- density: talents per 10,000 residents (latest 常住人口 indicator; unknown when missing);
+- share: the region's talent ÷ national talent under the same filters;
+- LQ for the selected nodes: (region's talent in those nodes ÷ region's talent) ÷
+  (national talent in those nodes ÷ national talent);
+- growth: stock(Y) ÷ stock(Y−1) − 1;
+- net inflow: arrivals − departures with moved_on in year Y.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.db import Reader
+from analytics.filters import COUNTRY, HIGH_TIERS, Filters
+
+# Talent-mart filter shared by every talent query (columns of mart_talent_supply).
+TALENT_WHERE = """
+    (len($tiers) = 0 OR list_contains($tiers, tier))
+    AND (len($education) = 0 OR list_contains($education, education))
+    AND (len($experience) = 0 OR list_contains($experience, experience_band))
+    AND (NOT $returnees_only OR is_returnee)
+"""
+NODE_WHERE = "(len($nodes) = 0 OR list_contains($nodes, node_id))"
+HIGH = "list_contains(['A', 'B', 'C', 'D'], tier)"
+POPULATION = """
+    SELECT adcode, arg_max(value, year) AS population
+    FROM region_indicator WHERE indicator = '常住人口' GROUP BY adcode
+"""
+
+
+def layer_nodes(reader: Reader, f: Filters) -> Filters:
+    """Filters whose node list reflects the chosen layer when no node is picked."""
+    if f.nodes or not f.layer:
+        return f
+    nodes = reader.df("SELECT node_id FROM chain_node WHERE layer = ? ORDER BY sequence",
+                      [f.layer])["node_id"].tolist()
+    return f.with_(nodes=tuple(nodes))
+
+
+def years(reader: Reader) -> list[int]:
+    """Years with talent data, ascending."""
+    df = reader.df("SELECT DISTINCT year FROM mart_talent_supply WHERE year IS NOT NULL "
+                   "ORDER BY year")
+    return [int(y) for y in df["year"]]
+
+
+def resolve_year(reader: Reader, f: Filters) -> int:
+    ys = years(reader)
+    if not ys:
+        return 0
+    return f.year if f.year in ys else ys[-1]
+
+
+def region_info(reader: Reader, adcode: str) -> dict:
+    df = reader.df("SELECT * FROM region WHERE adcode = ?", [adcode])
+    return df.iloc[0].to_dict() if len(df) else {}
+
+
+def breadcrumb(reader: Reader, adcode: str) -> list[tuple[str, str]]:
+    """(adcode, name) from the country down to the region."""
+    df = reader.df("SELECT r.adcode, r.name, r.level FROM region_ancestor a "
+                   "JOIN region r ON r.adcode = a.ancestor_adcode WHERE a.adcode = ?", [adcode])
+    order = {"country": 0, "province": 1, "city": 2, "district": 3}
+    df = df.assign(o=df["level"].map(order)).sort_values("o")
+    return [("100000" if a == COUNTRY else a, "全国" if a == COUNTRY else n)
+            for a, n in zip(df["adcode"], df["name"], strict=True)]
+
+
+def map_parent(reader: Reader, adcode: str) -> str:
+    """The region whose children are drawn: the region itself, or its parent for a leaf;
+    a province with a single city (北京市) is drawn by that city's districts."""
+    kids = reader.df("SELECT adcode FROM region WHERE parent_adcode = ?", [adcode])
+    if len(kids) == 1:
+        return map_parent(reader, kids["adcode"].iloc[0])
+    if len(kids) == 0:
+        info = region_info(reader, adcode)
+        return info.get("parent_adcode") or COUNTRY
+    return adcode
+
+
+def children_metrics(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
+    """Every metric for each child region of ``parent`` (one row per child, all children)."""
+    f = layer_nodes(reader, f)
+    year = resolve_year(reader, f)
+    params = f.params(year) | {"parent": parent, "has_nodes": bool(f.nodes)}
+    sql = f"""
+    WITH kids AS (SELECT adcode, name, level FROM region WHERE parent_adcode = $parent),
+    base AS (
+        SELECT m.adcode, m.node_id, m.tier, m.year, m.talents
+        FROM mart_talent_supply m JOIN kids USING (adcode)
+        WHERE m.year <= $year AND {TALENT_WHERE}
+    ),
+    nat AS (
+        SELECT sum(talents) AS total,
+               sum(talents) FILTER (WHERE {NODE_WHERE}) AS in_nodes
+        FROM mart_talent_supply WHERE adcode = '100000' AND year <= $year AND {TALENT_WHERE}
+    ),
+    agg AS (
+        SELECT adcode,
+               sum(talents) FILTER (WHERE {NODE_WHERE}) AS talents,
+               sum(talents) FILTER (WHERE {NODE_WHERE} AND year <= $year - 1) AS talents_prev,
+               sum(talents) FILTER (WHERE {NODE_WHERE} AND {HIGH}) AS high_level,
+               sum(talents) AS all_nodes
+        FROM base GROUP BY adcode
+    ),
+    flows AS (
+        SELECT adcode, sum(arrivals) AS arrivals, sum(departures) AS departures FROM (
+            SELECT to_adcode AS adcode, moves AS arrivals, 0 AS departures, node_id
+            FROM mart_moves JOIN kids ON kids.adcode = to_adcode AND kids.level = mart_moves.level
+            WHERE year = $year
+            UNION ALL
+            SELECT from_adcode, 0, moves, node_id
+            FROM mart_moves JOIN kids ON kids.adcode = from_adcode
+                 AND kids.level = mart_moves.level
+            WHERE year = $year
+        ) WHERE {NODE_WHERE} GROUP BY adcode
+    ),
+    pop AS ({POPULATION})
+    SELECT k.adcode, k.name, k.level,
+           coalesce(a.talents, 0) AS talents, coalesce(a.high_level, 0) AS high_level,
+           coalesce(a.talents_prev, 0) AS talents_prev,
+           p.population,
+           coalesce(a.talents, 0) / (p.population / 10000.0) AS density,
+           coalesce(a.talents, 0) / nullif(nat.in_nodes, 0) AS share,
+           CASE WHEN $has_nodes THEN (a.talents / nullif(a.all_nodes, 0))
+                / nullif(nat.in_nodes / nullif(nat.total, 0), 0) END AS lq,
+           a.talents / nullif(a.talents_prev, 0) - 1 AS growth,
+           coalesce(fl.arrivals, 0) - coalesce(fl.departures, 0) AS net_inflow,
+           coalesce(fl.arrivals, 0) AS arrivals, coalesce(fl.departures, 0) AS departures
+    FROM kids k LEFT JOIN agg a USING (adcode) LEFT JOIN pop p USING (adcode)
+    LEFT JOIN flows fl USING (adcode) CROSS JOIN nat
+    ORDER BY talents DESC, k.adcode
+    """  # noqa: S608 - only constant snippets are pasted; values are bound
+    df = reader.df(sql, params)
+    df["rank"] = df["talents"].rank(ascending=False, method="min").astype(int)
+    return df
+
+
+def kpis(reader: Reader, f: Filters, adcode: str) -> dict:
+    """KPI values for one region in the year in view and the year before."""
+    f = layer_nodes(reader, f)
+    year = resolve_year(reader, f)
+    out = {"year": year}
+    for label, y in (("now", year), ("prev", year - 1)):
+        params = f.params(y) | {"adcode": adcode}
+        talent = reader.df(f"""
+            SELECT coalesce(sum(talents), 0) AS talents,
+                   coalesce(sum(talents) FILTER (WHERE {HIGH}), 0) AS high_level
+            FROM mart_talent_supply
+            WHERE adcode = $adcode AND year <= $year AND {NODE_WHERE} AND {TALENT_WHERE}
+        """, params).iloc[0]  # noqa: S608
+        other = reader.df(f"""
+            SELECT
+              (SELECT coalesce(sum(enterprises), 0) FROM mart_enterprise
+               WHERE adcode = $adcode AND year <= $year AND {NODE_WHERE}) AS enterprises,
+              (SELECT coalesce(sum(postings), 0) FROM mart_posting_demand
+               WHERE adcode = $adcode AND year = $year AND {NODE_WHERE}) AS postings,
+              (SELECT coalesce(sum(moves), 0) FROM mart_moves
+               WHERE to_adcode = $adcode AND year = $year AND {NODE_WHERE}) -
+              (SELECT coalesce(sum(moves), 0) FROM mart_moves
+               WHERE from_adcode = $adcode AND year = $year AND {NODE_WHERE}) AS net_inflow
+        """, {k: params[k] for k in ("adcode", "year", "nodes")}).iloc[0]  # noqa: S608
+        values = {**talent.to_dict(), **other.to_dict()}
+        values["sd_ratio"] = (values["talents"] / values["postings"]) if values["postings"] \
+            else None
+        out[label] = {k: (None if v is None or pd.isna(v) else float(v))
+                      for k, v in values.items()}
+    return out
+
+
+def peer_comparison(reader: Reader, f: Filters, adcodes: list[str]) -> pd.DataFrame:
+    """The KPI set for several regions side by side (peer cities)."""
+    rows = []
+    names = reader.df("SELECT adcode, name FROM region WHERE list_contains(?, adcode)", [adcodes])
+    name = dict(zip(names["adcode"], names["name"], strict=True))
+    pop = reader.df(POPULATION)
+    population = dict(zip(pop["adcode"], pop["population"], strict=True))
+    for code in adcodes:
+        if code not in name:
+            continue
+        k = kpis(reader, f, code)["now"]
+        p = population.get(code)
+        rows.append({"adcode": code, "name": name[code], **k,
+                     "density": k["talents"] / (p / 10000) if p else None})
+    return pd.DataFrame(rows)
+
+
+def talent_by_layer(reader: Reader, f: Filters, adcode: str) -> pd.DataFrame:
+    year = resolve_year(reader, f)
+    params = f.params(year) | {"adcode": adcode}
+    return reader.df(f"""
+        SELECT coalesce(c.layer, '未分类') AS layer, coalesce(c.name_zh, '未分类') AS node,
+               c.sequence, sum(m.talents) AS talents
+        FROM mart_talent_supply m LEFT JOIN chain_node c USING (node_id)
+        WHERE m.adcode = $adcode AND m.year <= $year AND {TALENT_WHERE}
+        GROUP BY ALL ORDER BY c.sequence NULLS LAST
+    """, params)  # noqa: S608
+
+
+def freshness(reader: Reader) -> dict:
+    """Last publish, last successful load and the sources loaded."""
+    meta = reader.df("SELECT key, value FROM meta")
+    batches = reader.df("SELECT max(finished_at) AS last_load, "
+                        "string_agg(DISTINCT source, '、') AS sources FROM load_batch "
+                        "WHERE status = 'loaded'")
+    m = dict(zip(meta["key"], meta["value"], strict=True))
+    return {"version": m.get("version"), "published_at": m.get("published_at"),
+            "last_load": batches["last_load"].iloc[0], "sources": batches["sources"].iloc[0]}
+
+
+def chain_nodes(reader: Reader) -> pd.DataFrame:
+    return reader.df("SELECT node_id, name_zh, name_en, layer, segment, sequence FROM chain_node "
+                     "ORDER BY sequence")
+
+
+def regions_named(reader: Reader, names: list[str]) -> list[str]:
+    """Adcodes for names or codes (peer-city setting), in the given order."""
+    # Cities first, so that 北京市 is the city 110100 (its province has the same name).
+    df = reader.df("SELECT adcode, name, short_name FROM region WHERE level IN ('city', 'province') "
+                   "ORDER BY level = 'province', adcode")
+    lookup = {}
+    for a, n, s in zip(df["adcode"], df["name"], df["short_name"], strict=True):
+        lookup.setdefault(a, a)
+        lookup.setdefault(n, a)
+        lookup.setdefault(s, a)
+    out = []
+    for n in names:
+        code = lookup.get(n.strip())
+        if code and code not in out:
+            out.append(code)
+    return out
+
+
+def suppress(values: pd.Series, k: int) -> pd.Series:
+    """Counts below k shown as '<k' (and zero stays 0); others as integers with separators."""
+    return values.map(lambda v: "—" if pd.isna(v) else
+                      (f"<{k}" if 0 < v < k else f"{int(v):,}"))
+
+
+HIGH_TIER_SET = set(HIGH_TIERS)

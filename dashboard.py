@@ -1,0 +1,55 @@
+"""人才地图 dashboard: page config, first-run demo build, shared sidebar filters, navigation.
+
+Run: ``streamlit run dashboard.py``. With no published warehouse, the small demo is generated
+and loaded through the ETL first (with its progress on screen), then the app opens.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+import settings
+from views import data_page, overview, sidebar, talent_map
+from views.i18n import t
+
+
+def ensure_warehouse() -> None:
+    """Build the demo warehouse on first run, showing progress; wait if another session is."""
+    db = settings.path("db_path")
+    if db.exists():
+        return
+    from etl.demo import generate
+    from etl.load import load_files
+    from etl.warehouse import PublishError
+
+    scale = str(settings.get("demo_scale"))
+    with st.status(t("building_demo"), expanded=True) as status:
+        out = settings.path("raw_dir") / f"demo-{scale}-42"
+        bar = st.progress(0.0)
+        files = generate(out, scale=scale, seed=42,
+                         progress=lambda m, frac: bar.progress(min(frac, 1.0), text=m))
+        try:
+            load_files(files, source="demo", db_path=db, progress=st.write)
+        except PublishError:
+            st.write("另一个会话正在构建演示数据库, 等待完成 …")
+            while not db.exists():
+                time.sleep(1)
+        status.update(label="演示数据已就绪", state="complete", expanded=False)
+
+
+def main() -> None:
+    st.set_page_config(page_title="人才地图", page_icon="🗺️", layout="wide")
+    ensure_warehouse()
+    pages = [
+        st.Page(overview.page, title=t("overview"), url_path="overview", default=True),
+        st.Page(talent_map.page, title=t("talent_map"), url_path="talent_map"),
+        st.Page(data_page.page, title=t("data"), url_path="data"),
+    ]
+    nav = st.navigation(pages)
+    sidebar.render()
+    nav.run()
+
+
+main()

@@ -1,0 +1,143 @@
+"""Session state, URL state and caching for the dashboard — the only module with cache
+decorators. Queries are cached by the published version and the filters, so a new load is
+picked up on the next interaction and an unchanged view costs nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import streamlit as st
+
+import settings
+from analytics import queries as q
+from analytics.db import Reader
+from analytics.filters import Filters, Thresholds
+
+STATIC_GEOJSON = Path(__file__).resolve().parent.parent / "static" / "geojson"
+
+
+@st.cache_resource
+def reader() -> Reader:
+    return Reader(settings.path("db_path"))
+
+
+def version() -> str:
+    """The published version in use (reopens the file when a new one was published)."""
+    return reader().refresh()
+
+
+# -- cached queries (keyed by version and filters) -------------------------------------------
+@st.cache_data(max_entries=256, show_spinner=False)
+def children_metrics(ver: str, f: Filters, parent: str):
+    return q.children_metrics(reader(), f, parent)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def kpis(ver: str, f: Filters, adcode: str):
+    return q.kpis(reader(), f, adcode)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def peers(ver: str, f: Filters, adcodes: tuple[str, ...]):
+    return q.peer_comparison(reader(), f, list(adcodes))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def talent_by_layer(ver: str, f: Filters, adcode: str):
+    return q.talent_by_layer(reader(), f, adcode)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def reference(ver: str) -> dict:
+    """Things every page needs and that change only with a new version."""
+    r = reader()
+    regions = r.df("SELECT adcode, name, level, parent_adcode FROM region")
+    return {
+        "years": q.years(r),
+        "nodes": q.chain_nodes(r),
+        "regions": regions,
+        "region_names": dict(zip(regions["adcode"], regions["name"], strict=True)),
+        "freshness": q.freshness(r),
+        "peers": q.regions_named(r, str(settings.get("peer_cities")).split(",")),
+    }
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def breadcrumb(ver: str, adcode: str):
+    return q.breadcrumb(reader(), adcode)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def map_parent(ver: str, adcode: str) -> str:
+    return q.map_parent(reader(), adcode)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def table(ver: str, sql: str, params: tuple = ()):
+    """A small read query from the data page (SQL text comes from constants in views)."""
+    return reader().df(sql, list(params))
+
+
+# -- geometry ---------------------------------------------------------------------------------
+@st.cache_resource(show_spinner="正在准备边界数据 …")
+def geojson(parent: str) -> dict:
+    from maps.geometry import children_geojson
+
+    return children_geojson(parent)
+
+
+@st.cache_resource(show_spinner=False)
+def geojson_url(parent: str) -> str:
+    """Serve the children's shapes as a static file, so the browser fetches them once."""
+    from maps.geometry import children_geojson_path
+
+    target = STATIC_GEOJSON / f"{parent}.json"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        shutil.copyfile(children_geojson_path(parent), tmp)
+        tmp.replace(target)
+    return f"app/static/geojson/{parent}.json"
+
+
+@st.cache_resource(show_spinner=False)
+def maritime():
+    from maps.geometry import maritime_lines
+
+    return maritime_lines()
+
+
+# -- filters in session state and in the URL ---------------------------------------------------
+def thresholds() -> Thresholds:
+    return Thresholds(small_cell_k=int(settings.get("small_cell_k")),
+                      lq_missing=float(settings.get("lq_missing")),
+                      lq_stronghold=float(settings.get("lq_stronghold")),
+                      sd_bands=(float(settings.get("sd_severe")), float(settings.get("sd_shortage")),
+                                float(settings.get("sd_balanced"))))
+
+
+def filters() -> Filters:
+    """The filters of this session, read once from the URL when the session starts."""
+    if "filters" not in st.session_state:
+        ref = reference(version())
+        known_nodes = set(ref["nodes"]["node_id"])
+        st.session_state["filters"] = Filters.from_query_params(
+            st.query_params.to_dict(), set(ref["region_names"]), known_nodes)
+    return st.session_state["filters"]
+
+
+def set_filters(f: Filters) -> None:
+    st.session_state["filters"] = f
+
+
+def sync_url(f: Filters) -> None:
+    """Mirror the filters in the URL, so that a copied link reopens the same view."""
+    wanted = f.to_query_params()
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "zh")

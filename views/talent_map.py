@@ -1,0 +1,133 @@
+"""人才地图: a choropleth of the level in view (all China by province, a province by city, a city
+by district). A click on a region drills down; the breadcrumb in the sidebar goes back up."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import settings
+from analytics.filters import COUNTRY, METRICS
+from maps.figures import choropleth
+from views import components, sidebar, state
+from views.i18n import t, unit
+
+MAP_KEY = "talent_map_chart"
+COUNT_METRICS = ("talents", "high_level")
+MAP_HEIGHT = 620
+MAP_WIDTH_PX = 560  # the map column at a 1400-px-wide window, less the colour bar
+
+
+def page() -> None:
+    ver = state.version()
+    f = state.filters()
+    k = state.thresholds().small_cell_k
+    title = sidebar.region_name(ver, f.region)
+    st.title(f"{t('talent_map')} · {title}")
+    metric = st.segmented_control(t("metric"), METRICS, default=f.metric, key="metric_choice",
+                                  format_func=t, on_change=_set_metric)
+    metric = metric or f.metric
+    parent = state.map_parent(ver, f.region)
+    values = state.children_metrics(ver, f, parent)
+    if metric == "lq" and not (f.nodes or f.layer):
+        st.info(t("lq_needs_nodes"))
+    left, right = st.columns([3, 2])
+    with left:
+        _draw_map(values, parent, metric, k, ver)
+    with right:
+        st.subheader(t("ranking"))
+        st.dataframe(ranking_table(values, metric, k), hide_index=True, height=560,
+                     width="stretch")
+    components.freshness_line(ver)
+
+
+def _set_metric() -> None:
+    choice = st.session_state.get("metric_choice")
+    if choice:
+        state.set_filters(state.filters().with_(metric=choice))
+
+
+def map_values(values: pd.DataFrame, metric: str, k: int) -> pd.DataFrame:
+    """Values to colour: suppressed counts (< k people) and unknowns are not coloured."""
+    out = values[["adcode", "name"]].copy()
+    v = values[metric].astype(float)
+    if metric in ("share", "growth"):
+        v = v * 100
+    if metric in COUNT_METRICS:
+        v = v.where(~((values[metric] > 0) & (values[metric] < k)))
+    out["value"] = v
+    out["hover_text"] = [_hover(r, metric, k) for r in values.itertuples()]
+    return out
+
+
+def _hover(r, metric: str, k: int) -> str:
+    value = getattr(r, metric)
+    if metric in COUNT_METRICS:
+        shown = components.fmt_count(value, k)
+    elif metric in ("share", "growth"):
+        shown = t("unknown") if pd.isna(value) else f"{value * 100:.1f}%"
+    elif metric == "net_inflow":
+        shown = f"{int(value):+,}"
+    else:
+        shown = components.fmt_ratio(value)
+    return (f"<b>{r.name}</b><br>{t(metric)}: {shown}<br>"
+            f"{t('rank')}: {r.rank} · {t('talents')}: {components.fmt_count(r.talents, k)}")
+
+
+def _draw_map(values: pd.DataFrame, parent: str, metric: str, k: int, ver: str) -> None:
+    geo = state.geojson(parent)
+    if not geo.get("features"):
+        st.warning(t("no_data"))
+        return
+    inline = str(settings.get("geojson_mode")) == "inline"
+    sea = state.maritime() if parent == COUNTRY else None
+    fig = choropleth(
+        map_values(values, metric, k), geo if inline else state.geojson_url(parent),
+        value_col="value", title="", colorbar_title=f"{t(metric)} ({unit(metric)})" if unit(metric)
+        else t(metric), maritime=sea, height=MAP_HEIGHT, **_view(geo, sea))
+    st.plotly_chart(fig, key=MAP_KEY, on_select=_clicked, selection_mode="points",
+                    config={"displaylogo": False, "scrollZoom": True})
+
+
+def _view(geo: dict, sea) -> dict:
+    """Center and zoom that fit the shapes (and the maritime line) in the map column."""
+    from maps.figures import fit_view, geojson_bounds
+
+    x0, y0, x1, y1 = geojson_bounds(geo)
+    for lons, lats in sea or []:
+        x0, x1 = min(x0, *lons), max(x1, *lons)
+        y0, y1 = min(y0, *lats), max(y1, *lats)
+    center, zoom = fit_view((x0, y0, x1, y1), MAP_WIDTH_PX, MAP_HEIGHT - 40)
+    return {"center": center, "zoom": zoom}
+
+
+def _clicked() -> None:
+    """Drill into the region that was clicked."""
+    sel = st.session_state.get(MAP_KEY)
+    points = (sel or {}).get("selection", {}).get("points", [])
+    for p in points:
+        code = p.get("location")
+        if code:
+            sidebar.go_to(str(code))
+            return
+
+
+def ranking_table(values: pd.DataFrame, metric: str, k: int) -> pd.DataFrame:
+    cols = {"rank": t("rank"), "name": t("name"), "talents": t("talents"),
+            "high_level": t("high_level"), metric: t(metric)}
+    df = values.sort_values(metric, ascending=False, na_position="last").copy()
+    df["talents"] = df["talents"].map(lambda v: components.fmt_count(v, k))
+    df["high_level"] = df["high_level"].map(lambda v: components.fmt_count(v, k))
+    if metric not in COUNT_METRICS:
+        df[metric] = df[metric].map(lambda v: _fmt_metric(v, metric))
+    return df[list(dict.fromkeys(cols))].rename(columns=cols)
+
+
+def _fmt_metric(v, metric: str) -> str:
+    if v is None or pd.isna(v):
+        return t("unknown")
+    if metric in ("share", "growth"):
+        return f"{v * 100:.1f}%"
+    if metric == "net_inflow":
+        return f"{int(v):+,}"
+    return f"{v:.2f}"
