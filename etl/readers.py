@@ -57,22 +57,31 @@ def read_file(path: Path, header_hint=None) -> RawTable:
 
 
 # -- CSV ------------------------------------------------------------------------------------------
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 13))
+
+
 def detect_encoding(sample: bytes) -> str:
     """UTF-8 (with or without BOM), UTF-16 (BOM) or GB18030 (a superset of GBK)."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if b"\x00" in sample[:4096] and sample.count(b"\x00") > len(sample) // 4:
+    head = sample[:65536]
+    if head and sum(head.count(bytes([b])) for b in _CONTROL) > len(head) // 10:
         raise ReadError("看起来是二进制文件或无 BOM 的 UTF-16, 不是文本表格")
+    failures = {}
     for enc in ("utf-8", "gb18030"):
         decoder = codecs.getincrementaldecoder(enc)()
         try:
             decoder.decode(sample, final=False)  # a multibyte char cut at the sample's end is fine
             return enc
-        except UnicodeDecodeError:
-            continue
-    raise ReadError("无法识别文件编码 (支持 UTF-8、UTF-8 BOM、GBK/GB18030、UTF-16)")
+        except UnicodeDecodeError as e:
+            failures[enc] = e.start
+    # Neither fits: name the line where the likelier encoding (the one that got further) broke.
+    enc, pos = max(failures.items(), key=lambda kv: kv[1])
+    line = sample[:pos].count(b"\n") + 1
+    raise ReadError(f"第 {line} 行编码错误 (既不是 UTF-8 也不是 GBK; 按 {enc.upper()} 在第 "
+                    f"{pos + 1} 字节处无法解码), 请检查文件是否被截断或混用了编码")
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -248,6 +257,8 @@ def _json_records(text: str, path: Path) -> tuple[list, list[int]]:
 def _json_cell(v):
     if v is None:
         return None
+    if hasattr(v, "tolist") and not isinstance(v, str):  # numpy arrays from Parquet lists
+        v = v.tolist()
     if isinstance(v, list):
         return "、".join(str(x) for x in v if x is not None)
     if isinstance(v, dict):
@@ -264,7 +275,7 @@ def read_parquet(path: Path) -> RawTable:
         table = pq.read_table(path)
     except Exception as e:
         raise ReadError(f"{path}: 无法读取 Parquet 文件: {e}") from None
-    df = table.to_pandas(types_mapper=None)
-    out = pd.DataFrame({c: df[c].astype(object).map(_json_cell) for c in df.columns})
+    out = pd.DataFrame({name: pd.Series([_json_cell(v) for v in col.to_pylist()], dtype=object)
+                        for name, col in zip(table.column_names, table.columns, strict=True)})
     out.columns = _dedupe_headers(list(out.columns))
     return RawTable(out, pd.Series(range(1, len(out) + 1), dtype="int64"), "parquet")
