@@ -11,7 +11,7 @@ import time
 import streamlit as st
 
 import settings
-from views import data_page, overview, sidebar, talent_map
+from views import sidebar
 from views.i18n import t
 
 
@@ -43,9 +43,9 @@ def main() -> None:
     st.set_page_config(page_title="人才地图", page_icon="🗺️", layout="wide")
     ensure_warehouse()
     pages = [
-        st.Page(overview.page, title=t("overview"), url_path="overview", default=True),
-        st.Page(talent_map.page, title=t("talent_map"), url_path="talent_map"),
-        st.Page(data_page.page, title=t("data"), url_path="data"),
+        st.Page("views/overview.py", title=t("overview"), url_path="overview", default=True),
+        st.Page("views/talent_map.py", title=t("talent_map"), url_path="talent_map"),
+        st.Page("views/data_page.py", title=t("data"), url_path="data"),
     ]
     nav = st.navigation(pages)
     sidebar.render()

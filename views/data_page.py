@@ -51,3 +51,7 @@ def page() -> None:
 def _doc(name: str) -> str:
     path = DOCS / name
     return path.read_text(encoding="utf-8") if path.exists() else f"({name} 缺失)"
+
+
+if __name__ == "__main__":  # run as a page by st.navigation
+    page()

@@ -60,3 +60,7 @@ def layer_figure(layers) -> go.Figure:
         branchvalues="total", hovertemplate="%{label}: %{value:,} 人<extra></extra>"))
     fig.update_layout(height=420, margin=dict(l=0, r=0, t=0, b=0))
     return fig
+
+
+if __name__ == "__main__":  # run as a page by st.navigation
+    page()

@@ -131,3 +131,7 @@ def _fmt_metric(v, metric: str) -> str:
     if metric == "net_inflow":
         return f"{int(v):+,}"
     return f"{v:.2f}"
+
+
+if __name__ == "__main__":  # run as a page by st.navigation
+    page()
