@@ -103,16 +103,29 @@ class NodeClassifier:
             return None
         return self.names.get(str(value).strip().lower())
 
-    def classify(self, text) -> str | None:
-        if text is None or not isinstance(text, str) or not text:
-            return None
-        scores: dict[str, float] = defaultdict(float)
+    def scores(self, text) -> dict[str, float]:
+        """Node → score of one text: each distinct keyword found adds its length (0.1 if weak)."""
+        out: dict[str, float] = defaultdict(float)
+        if not isinstance(text, str) or not text:
+            return out
         for kw in {m.group(0).lower() for m in self.pattern.finditer(text[:2000])}:
             for node in self.by_keyword[kw]:
-                scores[node] += 0.1 if kw in self.weak else len(kw)
+                out[node] += 0.1 if kw in self.weak else len(kw)
+        return out
+
+    def classify(self, text) -> str | None:
+        """The best-scoring node of one text (ties: the earlier node along the chain)."""
+        scores = self.scores(text)
         if not scores:
             return None
         return max(scores, key=lambda n: (scores[n], -self.sequence[n]))
+
+    def score_table(self, texts) -> pd.DataFrame:
+        """(text, node_id, score, sequence) for each distinct text that matches a keyword."""
+        rows = [(t, n, sc, self.sequence[n]) for t in pd.unique(pd.Series(texts, dtype=object))
+                for n, sc in self.scores(t).items()]
+        return pd.DataFrame(rows, columns=["text", "node_id", "score", "sequence"]).astype(
+            {"text": object, "node_id": object, "score": float, "sequence": int})
 
     def classify_series(self, texts: pd.Series) -> pd.Series:
         """Classify a column, each distinct text once."""

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 from dataclasses import dataclass, field
 
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from etl.mapping import FIELDS
 from etl.normalize import credit_code, dates, education, experience, flags, salary, skills, text
@@ -47,15 +49,17 @@ class Rows:
         self.kind = kind
         self.labels = {f.name: f.label for f in FIELDS[kind]}
         self._errors: list[pd.DataFrame] = []
+        self._cols: dict[str, pd.Series] = {}
 
     def col(self, name: str) -> pd.Series:
-        """The column as cleaned text (None where missing or blank)."""
-        if name not in self.df.columns:
-            return pd.Series([None] * len(self.df), index=self.df.index, dtype=object)
-        raw = self.df[name].astype(object)
-        table = {v: text.clean(v) for v in pd.unique(raw)}
-        out = raw.map(lambda v: table.get(v) if v == v else None).astype(object)  # NaN != NaN
-        return out.where(out.notna(), None)
+        """The column as cleaned text (None where missing or blank); computed once."""
+        if name not in self._cols:
+            if name not in self.df.columns:
+                self._cols[name] = pd.Series([None] * len(self.df), index=self.df.index,
+                                             dtype=object)
+            else:
+                self._cols[name] = text.clean_series(self.df[name])
+        return self._cols[name]
 
     def fail(self, name: str, reasons: pd.Series) -> None:
         """Record a reason for each row where ``reasons`` is not null."""
@@ -122,30 +126,65 @@ def _number(rows: Rows, name: str, minimum: float = 0) -> pd.Series:
     return num.where(~bad)
 
 
-def _node(rows: Rows, *texts: str) -> pd.Series:
+def _skills_and_node(rows: Rows, *parts: str, with_skills: bool = True
+                     ) -> tuple[pd.Series | None, pd.Series]:
+    """Skills split into a list (joined by SKILL_SEP for the load) and the chain node, in one
+    in-memory DuckDB pass: each skill and each text part (title, major, business scope …) is
+    scored once per distinct value, and a row's node is the best total (ties: the earlier node
+    along the chain). A node given explicitly (产业链环节) wins."""
     clf = default_classifier()
+    n = len(rows.df)
+    # Arrow strings: DuckDB scans them in parallel, Python str objects one at a time.
+    text = {"s": rows.col("skills") if with_skills else pd.Series([None] * n, dtype=object),
+            **{f"p{i}": rows.col(c) for i, c in enumerate(parts)}}
+    src = pa.table({"rid": np.arange(n), **{k: pa.array(v.to_numpy(), type=pa.string(),
+                                                        from_pandas=True)
+                                            for k, v in text.items()}})
+    con = duckdb.connect()
+    try:
+        con.register("src", src)
+        con.execute(f"CREATE TEMP TABLE k AS {skills.skills_query('src', 's')}")
+        texts = " UNION ALL ".join(
+            ["SELECT rid, unnest(skills) AS text FROM k"] +
+            [f"SELECT rid, p{i} FROM src WHERE p{i} IS NOT NULL"  # noqa: S608 - constants
+             for i in range(len(parts))])
+        con.execute(f"CREATE TEMP TABLE parts AS {texts}")  # noqa: S608 - constants only
+        distinct = con.execute("SELECT DISTINCT text FROM parts").df()["text"]
+        con.register("scores", clf.score_table(distinct))
+        best = con.execute("""
+            SELECT rid, arg_max(node_id, score * 1000 - sequence) AS node_id FROM (
+                SELECT rid, node_id, sum(score) AS score, min(sequence) AS sequence
+                FROM parts JOIN scores USING (text) GROUP BY rid, node_id)
+            GROUP BY rid""").df()
+        joined = con.sql(f"SELECT CASE WHEN len(skills) > 0 THEN "  # noqa: S608 - constants
+                         f"array_to_string(skills, chr({ord(SKILL_SEP)})) END AS j "
+                         "FROM k ORDER BY rid").to_arrow_table()["j"] if with_skills else None
+    finally:
+        con.close()
+    node = np.full(n, None, dtype=object)
+    node[best["rid"].to_numpy()] = best["node_id"].to_numpy(dtype=object)
+    node = pd.Series(node, index=rows.df.index, dtype=object)
     explicit = rows.col("node").map(clf.node_of_name)
-    combined = pd.Series([" ".join(x for x in parts if x) for parts in
-                          zip(*(rows.col(t) for t in texts), strict=True)],
-                         index=rows.df.index, dtype=object)
-    return explicit.where(explicit.notna(), clf.classify_series(combined).astype(object))
-
-
-def _skills(rows: Rows) -> pd.Series:
-    lists = skills.split_skills_series(rows.col("skills"))
-    return lists.map(lambda xs: SKILL_SEP.join(xs) if xs else None).astype(object)
+    node = explicit.where(explicit.notna(), node)
+    if joined is not None:
+        joined = pd.Series(joined.to_numpy(zero_copy_only=False).astype(object),
+                           index=rows.df.index, dtype=object)
+    return joined, node
 
 
 def pseudonym(key: str, source: str, source_id: str) -> str:
-    """Stable pseudonymous id: a keyed hash of source and source id (never the id itself)."""
-    digest = hmac.new(key.encode(), f"{source}\x1f{source_id}".encode(), hashlib.sha256)
+    """Stable pseudonymous id: a keyed hash (BLAKE2b MAC) of source and source id — never the
+    id itself, and not reversible without the key."""
+    digest = hashlib.blake2b(f"{source}\x1f{source_id}".encode(), key=key.encode()[:64],
+                             digest_size=10)
     return "T" + digest.hexdigest()[:19]
 
 
 def _pseudonyms(ctx: Context, ids: pd.Series) -> pd.Series:
-    table = {v: (pseudonym(ctx.pseudonym_key, ctx.source, v) if v is not None else None)
-             for v in pd.unique(ids)}
-    return ids.map(table).astype(object)
+    key, source = ctx.pseudonym_key, ctx.source
+    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+    table = np.array([pseudonym(key, source, v) for v in uniques] + [None], dtype=object)
+    return pd.Series(table[codes], index=ids.index, dtype=object)
 
 
 def _key(*parts: pd.Series) -> pd.Series:
@@ -171,7 +210,8 @@ def transform_enterprise(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[s
     rows.require("name", name)
     out = pd.DataFrame({
         "credit_code": code, "name": name, "adcode": _region(rows, "address"),
-        "address": rows.col("address"), "node_id": _node(rows, "business_scope", "name"),
+        "address": rows.col("address"),
+        "node_id": _skills_and_node(rows, "business_scope", "name", with_skills=False)[1],
         "founded_on": _date(rows, "founded_on"),
         "registered_capital_wan": _number(rows, "registered_capital_wan"),
         "employees": _number(rows, "employees"),
@@ -197,9 +237,9 @@ def transform_talent(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, 
     employer_code["credit_code_error"] = employer_code["credit_code_error"].where(
         rows.col("employer_credit_code").notna(), None)
     observed = _observed(rows, ctx)
+    skill_lists, node = _skills_and_node(rows, "title", "major")
     facts = pd.DataFrame({
-        "talent_id": tid, "adcode": _region(rows, "region"),
-        "node_id": _node(rows, "skills", "title", "major"),
+        "talent_id": tid, "adcode": _region(rows, "region"), "node_id": node,
         "tier": tier_parsed.map(lambda t: t[0]).astype(object),
         "education": _parsed(rows, "education", education.parse_education_series(
             rows.col("education")), "education", "education_error"),
@@ -215,7 +255,7 @@ def transform_talent(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, 
         "willing_to_relocate": _bool(rows, "willing_to_relocate"),
         # An expectation like 不限 or 一线城市 is no place: it stays empty, not an error.
         "expected_adcode": default_resolver().resolve_series(rows.col("expected_region"))["adcode"],
-        "skills": _skills(rows), "observed_on": observed, "source": ctx.source,
+        "skills": skill_lists, "observed_on": observed, "source": ctx.source,
     })
     contact = pd.DataFrame({"talent_id": tid, "name": rows.col("name"),
                             "phone": rows.col("phone"), "email": rows.col("email")})
@@ -238,11 +278,12 @@ def transform_posting(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str,
     posting_id = "P" + _pseudonyms(ctx, sid.where(sid.notna(), fallback)).str[1:]
     rows.unique("source_id", posting_id, numbers)
     edu = education.parse_education_series(rows.col("education_req"))
+    skill_lists, node = _skills_and_node(rows, "title")
     out = pd.DataFrame({
         "posting_id": posting_id,
         "credit_code": _parsed(rows, "credit_code", code, "credit_code", "credit_code_error"),
         "company_name": rows.col("company_name"), "adcode": _region(rows, "region"),
-        "node_id": _node(rows, "title", "skills"), "title": title, "skills": _skills(rows),
+        "node_id": node, "title": title, "skills": skill_lists,
         "salary_min": sal["salary_min"], "salary_max": sal["salary_max"],
         "salary_months": sal["salary_months"],
         "education_req": _parsed(rows, "education_req", edu, "education", "education_error"),

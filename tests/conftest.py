@@ -31,3 +31,16 @@ def fresh_db(tmp_path, loaded_db) -> Path:
     db = tmp_path / "warehouse.duckdb"
     shutil.copyfile(loaded_db, db)
     return db
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The small demo, generated and loaded through the ETL like real data (seed 42)."""
+    from etl.demo import generate
+
+    root = tmp_path_factory.mktemp("demo")
+    files = generate(root / "raw", scale="small", seed=42)
+    db = root / "warehouse.duckdb"
+    report = load_files(files, db_path=db, source="demo")
+    assert report.ok, report
+    return db

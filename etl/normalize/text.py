@@ -117,3 +117,52 @@ def take_column(values: list[Any], codes: np.ndarray, dtype: str = "str") -> Any
 def as_series(values: Any) -> pd.Series:
     """Accept a Series (kept as is, so the index is preserved) or any list-like."""
     return values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+
+
+def _needs_clean_pattern() -> str:
+    """A character class of everything clean() would change: characters NFKC maps to something
+    else, invisibles, whitespace other than a plain space, and the traditional characters."""
+    chars = {c for c in map(chr, range(0x10000))
+             if not 0xD800 <= ord(c) <= 0xDFFF and unicodedata.normalize("NFKC", c) != c}
+    chars |= set(T2S) | {chr(c) for c in range(0x20) if c != 0x20} | {"\x7f", "\u00a0"}
+    chars |= {chr(c) for c in range(0x80, 0xA0)} | {chr(c) for c in range(0x200B, 0x2010)}
+    chars |= {"\u2060", "\ufeff", "\u3000", "\u2028", "\u2029", "\u0085"}
+    chars |= {chr(c) for c in range(0x2000, 0x200B)}
+    ordered = sorted(ord(c) for c in chars)
+    ranges, start = [], ordered[0]
+    prev = start
+    for c in ordered[1:]:
+        if c != prev + 1:
+            ranges.append((start, prev))
+            start = c
+        prev = c
+    ranges.append((start, prev))
+    body = "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}"
+                   for a, b in ranges)
+    # RE2 syntax (pyarrow's regex engine): astral characters go the slow way too.
+    return rf"[{body}\x{{10000}}-\x{{10FFFF}}]|^ | $|  "
+
+
+_NEEDS_CLEAN = _needs_clean_pattern()
+
+
+def clean_series(values: pd.Series) -> pd.Series:
+    """clean() over a column, fast: text that clean() would leave unchanged is kept as is (a
+    vectorised regex finds it), only the rest goes through clean() — one call per distinct
+    value. Returns an object Series with None for missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers, bytes …: the careful way
+        return values.map(clean).astype(object).where(lambda x: x.notna(), None)
+    dirty = pc.fill_null(pc.match_substring_regex(arr, _NEEDS_CLEAN), False).to_numpy(
+        zero_copy_only=False)
+    out = arr.to_numpy(zero_copy_only=False).astype(object)
+    if dirty.any():
+        sub = out[dirty]
+        table = {v: clean(v) for v in pd.unique(sub)}
+        out[dirty] = [table[v] for v in sub]
+    out[out == ""] = None
+    return pd.Series(out, index=values.index, dtype=object)

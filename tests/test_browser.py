@@ -1,0 +1,185 @@
+"""Browser tests: the real app in Debian's Chromium through Playwright, against the small demo.
+
+They fail (not skip) when CI is set and Chromium is missing. Screenshots are written to
+tests/artifacts/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} missing: CI must install Debian's chromium (see .ci/run)")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)",
+                allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    port = _free_port()
+    env = {**os.environ, "TALENTMAP_DB_PATH": str(demo_db)}
+    log = open(tmp_path_factory.mktemp("st") / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("streamlit did not start")
+    yield base
+    proc.terminate()
+    proc.wait(10)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+    pg = ctx.new_page()
+    pg.errors, pg.foreign = [], []
+    pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("request", lambda r: not r.url.startswith((server, "data:", "blob:"))
+          and pg.foreign.append(r.url))
+    yield pg
+    ctx.close()
+    assert not pg.foreign, f"requests to other hosts: {pg.foreign[:5]}"
+    # Streamlit probes /<page>/_stcore/… before finding its root; those 404s are expected.
+    errors = [e for e in pg.errors if "404" not in e]
+    assert not errors, errors
+
+
+def _shot(pg, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _wait_map(pg, title: str) -> None:
+    pg.get_by_role("heading", name=re.compile(title)).wait_for(timeout=60_000)
+    pg.wait_for_function(
+        """() => { const gd = document.querySelector('.js-plotly-plot');
+                   return gd && gd._fullLayout && gd._fullLayout.map
+                          && gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map
+                          && gd._fullLayout.map._subplot.map.loaded(); }""", timeout=60_000)
+    pg.wait_for_timeout(500)
+
+
+def _locations(pg) -> list[str]:
+    return pg.evaluate("""() => document.querySelector('.js-plotly-plot').data
+        .filter(t => t.type === 'choroplethmap').flatMap(t => Array.from(t.locations))""")
+
+
+def _click_lonlat(pg, lon: float, lat: float) -> None:
+    """Click the map where (lon, lat) is drawn."""
+    x, y = pg.evaluate("""([lon, lat]) => {
+        const gd = document.querySelector('.js-plotly-plot');
+        const m = gd._fullLayout.map._subplot.map;
+        const p = m.project([lon, lat]);
+        const r = m.getCanvas().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y]; }""", [lon, lat])
+    pg.mouse.click(x, y)
+
+
+def _query(pg) -> dict:
+    return {k: v[-1] for k, v in parse_qs(urlparse(pg.url).query).items()}
+
+
+def test_national_map_and_drill_down_to_qingdao(page, server):
+    page.goto(f"{server}/talent_map")
+    _wait_map(page, "人才地图 · 全国")
+    locs = _locations(page)
+    assert len(set(locs)) == 34 and {"710000", "810000", "820000"} <= set(locs)
+    _shot(page, "map-national")
+    _click_lonlat(page, 118.2, 36.3)  # 山东省
+    _wait_map(page, "人才地图 · 山东省")
+    assert len(set(_locations(page))) == 16
+    _shot(page, "map-shandong")
+    _click_lonlat(page, 120.05, 36.45)  # 青岛市
+    _wait_map(page, "人才地图 · 青岛市")
+    assert set(_locations(page)) == {"370202", "370203", "370211", "370212", "370213", "370214",
+                                     "370215", "370281", "370283", "370285"}
+    assert _query(page).get("region") == "370200"
+    _shot(page, "map-qingdao")
+
+
+def test_filter_change_updates_map_and_url_and_the_url_reopens_it(page, browser, server):
+    page.goto(f"{server}/talent_map")
+    _wait_map(page, "人才地图 · 全国")
+    before = page.evaluate("() => document.querySelector('.js-plotly-plot').data"
+                           ".map(t => Array.from(t.z || [])).flat().join(',')")
+    sidebar = page.locator("section[data-testid='stSidebar']")
+    sidebar.get_by_text("学历").locator("xpath=following::input[1]").click()
+    page.get_by_role("option", name="博士").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => location.search.includes('education')", timeout=30_000)
+    _wait_map(page, "人才地图 · 全国")
+    page.wait_for_function(
+        """(before) => document.querySelector('.js-plotly-plot').data
+            .map(t => Array.from(t.z || [])).flat().join(',') !== before""", arg=before,
+        timeout=30_000)
+    url = page.url
+    assert _query(page)["education"] == "博士"
+    _shot(page, "map-filtered")
+    other = browser.new_page()
+    other.goto(url)
+    _wait_map(other, "人才地图 · 全国")
+    chips = other.locator("section[data-testid='stSidebar'] [data-baseweb='tag']")
+    assert "博士" in chips.all_inner_texts()
+    other.close()
+
+
+def test_overview_renders_kpis_and_charts(page, server):
+    page.goto(f"{server}/overview?region=370200")
+    page.get_by_role("heading", name=re.compile("总览 · 青岛市")).wait_for(timeout=60_000)
+    page.locator("[data-testid='stMetric']").first.wait_for()
+    assert page.locator("[data-testid='stMetric']").count() == 6
+    page.locator(".js-plotly-plot").nth(1).wait_for(timeout=30_000)
+    _shot(page, "overview-qingdao")
+
+
+def test_chromium_is_the_debian_one():
+    assert shutil.which("chromium") == CHROMIUM or Path(CHROMIUM).exists()
