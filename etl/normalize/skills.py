@@ -93,8 +93,9 @@ def split_skills_sql(cleaned: pd.Series) -> pd.Series:
     con = duckdb.connect()
     try:
         con.register("_skills_src", src)
-        got = con.execute(f"SELECT coalesce(skills, []) AS k FROM "
-                          f"({skills_query('_skills_src', 's')}) ORDER BY rid").df()  # noqa: S608
+        query = skills_query("_skills_src", "s")
+        got = con.execute(f"SELECT coalesce(skills, []) AS k FROM ({query}) ORDER BY rid"  # noqa: S608
+                          ).df()
     finally:
         con.close()
     return pd.Series([list(x) for x in got["k"]], index=cleaned.index, dtype=object)
