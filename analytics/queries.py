@@ -28,9 +28,25 @@ TALENT_WHERE = """
 """
 NODE_WHERE = "(len($nodes) = 0 OR list_contains($nodes, node_id))"
 HIGH = "list_contains(['A', 'B', 'C', 'D'], tier)"
+# Latest 常住人口 of each region. A municipality's province and its only city (北京市 110000 and
+# 110100) are one place: whichever of the two has a figure lends it to the other.
 POPULATION = """
-    SELECT adcode, arg_max(value, year) AS population
-    FROM region_indicator WHERE indicator = '常住人口' GROUP BY adcode
+    WITH direct AS (
+        SELECT adcode, arg_max(value, year) AS population
+        FROM region_indicator WHERE indicator = '常住人口' GROUP BY adcode
+    ),
+    twins AS (
+        SELECT parent_adcode AS a, any_value(adcode) AS b FROM region
+        WHERE parent_adcode IS NOT NULL GROUP BY parent_adcode HAVING count(*) = 1
+    ),
+    lent AS (
+        SELECT t.a AS adcode, d.population FROM twins t JOIN direct d ON d.adcode = t.b
+        UNION ALL
+        SELECT t.b, d.population FROM twins t JOIN direct d ON d.adcode = t.a
+    )
+    SELECT * FROM direct
+    UNION ALL
+    SELECT * FROM lent WHERE adcode NOT IN (SELECT adcode FROM direct)
 """
 
 

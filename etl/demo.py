@@ -1544,6 +1544,7 @@ def _write_postings(df: pd.DataFrame, out_dir: Path, manifest: dict) -> Path:
 
 MOVE_DEFECTS = ("unknown_region", "unparseable_date")
 MOVES_PER_MOVER = (0.80, 0.17, 0.03)  # 1, 2 or 3 moves
+MOVE_YEAR_W = (1.0, 1.15, 1.3, 1.5)  # moves per year grow with the industry (2021–2024)
 
 
 def make_moves(rng: np.random.Generator, n: int, geo: Geo, talents: pd.DataFrame) -> pd.DataFrame:
@@ -1628,13 +1629,11 @@ def _move_rows(rng: np.random.Generator, geo: Geo, talents: pd.DataFrame, movers
     last = step == hops[mover_rep] - 1
     own = talents["所在地"].to_numpy()[movers][mover_rep]
     dst_text = np.where(last & (rng.random(n) < 0.5), own, dst_text)
-    start = np.datetime64(f"{YEARS[0]}-01-01")
-    observed = talents["observed"].to_numpy().astype("datetime64[D]")[movers]
-    span = (observed - start).astype(int)
-    frac = np.sort(rng.random((len(movers), 3)), axis=1)
-    offs = np.floor(frac * span[:, None]).astype(int)
-    # the k-hop mover uses the k smallest of its three sorted draws, in order
-    dates = start + offs[mover_rep, step].astype("timedelta64[D]")
+    # Moves grow year on year like postings; a mover's hops are in date order.
+    draws = _dates(rng, 3 * len(movers), MOVE_YEAR_W).reshape(len(movers), 3)
+    unused = np.arange(3)[None, :] >= hops[:, None]
+    draws[unused] = np.datetime64("2100-01-01")  # sorts after the k dates a k-hop mover uses
+    dates = np.sort(draws, axis=1)[mover_rep, step]
     df = pd.DataFrame({"人才编号": talents["人才编号"].to_numpy()[movers][mover_rep],
                        "原所在地": src_text, "现所在地": dst_text, "date": dates})
     df = df.sort_values(["date", "人才编号"], kind="stable", ignore_index=True)

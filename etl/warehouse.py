@@ -21,6 +21,8 @@ import duckdb
 import pandas as pd
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
+# A quarantine reason without its details (the value, the earlier row): groups rows by kind.
+REASON_KIND = r"regexp_replace(reason, '(:| \().*$', '')"
 FACT_TABLES = ("enterprise", "talent", "talent_contact", "job_posting", "talent_move",
                "region_indicator")
 MART_TABLES = ("mart_talent_supply", "mart_posting_demand", "mart_enterprise", "mart_moves")
@@ -230,6 +232,6 @@ def status(con: duckdb.DuckDBPyConnection) -> dict:
         "SELECT batch_id, file, kind, status, rows_read, rows_loaded, rows_quarantined, "
         "finished_at, message FROM load_batch ORDER BY batch_id DESC LIMIT 20").df()
     reasons = con.execute(
-        "SELECT field, regexp_replace(reason, ':.*$', '') AS reason, count(*) AS rows "
+        f"SELECT field, {REASON_KIND} AS reason, count(*) AS rows "  # noqa: S608 - constant
         "FROM quarantine GROUP BY ALL ORDER BY rows DESC").df()
     return {"meta": meta, "counts": counts, "batches": batches, "quarantine": reasons}

@@ -163,6 +163,14 @@ class RegionResolver:
         top = [c for c, v in scores.items() if v == best]
         depth = max(len(self.path(c)) for c in top)
         deepest = sorted(c for c in top if len(self.path(c)) == depth)
+        on_one_chain = all(set(self.path(c)) >= set(top) - {c} for c in deepest)
+        if len(deepest) == 1 and on_one_chain:
+            return self._finish(deepest[0])
+        # A bare name shared by a city and districts elsewhere (中山, 西安, 朝阳) is the city.
+        shallow = min(len(self.path(c)) for c in top)
+        shallowest = [c for c in top if len(self.path(c)) == shallow]
+        if len(shallowest) == 1 and self.level[shallowest[0]] in ("province", "city"):
+            return self._finish(shallowest[0])
         if len(deepest) == 1:
             return self._finish(deepest[0])
         # Tied: keep the coarsest region that all candidates share, if the text names it.

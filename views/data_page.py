@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from etl.warehouse import FACT_TABLES, MART_TABLES
+from etl.warehouse import FACT_TABLES, MART_TABLES, REASON_KIND
 from views import components, state
 from views.i18n import t
 
@@ -16,11 +16,11 @@ BATCHES = ("SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件,
            "source AS 来源, status AS 状态, rows_read AS 读取行数, rows_loaded AS 载入行数, "
            "rows_quarantined AS 隔离行数, finished_at AS 完成时间, message AS 说明 "
            "FROM load_batch ORDER BY batch_id DESC")
-REASONS = ("SELECT field AS 字段, regexp_replace(reason, ':.*$', '') AS 原因, count(*) AS 行数 "
+REASONS = (f"SELECT field AS 字段, {REASON_KIND} AS 原因, count(*) AS 行数 "  # noqa: S608
            "FROM quarantine GROUP BY ALL ORDER BY 行数 DESC")
-ROWS = ("SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件, row_number AS 行号, "
+ROWS = (f"SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件, row_number AS 行号, "
         "field AS 字段, reason AS 原因, raw AS 原始数据 FROM quarantine "
-        "WHERE (? = '' OR regexp_replace(reason, ':.*$', '') = ?) "
+        f"WHERE (? = '' OR {REASON_KIND} = ?) "
         "ORDER BY batch_id, row_number LIMIT 2000")
 
 

@@ -1,0 +1,245 @@
+"""Supply-chain gaps for a region (产业链 · 补链/强链/固链/延链) and whom to recruit to fill them.
+
+Pure metric functions (``node_status``, ``gap_score``, ``sd_band``) work on plain numbers and are
+tested on hand-computed values; the query functions read the marts.
+
+Definitions (docs/supply-chain.md):
+- LQ_talent(r, n) = (T(r, n) / T(r)) / (T(b, n) / T(b)) with b the benchmark (default the
+  country); LQ_enterprise the same with enterprises.
+- status: 补链 when LQ_talent < lq_missing or there is no local enterprise; 固链 when
+  LQ_talent ≥ lq_stronghold and a local chain-leader firm exists; 强链 otherwise; a 补链 node with
+  no local enterprise that is adjacent along the chain to a 固链 node is 延链 (extend the chain).
+- gap score (0–100, higher = bigger gap) = 50·max(0, 1 − LQ_talent) + 30·shortage + 20·[no local
+  enterprise], shortage = max(0, 1 − min(sd_ratio, 1.2) / 1.2) (0 when there are no postings).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analytics.db import Reader
+from analytics.filters import COUNTRY, Thresholds
+
+STATUS_COLORS = {"固链": "#1a7f37", "强链": "#2f6fb0", "补链": "#c62828", "延链": "#ef8f00"}
+STATUS_HELP = {
+    "固链": "优势环节: 区位商高且有本地链主企业",
+    "强链": "待加强环节: 有一定基础, 区位商未达优势水平或缺少链主",
+    "补链": "缺失环节: 区位商低或本地无企业",
+    "延链": "延伸环节: 与本地优势环节相邻而本地尚无企业",
+}
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    status: str
+    reason: str
+
+
+def lq(local_n: float, local_total: float, bench_n: float, bench_total: float) -> float | None:
+    """Location quotient; None when a share is undefined (no data)."""
+    if not local_total or not bench_total or not bench_n:
+        return None
+    return (local_n / local_total) / (bench_n / bench_total)
+
+
+def sd_ratio(talent: float, postings: float) -> float | None:
+    """Supply/demand: talent ÷ open postings (None without postings)."""
+    return talent / postings if postings else None
+
+
+def sd_band(ratio: float | None, th: Thresholds) -> str:
+    """严重紧缺 / 紧缺 / 平衡 / 过剩, or 无需求 without postings."""
+    if ratio is None:
+        return "无需求数据"
+    severe, shortage, balanced = th.sd_bands
+    if ratio <= severe:
+        return "严重紧缺"
+    if ratio <= shortage:
+        return "紧缺"
+    if ratio <= balanced:
+        return "平衡"
+    return "过剩"
+
+
+def node_status(lq_talent: float | None, enterprises: int, leaders: int,
+                th: Thresholds) -> NodeStatus:
+    """补链 / 强链 / 固链 (延链 is decided afterwards, with the neighbours' statuses)."""
+    shown = "—" if lq_talent is None else f"{lq_talent:.2f}"
+    firms = f"本地企业 {enterprises} 家"
+    if lq_talent is None or lq_talent < th.lq_missing or enterprises == 0:
+        why = [f"LQ {shown} < {th.lq_missing:g}" if lq_talent is None or
+               lq_talent < th.lq_missing else f"LQ {shown}", firms]
+        return NodeStatus("补链", "; ".join(why))
+    if lq_talent >= th.lq_stronghold and leaders > 0:
+        return NodeStatus("固链", f"LQ {shown} ≥ {th.lq_stronghold:g}; 链主企业 {leaders} 家")
+    if lq_talent >= th.lq_stronghold:
+        return NodeStatus("强链", f"LQ {shown} ≥ {th.lq_stronghold:g} 但无本地链主企业")
+    return NodeStatus("强链", f"{th.lq_missing:g} ≤ LQ {shown} < {th.lq_stronghold:g}; {firms}")
+
+
+def extend_chain(statuses: dict[str, NodeStatus], enterprises: dict[str, int],
+                 adjacent: dict[str, set[str]], names: dict[str, str]) -> dict[str, NodeStatus]:
+    """Mark 延链: a node absent locally (no enterprise) next to a 固链 node."""
+    out = dict(statuses)
+    for node, st in statuses.items():
+        if st.status != "补链" or enterprises.get(node, 0) > 0:
+            continue
+        strong = sorted(n for n in adjacent.get(node, ()) if statuses.get(n) and
+                        statuses[n].status == "固链")
+        if strong:
+            out[node] = NodeStatus("延链", f"与固链环节 {'、'.join(names[n] for n in strong)} "
+                                         f"相邻; 本地企业 0 家")
+    return out
+
+
+def gap_score(lq_talent: float | None, ratio: float | None, enterprises: int) -> float:
+    """0–100: under-representation (50), talent shortage (30), no local firm (20)."""
+    under = 1.0 if lq_talent is None else max(0.0, 1.0 - lq_talent)
+    shortage = 0.0 if ratio is None else max(0.0, 1.0 - min(ratio, 1.2) / 1.2)
+    return round(50 * under + 30 * shortage + 20 * (enterprises == 0), 1)
+
+
+# -- queries ----------------------------------------------------------------------------------
+NODE_FACTS = """
+WITH nodes AS (SELECT node_id, name_zh, layer, segment, sequence FROM chain_node),
+t AS (SELECT adcode, node_id, sum(talents) AS talents FROM mart_talent_supply
+      WHERE adcode IN ($region, $bench) AND year <= $year GROUP BY ALL),
+e AS (SELECT adcode, node_id, sum(enterprises) AS enterprises, sum(chain_leaders) AS leaders
+      FROM mart_enterprise WHERE adcode IN ($region, $bench) AND year <= $year GROUP BY ALL),
+p AS (SELECT adcode, node_id, sum(postings) AS postings,
+             sum(salary_sum) / nullif(sum(salaried_postings), 0) AS mean_salary
+      FROM mart_posting_demand WHERE adcode IN ($region, $bench) AND year = $year GROUP BY ALL)
+SELECT n.*,
+       coalesce(tl.talents, 0) AS talent, coalesce(tb.talents, 0) AS bench_talent,
+       coalesce(el.enterprises, 0) AS enterprises, coalesce(el.leaders, 0) AS leaders,
+       coalesce(eb.enterprises, 0) AS bench_enterprises,
+       coalesce(pl.postings, 0) AS postings, pl.mean_salary
+FROM nodes n
+LEFT JOIN t tl ON tl.node_id = n.node_id AND tl.adcode = $region
+LEFT JOIN t tb ON tb.node_id = n.node_id AND tb.adcode = $bench
+LEFT JOIN e el ON el.node_id = n.node_id AND el.adcode = $region
+LEFT JOIN e eb ON eb.node_id = n.node_id AND eb.adcode = $bench
+LEFT JOIN p pl ON pl.node_id = n.node_id AND pl.adcode = $region
+ORDER BY n.sequence
+"""
+
+TOTALS = """
+SELECT adcode,
+       (SELECT coalesce(sum(talents), 0) FROM mart_talent_supply m
+        WHERE m.adcode = r.adcode AND year <= $year) AS talent,
+       (SELECT coalesce(sum(enterprises), 0) FROM mart_enterprise m
+        WHERE m.adcode = r.adcode AND year <= $year) AS enterprises
+FROM region r WHERE adcode IN ($region, $bench)
+"""
+
+
+def chain_status(reader: Reader, region: str, year: int, th: Thresholds,
+                 bench: str = COUNTRY) -> pd.DataFrame:
+    """One row per chain node: supply, demand, LQs, band, status with its reason, gap score."""
+    from etl.taxonomy import adjacent_nodes
+
+    params = {"region": region, "bench": bench, "year": year}
+    df = reader.df(NODE_FACTS, params)
+    totals = reader.df(TOTALS, params).set_index("adcode")
+    loc_t, ben_t = _total(totals, region, "talent"), _total(totals, bench, "talent")
+    loc_e, ben_e = _total(totals, region, "enterprises"), _total(totals, bench, "enterprises")
+    df["lq_talent"] = [lq(a, loc_t, b, ben_t) for a, b in zip(df["talent"], df["bench_talent"],
+                                                              strict=True)]
+    df["lq_enterprise"] = [lq(a, loc_e, b, ben_e) for a, b in
+                           zip(df["enterprises"], df["bench_enterprises"], strict=True)]
+    df["sd_ratio"] = [sd_ratio(a, b) for a, b in zip(df["talent"], df["postings"], strict=True)]
+    df["sd_band"] = [sd_band(r, th) for r in df["sd_ratio"]]
+    statuses = {r.node_id: node_status(_none(r.lq_talent), int(r.enterprises), int(r.leaders), th)
+                for r in df.itertuples()}
+    statuses = extend_chain(statuses, dict(zip(df["node_id"], df["enterprises"], strict=True)),
+                            adjacent_nodes(), dict(zip(df["node_id"], df["name_zh"], strict=True)))
+    df["status"] = df["node_id"].map(lambda n: statuses[n].status)
+    df["reason"] = df["node_id"].map(lambda n: statuses[n].reason)
+    df["gap_score"] = [gap_score(_none(r.lq_talent), _none(r.sd_ratio), int(r.enterprises))
+                       for r in df.itertuples()]
+    return df
+
+
+def _total(totals: pd.DataFrame, code: str, col: str) -> float:
+    return float(totals.loc[code, col]) if code in totals.index else 0.0
+
+
+def _none(v):
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+
+SOURCE_REGIONS = """
+WITH lvl AS (SELECT level FROM region WHERE adcode = $region),
+peers AS (SELECT adcode, name FROM region WHERE level = (SELECT level FROM lvl)
+          AND adcode <> $region),
+t AS (SELECT adcode, sum(talents) FILTER (WHERE node_id = $node) AS in_node,
+             sum(talents) AS total
+      FROM mart_talent_supply WHERE year <= $year AND adcode IN (SELECT adcode FROM peers)
+      GROUP BY adcode),
+nat AS (SELECT sum(talents) FILTER (WHERE node_id = $node) / sum(talents) AS share
+        FROM mart_talent_supply WHERE adcode = '100000' AND year <= $year),
+e AS (SELECT adcode, sum(enterprises) AS enterprises, sum(chain_leaders) AS leaders
+      FROM mart_enterprise WHERE node_id = $node AND year <= $year GROUP BY adcode)
+SELECT p.adcode, p.name, t.in_node AS talent, coalesce(e.enterprises, 0) AS enterprises,
+       coalesce(e.leaders, 0) AS leaders,
+       (t.in_node / nullif(t.total, 0)) / nullif(nat.share, 0) AS lq
+FROM peers p JOIN t USING (adcode) LEFT JOIN e USING (adcode) CROSS JOIN nat
+WHERE t.in_node > 0
+ORDER BY t.in_node * least(coalesce(lq, 0), 3) DESC, p.adcode
+LIMIT $limit
+"""
+
+SOURCE_ENTERPRISES = """
+SELECT e.credit_code, e.name, r.name AS region, c.name AS city, e.employees,
+       e.registered_capital_wan, e.founded_on, e.is_listed, e.is_chain_leader
+FROM enterprise e
+JOIN region r USING (adcode)
+LEFT JOIN region c ON c.adcode = coalesce(r.city_adcode, r.province_adcode)
+WHERE e.node_id = $node
+  AND e.adcode NOT IN (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region)
+ORDER BY e.is_chain_leader DESC, e.is_listed DESC, e.employees DESC NULLS LAST, e.credit_code
+LIMIT $limit
+"""
+
+SOURCE_POOLS = """
+SELECT r.adcode, r.name, count(*) AS talent,
+       count(*) FILTER (WHERE t.tier IN ('A', 'B', 'C', 'D')) AS high_level,
+       count(*) FILTER (WHERE t.is_returnee) AS returnees,
+       count(*) FILTER (WHERE t.willing_to_relocate) AS willing_to_relocate,
+       count(*) FILTER (WHERE t.expected_adcode IN
+                        (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region)
+                        OR t.expected_adcode = $region) AS expecting_here
+FROM talent t
+JOIN region_ancestor a ON a.adcode = t.adcode
+  AND a.ancestor_level = (SELECT CASE level WHEN 'district' THEN 'city' ELSE level END
+                          FROM region WHERE adcode = $region)
+JOIN region r ON r.adcode = a.ancestor_adcode
+WHERE t.node_id = $node AND year(t.observed_on) <= $year
+  AND r.adcode <> $region
+  AND t.adcode NOT IN (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region)
+GROUP BY ALL
+ORDER BY willing_to_relocate + expecting_here DESC, talent DESC, r.adcode
+LIMIT $limit
+"""
+
+
+def source_regions(reader: Reader, region: str, node: str, year: int,
+                   limit: int = 20) -> pd.DataFrame:
+    """Regions at the same level with high LQ and supply in the node (招引目标地区)."""
+    return reader.df(SOURCE_REGIONS, {"region": region, "node": node, "year": year,
+                                      "limit": limit})
+
+
+def source_enterprises(reader: Reader, region: str, node: str, limit: int = 50) -> pd.DataFrame:
+    """Enterprises elsewhere in the node: chain leaders, listed and large first (招引企业)."""
+    return reader.df(SOURCE_ENTERPRISES, {"region": region, "node": node, "limit": limit})
+
+
+def source_talent_pools(reader: Reader, region: str, node: str, year: int,
+                        limit: int = 20) -> pd.DataFrame:
+    """Talent pools elsewhere in the node, with returnees and those willing to relocate."""
+    return reader.df(SOURCE_POOLS, {"region": region, "node": node, "year": year,
+                                    "limit": limit})
