@@ -42,6 +42,8 @@ def render() -> Filters:
     ret = sb.checkbox(t("returnees"), value=f.returnees_only)
     years = ref["years"] or [None]
     year = sb.selectbox(t("year"), years[::-1], index=_index(years[::-1], f.year or years[-1]))
+    if f.year is None and year == years[-1]:
+        year = None  # "the latest year": a shared link follows new data
     new = f.with_(layer=layer, nodes=tuple(chosen), tiers=tuple(tiers), education=tuple(edu),
                   experience=tuple(exp), returnees_only=ret, year=year)
     if sb.button(t("reset"), width="stretch"):

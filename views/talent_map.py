@@ -15,7 +15,7 @@ from views.i18n import t, unit
 MAP_KEY = "talent_map_chart"
 COUNT_METRICS = ("talents", "high_level")
 MAP_HEIGHT = 620
-MAP_WIDTH_PX = 560  # the map column at a 1400-px-wide window, less the colour bar
+MAP_WIDTH_PX = 440  # the map area at a 1400-px-wide window: the column less the colour bar
 
 
 def page() -> None:
