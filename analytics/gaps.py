@@ -151,7 +151,7 @@ def chain_status(reader: Reader, region: str, year: int, th: Thresholds,
     df["lq_enterprise"] = [lq(a, loc_e, b, ben_e) for a, b in
                            zip(df["enterprises"], df["bench_enterprises"], strict=True)]
     df["sd_ratio"] = [sd_ratio(a, b) for a, b in zip(df["talent"], df["postings"], strict=True)]
-    df["sd_band"] = [sd_band(r, th) for r in df["sd_ratio"]]
+    df["sd_band"] = [sd_band(_none(r), th) for r in df["sd_ratio"]]
     statuses = {r.node_id: node_status(_none(r.lq_talent), int(r.enterprises), int(r.leaders), th)
                 for r in df.itertuples()}
     statuses = extend_chain(statuses, dict(zip(df["node_id"], df["enterprises"], strict=True)),
@@ -205,23 +205,23 @@ LIMIT $limit
 """
 
 SOURCE_POOLS = """
-SELECT r.adcode, r.name, count(*) AS talent,
-       count(*) FILTER (WHERE t.tier IN ('A', 'B', 'C', 'D')) AS high_level,
-       count(*) FILTER (WHERE t.is_returnee) AS returnees,
-       count(*) FILTER (WHERE t.willing_to_relocate) AS willing_to_relocate,
-       count(*) FILTER (WHERE t.expected_adcode IN
-                        (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region)
-                        OR t.expected_adcode = $region) AS expecting_here
-FROM talent t
-JOIN region_ancestor a ON a.adcode = t.adcode
-  AND a.ancestor_level = (SELECT CASE level WHEN 'district' THEN 'city' ELSE level END
-                          FROM region WHERE adcode = $region)
-JOIN region r ON r.adcode = a.ancestor_adcode
-WHERE t.node_id = $node AND year(t.observed_on) <= $year
-  AND r.adcode <> $region
-  AND t.adcode NOT IN (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region)
-GROUP BY ALL
-ORDER BY willing_to_relocate + expecting_here DESC, talent DESC, r.adcode
+SELECT * FROM (
+    SELECT r.adcode, r.name, count(*) AS talent,
+           count(*) FILTER (WHERE t.tier IN ('A', 'B', 'C', 'D')) AS high_level,
+           count(*) FILTER (WHERE t.is_returnee) AS returnees,
+           count(*) FILTER (WHERE t.willing_to_relocate) AS willing_to_relocate,
+           count(*) FILTER (WHERE t.expected_adcode IN
+                            (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region))
+               AS expecting_here
+    FROM talent t
+    JOIN region_ancestor a ON a.adcode = t.adcode
+      AND a.ancestor_level = (SELECT CASE level WHEN 'district' THEN 'city' ELSE level END
+                              FROM region WHERE adcode = $region)
+    JOIN region r ON r.adcode = a.ancestor_adcode
+    WHERE t.node_id = $node AND year(t.observed_on) <= $year AND r.adcode <> $region
+      AND t.adcode NOT IN (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region)
+    GROUP BY ALL
+) ORDER BY willing_to_relocate + expecting_here DESC, talent DESC, adcode
 LIMIT $limit
 """
 

@@ -1,0 +1,146 @@
+"""Supply-chain gap metrics on a tiny fixture whose every number is worked out by hand below.
+
+Talent (all observed in 2024):       T14   T04   A04   F01   total
+  青岛市 (崂山区)                       6     2     2     0     10
+  北京市 (海淀区)                       2    14     4    10     30
+  全国                                  8    16     6    10     40
+Enterprises in 青岛: T14 2 (1 chain leader), T04 1, A04 1.   Postings in 青岛 in 2024: T14 4,
+T04 4, A04 2.
+
+LQ(青岛, n) = (T(青岛, n) / 10) / (T(全国, n) / 40):
+  T14 = 0.6 / 0.2 = 3.0;  T04 = 0.2 / 0.4 = 0.5;  A04 = 0.2 / 0.15 = 1.333…;  F01 = 0 / 0.25 = 0.
+Supply/demand = talent / postings: T14 6/4 = 1.5 (过剩); T04 2/4 = 0.5 (严重紧缺); A04 2/2 = 1.0
+(平衡); F01 no postings.
+Gap = 50·max(0, 1 − LQ) + 30·max(0, 1 − min(sd, 1.2)/1.2) + 20·[no local firm]:
+  T14 = 0;  T04 = 25 + 30·(1 − 0.5/1.2) = 25 + 17.5 = 42.5;  A04 = 0 + 30·(1 − 1/1.2) = 5.0;
+  F01 = 50 + 0 + 20 = 70;  T13 (no talent anywhere: LQ undefined) = 50 + 20 = 70.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics import gaps
+from analytics.db import Reader
+from analytics.filters import Thresholds
+from etl.load import load_files
+from etl.normalize.credit_code import make_credit_code
+from tests.fixtures import write_csv
+
+TH = Thresholds()
+
+
+def _talents():
+    rows, i = [], 0
+    for place, counts in (("青岛市崂山区", {"T14": 6, "T04": 2, "A04": 2}),
+                          ("北京市海淀区", {"T14": 2, "T04": 14, "A04": 4, "F01": 10})):
+        for node, n in counts.items():
+            for _ in range(n):
+                i += 1
+                rows.append([f"G{i:04d}", place, node, "2024-06-30", "是" if i % 3 else "否"])
+    return rows
+
+
+def _enterprises():
+    spec = [("T14", "是"), ("T14", "否"), ("T04", "否"), ("A04", "否")]
+    return [[make_credit_code(f"91370212MA3G{i:04d}0"), f"青岛测试{i}有限公司", "青岛市崂山区",
+             node, leader, "2020-01-01"] for i, (node, leader) in enumerate(spec)] + \
+        [[make_credit_code(f"91110108MA3G{i:04d}0"), f"北京芯片{i}有限公司", "北京市海淀区",
+          "F01", "是" if i == 10 else "否", "2019-01-01"] for i in range(10, 13)]
+
+
+def _postings():
+    spec = {"T14": 4, "T04": 4, "A04": 2}
+    return [[f"P{n}{k}", f"{n}岗位", "青岛市崂山区", n, "10-20K", "2024-05-01"]
+            for n, c in spec.items() for k in range(c)]
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory):
+    d = tmp_path_factory.mktemp("gaps")
+    files = [
+        write_csv(d / "t.csv", ["人才编号", "所在地", "产业链环节", "数据日期", "是否愿意流动"],
+                  _talents()),
+        write_csv(d / "e.csv", ["统一社会信用代码", "企业名称", "注册地址", "产业链环节", "链主企业",
+                                "成立日期"], _enterprises()),
+        write_csv(d / "p.csv", ["职位编号", "职位名称", "工作地点", "产业链环节", "薪资", "发布日期"],
+                  _postings()),
+    ]
+    report = load_files(files, db_path=d / "w.duckdb")
+    assert report.ok and [f.rows_quarantined for f in report.files] == [0, 0, 0]
+    r = Reader(d / "w.duckdb")
+    yield r
+    r.close()
+
+
+def test_lq_ratio_band_status_and_gap_for_each_node(reader):
+    df = gaps.chain_status(reader, "370200", 2024, TH).set_index("node_id")
+    expected = {
+        # node: (talent, postings, LQ, sd ratio, band, status, reason, gap)
+        "T14": (6, 4, 3.0, 1.5, "过剩", "固链", "LQ 3.00 ≥ 1.2; 链主企业 1 家", 0.0),
+        "T04": (2, 4, 0.5, 0.5, "严重紧缺", "强链", "0.5 ≤ LQ 0.50 < 1.2; 本地企业 1 家", 42.5),
+        "A04": (2, 2, 4 / 3, 1.0, "平衡", "强链", "LQ 1.33 ≥ 1.2 但无本地链主企业", 5.0),
+        "F01": (0, 0, 0.0, None, "无需求数据", "补链", "LQ 0.00 < 0.5; 本地企业 0 家", 70.0),
+    }
+    for node, (talent, postings, lq, sd, band, status, reason, gap) in expected.items():
+        row = df.loc[node]
+        assert (row.talent, row.postings) == (talent, postings), node
+        assert row.lq_talent == pytest.approx(lq), node
+        assert (row.sd_ratio is None or row.sd_ratio != row.sd_ratio) if sd is None \
+            else row.sd_ratio == pytest.approx(sd), node
+        assert (row.sd_band, row.status, row.reason, row.gap_score) == (band, status, reason, gap)
+
+
+def test_extension_nodes_next_to_a_stronghold(reader):
+    df = gaps.chain_status(reader, "370200", 2024, TH).set_index("node_id")
+    # T13 人机交互 links to T14; T14 links to A15 超高清视频: both absent locally.
+    assert df.loc["T13", "status"] == "延链"
+    assert df.loc["T13", "reason"] == "与固链环节 虚拟现实/增强现实 相邻; 本地企业 0 家"
+    assert df.loc["A15", "status"] == "延链"
+    assert df.loc["T13", "gap_score"] == 70.0
+    # A node with no data at all and no strong neighbour is a missing link.
+    assert df.loc["A16", "status"] == "补链"
+
+
+def test_thresholds_change_the_status(reader):
+    stricter = Thresholds(lq_missing=0.6, lq_stronghold=3.5)
+    df = gaps.chain_status(reader, "370200", 2024, stricter).set_index("node_id")
+    assert df.loc["T04", "status"] == "补链"
+    assert df.loc["T04", "reason"] == "LQ 0.50 < 0.6; 本地企业 1 家"
+    assert df.loc["T14", "status"] == "强链"
+
+
+def test_enterprise_lq_and_benchmark(reader):
+    df = gaps.chain_status(reader, "370200", 2024, TH).set_index("node_id")
+    # Enterprises: 青岛 T14 2 of 4; country T14 2 of 7 → (2/4)/(2/7) = 1.75.
+    assert df.loc["T14", "lq_enterprise"] == pytest.approx(1.75)
+    # Against 北京 as the benchmark: (6/10)/(2/30) = 9.
+    bench = gaps.chain_status(reader, "370200", 2024, TH, bench="110100").set_index("node_id")
+    assert bench.loc["T14", "lq_talent"] == pytest.approx(9.0)
+
+
+def test_recruitment_sources_for_a_gap_node(reader):
+    regions = gaps.source_regions(reader, "370200", "F01", 2024)
+    assert regions[["adcode", "talent", "enterprises", "leaders"]].values.tolist() == [
+        ["110100", 10, 3, 1]]
+    assert regions["lq"].iloc[0] == pytest.approx((10 / 30) / (10 / 40))
+    firms = gaps.source_enterprises(reader, "370200", "F01")
+    assert list(firms["is_chain_leader"]) == [True, False, False]
+    pools = gaps.source_talent_pools(reader, "370200", "F01", 2024)
+    assert pools[["adcode", "talent"]].values.tolist() == [["110100", 10]]
+    # ids G0031..G0040 are 北京's F01 talent; willing = id not divisible by 3.
+    assert pools["willing_to_relocate"].iloc[0] == sum(1 for i in range(31, 41) if i % 3)
+
+
+@pytest.mark.parametrize(("ratio", "band"), [
+    (0.59, "严重紧缺"), (0.6, "紧缺"), (0.9, "紧缺"), (0.91, "平衡"), (1.2, "平衡"), (1.21, "过剩"),
+    (None, "无需求数据")])
+def test_sd_bands_at_their_edges(ratio, band):
+    assert gaps.sd_band(ratio, TH) == band
+
+
+def test_pure_functions():
+    assert gaps.lq(6, 10, 8, 40) == pytest.approx(3.0)
+    assert gaps.lq(1, 0, 8, 40) is None
+    assert gaps.gap_score(None, None, 0) == 70.0
+    assert gaps.node_status(1.5, 3, 0, TH).status == "强链"
