@@ -260,3 +260,20 @@ def suppress(values: pd.Series, k: int) -> pd.Series:
 
 
 HIGH_TIER_SET = set(HIGH_TIERS)
+
+
+def enterprise_points(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
+    """Enterprises of each child region of ``parent`` by chain layer, at the child's centroid
+    (the registry gives addresses, resolved to districts, not coordinates)."""
+    f = layer_nodes(reader, f)
+    year = resolve_year(reader, f)
+    return reader.df(f"""
+        SELECT k.adcode, k.name, k.lon, k.lat, k.area_km2, c.layer,
+               sum(m.enterprises) AS enterprises, sum(m.chain_leaders) AS chain_leaders
+        FROM mart_enterprise m
+        JOIN region k ON k.adcode = m.adcode AND k.parent_adcode = $parent
+        JOIN chain_node c USING (node_id)
+        WHERE m.year <= $year AND {NODE_WHERE}
+        GROUP BY ALL HAVING sum(m.enterprises) > 0
+        ORDER BY k.adcode, c.layer
+    """, {"parent": parent, "year": year, "nodes": list(f.nodes)})  # noqa: S608

@@ -112,3 +112,14 @@ def test_data_page_shows_batches_and_quarantine(app):
     assert len(batches) == 5
     reasons = at.dataframe[2].value
     assert "校验位错误" in set(reasons["原因"])
+
+
+def test_enterprise_layer_on_a_city_map(app):
+    at = app("views/talent_map.py", {"region": "370200"})
+    assert at.toggle[0].label == "显示企业图层"
+    at.toggle[0].set_value(True).run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    bubbles = [tr for tr in spec["data"] if tr["type"] == "scattermap"]
+    # The fixture has 2 enterprises in 青岛: 崂山区 (VR, 技术层) and 城阳区 (rail, 应用层).
+    assert sorted(tr["name"] for tr in bubbles) == ["企业 · 应用层", "企业 · 技术层"]
+    assert sorted(t for tr in bubbles for t in tr["text"]) == ["城阳区", "崂山区"]

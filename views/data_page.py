@@ -18,7 +18,7 @@ BATCHES = ("SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件,
            "FROM load_batch ORDER BY batch_id DESC")
 REASONS = (f"SELECT field AS 字段, {REASON_KIND} AS 原因, count(*) AS 行数 "  # noqa: S608
            "FROM quarantine GROUP BY ALL ORDER BY 行数 DESC")
-ROWS = (f"SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件, row_number AS 行号, "
+ROWS = (f"SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件, row_number AS 行号, "  # noqa: S608
         "field AS 字段, reason AS 原因, raw AS 原始数据 FROM quarantine "
         f"WHERE (? = '' OR {REASON_KIND} = ?) "
         "ORDER BY batch_id, row_number LIMIT 2000")

@@ -34,6 +34,11 @@ def children_metrics(ver: str, f: Filters, parent: str):
     return q.children_metrics(reader(), f, parent)
 
 
+@st.cache_data(max_entries=128, show_spinner=False)
+def enterprise_points(ver: str, f: Filters, parent: str):
+    return q.enterprise_points(reader(), f, parent)
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def kpis(ver: str, f: Filters, adcode: str):
     return q.kpis(reader(), f, adcode)

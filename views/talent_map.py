@@ -31,9 +31,12 @@ def page() -> None:
     values = state.children_metrics(ver, f, parent)
     if metric == "lq" and not (f.nodes or f.layer):
         st.info(t("lq_needs_nodes"))
+    firms = st.toggle(t("enterprise_layer"), key="enterprise_layer", disabled=parent == COUNTRY,
+                      help="在省、市地图上按产业链层级显示企业数量 (气泡位于所在区县中心)")
     left, right = st.columns([3, 2])
     with left:
-        _draw_map(values, parent, metric, k, ver)
+        points = state.enterprise_points(ver, f, parent) if firms and parent != COUNTRY else None
+        _draw_map(values, parent, metric, k, ver, points)
     with right:
         st.subheader(t("ranking"))
         st.dataframe(ranking_table(values, metric, k), hide_index=True, height=560,
@@ -74,7 +77,8 @@ def _hover(r, metric: str, k: int) -> str:
             f"{t('rank')}: {r.rank} · {t('talents')}: {components.fmt_count(r.talents, k)}")
 
 
-def _draw_map(values: pd.DataFrame, parent: str, metric: str, k: int, ver: str) -> None:
+def _draw_map(values: pd.DataFrame, parent: str, metric: str, k: int, ver: str,
+              points: pd.DataFrame | None = None) -> None:
     geo = state.geojson(parent)
     if not geo.get("features"):
         st.warning(t("no_data"))
@@ -85,6 +89,11 @@ def _draw_map(values: pd.DataFrame, parent: str, metric: str, k: int, ver: str) 
         map_values(values, metric, k), geo if inline else state.geojson_url(parent),
         value_col="value", title="", colorbar_title=f"{t(metric)} ({unit(metric)})" if unit(metric)
         else t(metric), maritime=sea, height=MAP_HEIGHT, **_view(geo, sea))
+    if points is not None and len(points):
+        for trace in enterprise_traces(points):
+            fig.add_trace(trace)
+        fig.update_layout(showlegend=True,
+                          legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)"})
     st.plotly_chart(fig, key=MAP_KEY, on_select=_clicked, selection_mode="points",
                     config={"displaylogo": False, "scrollZoom": True})
 
@@ -131,6 +140,29 @@ def _fmt_metric(v, metric: str) -> str:
     if metric == "net_inflow":
         return f"{int(v):+,}"
     return f"{v:.2f}"
+
+
+
+LAYER_COLORS = {"基础层": "#7b3294", "技术层": "#e66101", "应用层": "#1a9641"}
+LAYER_OFFSET = {"基础层": -1, "技术层": 0, "应用层": 1}
+
+
+def enterprise_traces(points: pd.DataFrame) -> list:
+    """One bubble trace per chain layer (area ∝ enterprises), side by side at each centroid."""
+    from maps.figures import bubble_layer
+
+    # Spread the three layers a little around the centroid, in proportion to the region's size.
+    step = (points["area_km2"].fillna(100).clip(lower=1) ** 0.5 / 111 * 0.25)
+    pts = points.assign(lon=points["lon"] + points["layer"].map(LAYER_OFFSET) * step,
+                        size=points["enterprises"])
+    sizeref = 2 * max(float(pts["size"].max()), 1.0) / 26 ** 2
+    traces = []
+    for layer, group in pts.groupby("layer", sort=False):
+        tr = bubble_layer(group, size_col="size", name=f"企业 · {layer}", size_label="企业数")
+        tr.marker.color = LAYER_COLORS.get(layer, "#666")
+        tr.marker.sizeref = sizeref
+        traces.append(tr)
+    return traces
 
 
 if __name__ == "__main__":  # run as a page by st.navigation
