@@ -1,0 +1,234 @@
+"""Dashboard benchmark: server time per interaction and bytes sent, against the bare query floor.
+
+    python3 bench/dashboard.py --db /tmp/medium/w.duckdb --runs 60
+    python3 bench/dashboard.py --db /tmp/large/w.duckdb --runs 60 --browser
+
+Interactions are a seeded sequence of what a planner does: change a filter (tier, education,
+node, layer, year, metric) or drill down / back up. For each one it times, separately:
+- server work: the analytics queries of the talent-map page and the figure build (what the page
+  does on a rerun whose filters are new, i.e. with no cache hit);
+- the Streamlit rerun of the page through AppTest (script + queries + figure + serialisation);
+- the floor: DuckDB's time for the bare aggregate (sum of talents per child region).
+Bytes per interaction = the figure JSON (geometry by URL, as served) + the ranking table as
+Arrow IPC; the one-off geometry file is reported apart. With --browser it also measures the time
+to first full render of /talent_map in Chromium (navigation → map drawn), cold and warm.
+Medians and p95 are printed, with ratios to the floor measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def interactions(n: int, seed: int, nodes: list[str], years: list[int]):
+    """A seeded walk through filter changes and drill-downs, as Filters objects."""
+    from analytics.filters import EDUCATION, LAYERS, METRICS, TIERS, Filters
+
+    rng = random.Random(seed)
+    path = ["100000", "370000", "370200"]
+    f = Filters()
+    for _ in range(n):
+        move = rng.choice(["tier", "edu", "node", "layer", "year", "metric", "drill", "drill"])
+        if move == "tier":
+            f = f.with_(tiers=tuple(rng.sample(TIERS, rng.randint(0, 3))))
+        elif move == "edu":
+            f = f.with_(education=tuple(rng.sample(EDUCATION, rng.randint(0, 2))))
+        elif move == "node":
+            f = f.with_(nodes=tuple(rng.sample(nodes, rng.randint(0, 3))), layer=None)
+        elif move == "layer":
+            f = f.with_(layer=rng.choice([None, *LAYERS]), nodes=())
+        elif move == "year":
+            f = f.with_(year=rng.choice(years))
+        elif move == "metric":
+            f = f.with_(metric=rng.choice(METRICS))
+        else:
+            f = f.with_(region=rng.choice(path))
+        yield move, f
+
+
+def server_work(reader, f, ver_geo):
+    """What the talent-map page computes for new filters: queries, figure, table."""
+    from analytics import queries as q
+    from maps.figures import choropleth
+    from views.talent_map import map_values
+
+    parent = q.map_parent(reader, f.region)
+    values = q.children_metrics(reader, f, parent)
+    geo_url, view = ver_geo(parent)
+    fig = choropleth(map_values(values, f.metric, 5), geo_url, value_col="value", title="",
+                     colorbar_title=f.metric, height=620, **view)
+    return fig, values
+
+
+def floor(reader, f, parent) -> float:
+    t0 = time.perf_counter()
+    reader.df("SELECT m.adcode, sum(talents) FROM mart_talent_supply m JOIN region r "
+              "USING (adcode) WHERE r.parent_adcode = ? GROUP BY m.adcode", [parent])
+    return time.perf_counter() - t0
+
+
+def arrow_bytes(df) -> int:
+    import pyarrow as pa
+
+    sink = io.BytesIO()
+    table = pa.Table.from_pandas(df.astype({c: str for c in df.columns if df[c].dtype == object}))
+    with pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table)
+    return sink.tell()
+
+
+def bench_server(db: Path, runs: int, seed: int) -> dict:
+    from analytics import queries as q
+    from analytics.db import Reader
+    from maps.figures import fit_view, geojson_bounds
+    from maps.geometry import children_geojson, children_geojson_path
+
+    reader = Reader(db)
+    nodes = list(q.chain_nodes(reader)["node_id"])
+    years = q.years(reader)
+
+    def geo(parent):
+        g = children_geojson(parent)
+        center, zoom = fit_view(geojson_bounds(g), 440, 580)
+        return f"app/static/geojson/{parent}.json", {"center": center, "zoom": zoom}
+
+    for parent in ("100000", "370000", "370200"):  # geometry built once, outside the timing
+        geo(parent)
+    server, floors, sizes, moves = [], [], [], []
+    for move, f in interactions(runs, seed, nodes, years):
+        t0 = time.perf_counter()
+        fig, values = server_work(reader, f, geo)
+        payload = fig.to_json()
+        server.append(time.perf_counter() - t0)
+        floors.append(floor(reader, f, q.map_parent(reader, f.region)))
+        sizes.append(len(payload.encode()) + arrow_bytes(values))
+        moves.append(move)
+    geometry = {p: children_geojson_path(p).stat().st_size for p in ("100000", "370000",
+                                                                      "370200")}
+    reader.close()
+    return {"server_s": server, "floor_s": floors, "bytes": sizes, "moves": moves,
+            "geometry_bytes": geometry}
+
+
+def bench_apptest(db: Path, runs: int, seed: int) -> list[float]:
+    """Streamlit reruns of the talent-map page through AppTest, one per interaction."""
+    os.environ["TALENTMAP_DB_PATH"] = str(db)
+    from streamlit.testing.v1 import AppTest
+
+    from analytics import queries as q
+    from analytics.db import Reader
+
+    reader = Reader(db)
+    nodes, years = list(q.chain_nodes(reader)["node_id"]), q.years(reader)
+    reader.close()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    at.switch_page("views/talent_map.py").run()
+    times = []
+    for _, f in interactions(runs, seed, nodes, years):
+        at.session_state["filters"] = f
+        t0 = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - t0)
+        assert not at.exception, at.exception
+    return times
+
+
+def bench_browser(db: Path, repeats: int = 3) -> dict:
+    """Time to first full render of /talent_map: a fresh server (cold) and a reload (warm)."""
+    import socket
+    import subprocess
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "TALENTMAP_DB_PATH": str(db)}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
+                             "--server.port", str(port), "--server.headless", "true"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    ready = """() => { const gd = document.querySelector('.js-plotly-plot');
+        return gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
+               && gd._fullLayout.map._subplot.map.loaded(); }"""
+    out = []
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                  args=["--no-sandbox", "--disable-gpu"])
+            for i in range(repeats):
+                page = b.new_page(viewport={"width": 1500, "height": 1000})
+                t0 = time.perf_counter()
+                page.goto(f"{base}/talent_map")
+                page.wait_for_function(ready, timeout=120_000)
+                out.append(time.perf_counter() - t0)
+                page.close()
+            b.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return {"first_cold_s": out[0], "warm_s": out[1:]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--runs", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--browser", action="store_true")
+    args = ap.parse_args()
+    db = Path(args.db)
+    res = bench_server(db, args.runs, args.seed)
+    app = bench_apptest(db, args.runs, args.seed)
+    s, fl, by = res["server_s"], res["floor_s"], res["bytes"]
+    ms = 1000
+    print(f"{db} · {args.runs} interactions (seed {args.seed})")
+    print(f"server work  p50 {statistics.median(s) * ms:7.1f} ms  p95 {pct(s, 95) * ms:7.1f} ms")
+    print(f"AppTest rerun p50 {statistics.median(app) * ms:7.1f} ms  p95 {pct(app, 95) * ms:7.1f} ms")
+    print(f"bare query   p50 {statistics.median(fl) * ms:7.1f} ms  p95 {pct(fl, 95) * ms:7.1f} ms")
+    print(f"ratio server/floor (p50): {statistics.median(s) / statistics.median(fl):.1f}x")
+    print(f"bytes per interaction p50 {statistics.median(by) / 1024:.1f} KB, max "
+          f"{max(by) / 1024:.1f} KB; geometry sent once per map: "
+          + ", ".join(f"{k} {v / 1024:.0f} KB" for k, v in res["geometry_bytes"].items()))
+    result = {"db": str(db), "runs": args.runs, "server_ms_p50": statistics.median(s) * ms,
+              "server_ms_p95": pct(s, 95) * ms, "apptest_ms_p50": statistics.median(app) * ms,
+              "apptest_ms_p95": pct(app, 95) * ms, "floor_ms_p50": statistics.median(fl) * ms,
+              "floor_ms_p95": pct(fl, 95) * ms, "bytes_p50": statistics.median(by),
+              "bytes_max": max(by), "geometry_bytes": res["geometry_bytes"]}
+    if args.browser:
+        br = bench_browser(db)
+        print(f"first full render: cold {br['first_cold_s']:.2f} s, warm "
+              + ", ".join(f"{x:.2f} s" for x in br["warm_s"]))
+        result["browser"] = br
+    target = ROOT / "bench" / "results" / f"dashboard-{db.stem}-{db.parent.name}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
