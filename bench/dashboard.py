@@ -181,7 +181,7 @@ def bench_browser(db: Path, repeats: int = 3) -> dict:
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path="/usr/bin/chromium",
                                   args=["--no-sandbox", "--disable-gpu"])
-            for i in range(repeats):
+            for _ in range(repeats):
                 page = b.new_page(viewport={"width": 1500, "height": 1000})
                 t0 = time.perf_counter()
                 page.goto(f"{base}/talent_map")

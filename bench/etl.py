@@ -27,15 +27,19 @@ from etl.load import load_files  # noqa: E402
 
 
 def floor_seconds(path: Path) -> float | None:
-    """DuckDB reading the raw file into a table, nothing else (None where it cannot)."""
-    con = duckdb.connect()
+    """DuckDB reading the raw file into a table, nothing else (None where it cannot).
+
+    DuckDB has no GBK decoder without an extension, so a GBK file's floor is measured on a
+    UTF-8 copy of it (made before the clock starts)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        head = path.read_bytes()[:4096]
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError:
-            return None  # GBK: DuckDB's built-in reader has no GBK without an extension
+        from etl.readers import detect_encoding
+
+        enc = detect_encoding(path.read_bytes()[:1 << 20])
+        if enc not in ("utf-8", "utf-8-sig"):
+            copy = path.with_suffix(".utf8.csv.tmp")
+            copy.write_text(path.read_text(encoding=enc), encoding="utf-8")
+            path = copy
         reader = "read_csv(?, all_varchar=true)"
     elif suffix in (".jsonl", ".json"):
         reader = "read_json(?, format='newline_delimited')"
@@ -43,6 +47,7 @@ def floor_seconds(path: Path) -> float | None:
         reader = "read_parquet(?)"
     else:
         return None
+    con = duckdb.connect()
     t0 = time.perf_counter()
     con.execute(f"CREATE TABLE t AS SELECT * FROM {reader}", [str(path)])  # noqa: S608
     con.execute("SELECT count(*) FROM t").fetchall()

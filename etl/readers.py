@@ -217,6 +217,9 @@ def read_json(path: Path) -> RawTable:
     except (ReadError, UnicodeDecodeError) as e:
         raise ReadError(f"{path}: 无法解码 JSON 文件: {e}") from None
     text = text.lstrip("\ufeff").strip()
+    fast = _jsonl_arrow(path, raw, text)
+    if fast is not None:
+        return fast
     records, numbers = _json_records(text, path)
     bad = [n for r, n in zip(records, numbers, strict=True) if not isinstance(r, dict)]
     if bad:
@@ -225,6 +228,44 @@ def read_json(path: Path) -> RawTable:
     df = df.astype(object).where(df.notna(), None)
     df.columns = _dedupe_headers(list(df.columns))
     return RawTable(df, pd.Series(numbers, dtype="int64"), "json", "utf-8")
+
+
+def _jsonl_arrow(path: Path, raw: bytes, text: str) -> RawTable | None:
+    """JSON lines read by pyarrow (multi-threaded); None when the file needs the careful
+    reader (an array, blank lines that would shift row numbers, mixed or nested types)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pj
+
+    if not text or text[0] != "{" or b"\n\n" in raw or b"\n\r\n" in raw or raw.startswith(
+            codecs.BOM_UTF8) or "\n" not in text:
+        return None
+    try:
+        table = pj.read_json(path)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    cols = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        typ = col.type
+        if pa.types.is_list(typ) or pa.types.is_large_list(typ):
+            if not pa.types.is_string(typ.value_type):
+                return None
+            col = pc.binary_join(col, "、")
+        elif pa.types.is_boolean(typ):
+            col = pc.if_else(col, "是", "否")
+        elif pa.types.is_null(typ):
+            col = pa.nulls(len(col), pa.string())
+        elif pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_string(typ):
+            col = pc.cast(col, pa.string())
+        else:  # structs, timestamps …: the careful reader renders them
+            return None
+        values = col.to_numpy(zero_copy_only=False).astype(object)
+        values[values == ""] = None
+        cols[name] = values
+    df = pd.DataFrame(cols, dtype=object)
+    df = df.where(df.notna(), None)
+    df.columns = _dedupe_headers(list(df.columns))
+    return RawTable(df, pd.Series(range(1, len(df) + 1), dtype="int64"), "json", "utf-8")
 
 
 def _json_records(text: str, path: Path) -> tuple[list, list[int]]:

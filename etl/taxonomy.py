@@ -6,11 +6,11 @@ skills on a chain node, and the chain's adjacency ("next to" along the chain).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
+import ahocorasick_rs
 import pandas as pd
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -90,8 +90,9 @@ class NodeClassifier:
             for kw in row.keywords:
                 self.by_keyword[kw.lower()].append(row.node_id)
             self.weak.update(k.lower() for k in row.weak_keywords)
-        alternatives = sorted(self.by_keyword, key=len, reverse=True)
-        self.pattern = re.compile("|".join(re.escape(k) for k in alternatives), re.IGNORECASE)
+        # Leftmost-longest, non-overlapping: 海洋大模型 counts once, not also 海洋 and 大模型.
+        self.automaton = ahocorasick_rs.AhoCorasick(
+            list(self.by_keyword), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
         self.names = {}
         for row in nodes.itertuples():
             for key in (row.node_id, row.name_zh, row.name_en):
@@ -108,7 +109,7 @@ class NodeClassifier:
         out: dict[str, float] = defaultdict(float)
         if not isinstance(text, str) or not text:
             return out
-        for kw in {m.group(0).lower() for m in self.pattern.finditer(text[:2000])}:
+        for kw in set(self.automaton.find_matches_as_strings(text[:2000].lower())):
             for node in self.by_keyword[kw]:
                 out[node] += 0.1 if kw in self.weak else len(kw)
         return out
@@ -122,16 +123,11 @@ class NodeClassifier:
 
     def score_table(self, texts) -> pd.DataFrame:
         """(text, node_id, score, sequence) for each distinct text that matches a keyword."""
-        rows = [(t, n, sc, self.sequence[n]) for t in pd.unique(pd.Series(texts, dtype=object))
+        rows = [(t, n, sc, self.sequence[n])
+                for t in pd.unique(pd.Series(texts, dtype=object).dropna())
                 for n, sc in self.scores(t).items()]
         return pd.DataFrame(rows, columns=["text", "node_id", "score", "sequence"]).astype(
             {"text": object, "node_id": object, "score": float, "sequence": int})
-
-    def classify_series(self, texts: pd.Series) -> pd.Series:
-        """Classify a column, each distinct text once."""
-        obj = texts.astype(object)
-        table = {t: self.classify(t) for t in pd.unique(obj)}
-        return obj.map(table).astype("string")
 
 
 @lru_cache(maxsize=1)

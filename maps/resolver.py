@@ -50,6 +50,7 @@ class RegionResolver:
                        for a, p in zip(regions["adcode"], regions["parent_adcode"], strict=True)}
         self.level = dict(zip(regions["adcode"], regions["level"], strict=True))
         self.name = dict(zip(regions["adcode"], regions["name"], strict=True))
+        self._paths: dict[str, list[str]] = {}
         self.children = defaultdict(list)
         for code, par in self.parent.items():
             if par is not None:
@@ -75,9 +76,11 @@ class RegionResolver:
         self.names = {n: frozenset(c for c in cs
                                    if not any(a in cs for a in self.path(c)[1:]))
                       for n, cs in names.items()}
-        self._by_first: dict[str, list[str]] = defaultdict(list)
+        # Names by their first two characters (every name has at least two), longest first.
+        self._by_prefix: dict[str, list[str]] = defaultdict(list)
         for n in sorted(self.names, key=len, reverse=True):
-            self._by_first[n[0]].append(n)
+            self._by_prefix[n[:2]].append(n)
+
 
     # -- public API -------------------------------------------------------------------------
     def resolve(self, text) -> Resolution:
@@ -107,11 +110,14 @@ class RegionResolver:
 
     def path(self, code: str) -> list[str]:
         """The code and its parents, deepest first."""
-        out = []
-        while code is not None:
-            out.append(code)
-            code = self.parent.get(code)
-        return out
+        cached = self._paths.get(code)
+        if cached is None:
+            cached, node = [], code
+            while node is not None:
+                cached.append(node)
+                node = self.parent.get(node)
+            self._paths[code] = cached
+        return cached
 
     def full_name(self, code: str) -> str:
         """省 市 区 joined, without repeats (北京市东城区, 山东省青岛市崂山区)."""
@@ -132,8 +138,8 @@ class RegionResolver:
     def _tokens(self, s: str) -> list[tuple[range, frozenset[str]]]:
         """The longest name starting at each position of the text, with its span."""
         found = []
-        for i, ch in enumerate(s):
-            for n in self._by_first.get(ch, ()):
+        for i in range(len(s) - 1):
+            for n in self._by_prefix.get(s[i:i + 2], ()):
                 if s.startswith(n, i):
                     found.append((i, i + len(n), n))
                     break

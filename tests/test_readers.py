@@ -151,3 +151,17 @@ def test_pandas_reads_nothing_as_nan(tmp_path):
     path.write_text("名称,值\nNA,NULL\n", encoding="utf-8")
     assert read_file(path).data.iloc[0].tolist() == ["NA", "NULL"]
     assert isinstance(read_file(path).data, pd.DataFrame)
+
+
+def test_json_lines_fast_path_matches_the_careful_reader(tmp_path):
+    lines = ['{"职位名称": "NLP", "技能标签": ["NLP", "Python"], "人数": 3, "远程": true}',
+             '{"职位名称": "VR", "技能标签": ["Unity"], "人数": 1.5, "远程": false, "备注": null}']
+    fast = tmp_path / "fast.jsonl"
+    fast.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    careful = tmp_path / "careful.jsonl"  # a blank line sends it down the careful path
+    careful.write_text(lines[0] + "\n\n" + lines[1] + "\n", encoding="utf-8")
+    a, b = read_file(fast), read_file(careful)
+    assert a.data.to_dict("list") == b.data.to_dict("list") == {
+        "职位名称": ["NLP", "VR"], "技能标签": ["NLP、Python", "Unity"], "人数": ["3", "1.5"],
+        "远程": ["是", "否"], "备注": [None, None]}
+    assert a.row_numbers.tolist() == [1, 2] and b.row_numbers.tolist() == [1, 3]
