@@ -1,21 +1,28 @@
-"""Read side of the warehouse: one read-only connection, a cursor per query, reopened when a
-new version is published.
+"""Read side of the warehouse: one read-only connection per published version, a cursor per
+query, and a new connection when a new version is published.
 
-DuckDB shares one database instance per file path within a process, so the old connection is
-closed before the new file is opened; otherwise the reopen would still see the old file.
+DuckDB shares one database instance per file path inside a process: connecting to the same
+path again while a connection is open would still read the old file. So each version is opened
+through a hard link named after its inode (``.warehouse.duckdb.r<inode>``): a new version gets a
+new path and a new instance, while queries already running on the old one finish undisturbed.
+Old connections are closed after a grace period.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from etl.warehouse import connect
+
+GRACE_SECONDS = 120.0  # how long a replaced version stays open for queries still running on it
 
 
 class NoWarehouse(RuntimeError):
@@ -37,6 +44,11 @@ def stamp(path: Path) -> FileStamp | None:
     return FileStamp(st.st_ino, st.st_mtime_ns, st.st_size)
 
 
+def version_alias(path: Path, inode: int) -> Path:
+    """The per-version path a reader opens (a hard link to the published file)."""
+    return path.with_name(f".{path.name}.r{inode}")
+
+
 class Reader:
     """Thread-safe access to the published warehouse for many dashboard sessions."""
 
@@ -44,24 +56,50 @@ class Reader:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._con = None
+        self._alias: Path | None = None
         self._stamp: FileStamp | None = None
+        self._retired: list[tuple[float, object, Path | None]] = []
         self.version: str | None = None
 
     def refresh(self) -> str:
-        """Reopen if the published file changed; returns the version in use."""
+        """Open the current version if it changed; returns the version in use."""
         current = stamp(self.path)
         if current is None:
             raise NoWarehouse(f"{self.path}: 尚未发布数据库")
         with self._lock:
             if current != self._stamp or self._con is None:
-                if self._con is not None:
-                    self._con.close()
-                    self._con = None
-                con = connect(self.path, read_only=True)
-                rows = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchall()
-                self._con, self._stamp = con, current
-                self.version = rows[0][0] if rows else "unversioned"
+                self._open(current)
+            self._close_retired()
             return self.version
+
+    def _open(self, current: FileStamp) -> None:
+        alias = version_alias(self.path, current.inode)
+        try:
+            if not alias.exists():
+                os.link(self.path, alias)
+        except OSError:  # no hard links here (another filesystem): open the path itself
+            alias = None
+        if self._con is not None:
+            if alias is None:  # same path: the old instance must go first
+                self._con.close()
+            else:
+                self._retired.append((time.monotonic(), self._con, self._alias))
+        con = connect(alias or self.path, read_only=True)
+        rows = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchall()
+        self._con, self._alias, self._stamp = con, alias, current
+        self.version = rows[0][0] if rows else "unversioned"
+
+    def _close_retired(self, everything: bool = False) -> None:
+        keep = []
+        for since, con, alias in self._retired:
+            if everything or time.monotonic() - since > GRACE_SECONDS:
+                con.close()
+                if alias is not None:
+                    with contextlib.suppress(OSError):
+                        alias.unlink()
+            else:
+                keep.append((since, con, alias))
+        self._retired = keep
 
     def df(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
         """Run a read query with bound parameters on a cursor of its own."""
@@ -78,6 +116,6 @@ class Reader:
     def close(self) -> None:
         with self._lock:
             if self._con is not None:
-                self._con.close()
-                self._con = None
-                self._stamp = None
+                self._retired.append((0.0, self._con, self._alias))
+                self._con, self._alias, self._stamp = None, None, None
+            self._close_retired(everything=True)

@@ -21,6 +21,7 @@ TEXT = {
     "year": ("年份", "Year"),
     "metric": ("指标", "Metric"),
     "all": ("全部", "All"),
+    "choose": ("不限 (可多选)", "Any (choose one or more)"),
     "reset": ("重置筛选", "Reset filters"),
     "language": ("语言", "Language"),
     "talents": ("人才数量", "Talent"),

@@ -34,11 +34,13 @@ def render() -> Filters:
     labels = dict(zip(nodes["node_id"], nodes["name_zh"], strict=True))
     chosen = sb.multiselect(t("nodes"), list(pool["node_id"]),
                             default=[n for n in f.nodes if n in set(pool["node_id"])],
-                            format_func=lambda n: f"{labels.get(n, n)}")
+                            format_func=lambda n: f"{labels.get(n, n)}", placeholder=t("choose"))
     tiers = sb.multiselect(t("tier"), TIERS, default=list(f.tiers),
-                           format_func=TIER_LABELS.get)
-    edu = sb.multiselect(t("education"), EDUCATION, default=list(f.education))
-    exp = sb.multiselect(t("experience"), EXPERIENCE_BANDS, default=list(f.experience))
+                           format_func=TIER_LABELS.get, placeholder=t("choose"))
+    edu = sb.multiselect(t("education"), EDUCATION, default=list(f.education),
+                         placeholder=t("choose"))
+    exp = sb.multiselect(t("experience"), EXPERIENCE_BANDS, default=list(f.experience),
+                         placeholder=t("choose"))
     ret = sb.checkbox(t("returnees"), value=f.returnees_only)
     years = ref["years"] or [None]
     year = sb.selectbox(t("year"), years[::-1], index=_index(years[::-1], f.year or years[-1]))
