@@ -199,8 +199,9 @@ def _write_quarantine(con, batch_id: int, path: Path, raw: readers.RawTable,
     if errors.empty:
         return
     rows = sorted(result.bad_rows)
-    raw_json = {i: json.dumps({str(k): v for k, v in raw.data.loc[i].items() if v is not None},
-                              ensure_ascii=False) for i in rows}
+    records = raw.data.loc[rows].to_dict("records")
+    raw_json = {i: json.dumps({str(k): v for k, v in rec.items() if isinstance(v, str)},
+                              ensure_ascii=False) for i, rec in zip(rows, records, strict=True)}
     q = pd.DataFrame({
         "batch_id": batch_id, "file": str(path),
         "row_number": raw.row_numbers.loc[errors.index].to_numpy(),
