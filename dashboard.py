@@ -43,8 +43,9 @@ def main() -> None:
     st.set_page_config(page_title="人才地图", page_icon="🗺️", layout="wide")
     ensure_warehouse()
     pages = [
-        st.Page("views/overview.py", title=t("overview"), url_path="overview", default=True),
-        st.Page("views/talent_map.py", title=t("talent_map"), url_path="talent_map"),
+        # The map is the landing page: the README's run command ends on the national map.
+        st.Page("views/talent_map.py", title=t("talent_map"), url_path="talent_map", default=True),
+        st.Page("views/overview.py", title=t("overview"), url_path="overview"),
         st.Page("views/data_page.py", title=t("data"), url_path="data"),
     ]
     nav = st.navigation(pages)

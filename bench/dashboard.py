@@ -11,7 +11,7 @@ node, layer, year, metric) or drill down / back up. For each one it times, separ
 - the floor: DuckDB's time for the bare aggregate (sum of talents per child region).
 Bytes per interaction = the figure JSON (geometry by URL, as served) + the ranking table as
 Arrow IPC; the one-off geometry file is reported apart. With --browser it also measures the time
-to first full render of /talent_map in Chromium (navigation → map drawn), cold and warm.
+to first full render of the landing page (the talent map) in Chromium (navigation → map drawn), cold and warm.
 Medians and p95 are printed, with ratios to the floor measured in the same run.
 """
 
@@ -151,7 +151,7 @@ def bench_apptest(db: Path, runs: int, seed: int) -> list[float]:
 
 
 def bench_browser(db: Path, repeats: int = 3) -> dict:
-    """Time to first full render of /talent_map: a fresh server (cold) and a reload (warm)."""
+    """Time to first full render of the landing page (the talent map): a fresh server (cold) and a reload (warm)."""
     import socket
     import subprocess
     import urllib.request
@@ -184,7 +184,7 @@ def bench_browser(db: Path, repeats: int = 3) -> dict:
             for _ in range(repeats):
                 page = b.new_page(viewport={"width": 1500, "height": 1000})
                 t0 = time.perf_counter()
-                page.goto(f"{base}/talent_map")
+                page.goto(f"{base}/")
                 page.wait_for_function(ready, timeout=120_000)
                 out.append(time.perf_counter() - t0)
                 page.close()

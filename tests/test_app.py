@@ -45,7 +45,7 @@ def test_every_page_renders(app, page):
 
 
 def test_overview_kpis_and_a_filter_changes_them(app):
-    at = app()
+    at = app("views/overview.py")
     assert metric_values(at)["人才数量"] == "4"
     assert metric_values(at)["企业数量"] == "4"
     at.sidebar.multiselect[1].set_value(["B"]).run()  # 人才层次 = B
@@ -102,8 +102,9 @@ def test_hostile_query_params_are_ignored(app, query):
 
 def test_language_switch(app):
     at = app()
+    assert at.title[0].value == "人才地图 · 全国"  # the landing page is the national map
     at.sidebar.segmented_control[0].set_value("English").run()
-    assert at.title[0].value.startswith("Overview")
+    assert at.title[0].value.startswith("Talent map")
 
 
 def test_data_page_shows_batches_and_quarantine(app):

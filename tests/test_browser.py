@@ -129,7 +129,7 @@ def _query(pg) -> dict:
 
 
 def test_national_map_and_drill_down_to_qingdao(page, server):
-    page.goto(f"{server}/talent_map")
+    page.goto(f"{server}/")
     _wait_map(page, "人才地图 · 全国")
     locs = _locations(page)
     assert len(set(locs)) == 34 and {"710000", "810000", "820000"} <= set(locs)
@@ -147,7 +147,7 @@ def test_national_map_and_drill_down_to_qingdao(page, server):
 
 
 def test_filter_change_updates_map_and_url_and_the_url_reopens_it(page, browser, server):
-    page.goto(f"{server}/talent_map")
+    page.goto(f"{server}/")
     _wait_map(page, "人才地图 · 全国")
     before = page.evaluate("() => document.querySelector('.js-plotly-plot').data"
                            ".map(t => Array.from(t.z || [])).flat().join(',')")
@@ -175,7 +175,7 @@ def test_filter_change_updates_map_and_url_and_the_url_reopens_it(page, browser,
 
 
 def test_overview_renders_kpis_and_charts(page, server):
-    page.goto(f"{server}/?region=370200")
+    page.goto(f"{server}/overview?region=370200")
     page.get_by_role("heading", name=re.compile("总览 · 青岛市")).wait_for(timeout=60_000)
     page.locator("[data-testid='stMetric']").first.wait_for()
     assert page.locator("[data-testid='stMetric']").count() == 6
