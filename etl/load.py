@@ -78,6 +78,7 @@ def load_files(paths: list[Path], *, kind: str | None = None, mapping_file: Path
                             str(settings.get("pseudonym_key")), as_of or dt.date.today())
     report = LoadReport()
     with warehouse.writer_lock(db_path):
+        warehouse.crashpoint("locked")
         warehouse.remove_stale_staging(db_path)
         stage = warehouse.Staging(db_path)
         try:
@@ -119,6 +120,7 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
     if done:
         say(f"  已加载过 (批次 {done[0]}, 内容相同), 跳过")
         return FileResult(str(path), "skipped", message=f"与批次 {done[0]} 内容相同")
+    warehouse.crashpoint(f"reading-{path.stem}")
     try:
         raw = readers.read_file(path, header_hint=_header_score(kind, user_map))
         file_kind, cols = mapping.resolve_mapping(raw.headers, kind, str(path), user_map)
@@ -128,6 +130,7 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
         f"{', ' + raw.encoding if raw.encoding else ''}{', ' + '; '.join(raw.notes) if raw.notes else ''})")
     mapped = raw.data[list(cols)].rename(columns=cols)
     result = transform.transform(file_kind, mapped, raw.row_numbers, ctx)
+    warehouse.crashpoint(f"transformed-{path.stem}")
     con.execute("BEGIN TRANSACTION")
     try:
         batch_id = _next_batch_id(con)
@@ -136,6 +139,7 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
             _upsert(con, table, df.assign(batch_id=batch_id))
             if table not in ("talent_contact",):
                 loaded += len(df)
+        warehouse.crashpoint(f"upserted-{path.stem}")
         _write_quarantine(con, batch_id, path, raw, result)
         quarantined = len(result.bad_rows)
         con.execute(
@@ -143,6 +147,7 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
             [batch_id, str(path), digest, file_kind, ctx.source, result.rows_read, loaded,
              quarantined, started_at, dt.datetime.now(), None])
         con.execute("COMMIT")
+        warehouse.crashpoint(f"committed-{path.stem}")
     except Exception:
         con.execute("ROLLBACK")
         raise

@@ -14,6 +14,7 @@ import fcntl
 import os
 import re
 import shutil
+import signal
 import uuid
 from pathlib import Path
 
@@ -26,6 +27,15 @@ REASON_KIND = r"regexp_replace(reason, '(:| \().*$', '')"
 FACT_TABLES = ("enterprise", "talent", "talent_contact", "job_posting", "talent_move",
                "region_indicator")
 MART_TABLES = ("mart_talent_supply", "mart_posting_demand", "mart_enterprise", "mart_moves")
+
+
+def crashpoint(name: str) -> None:
+    """Test hook: die on the spot (SIGKILL, no cleanup) when TALENTMAP_CRASH_AT names this point.
+
+    The crash-safety test kills loads here and at random moments, then checks that the
+    published warehouse is intact and is either the old or the new version."""
+    if os.environ.get("TALENTMAP_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class PublishError(RuntimeError):
@@ -159,15 +169,19 @@ class Staging:
     def open(self) -> duckdb.DuckDBPyConnection:
         if self.db_path.exists():
             shutil.copyfile(self.db_path, self.path)
+        crashpoint("staging-copied")
         self.con = connect(self.path)
         init_schema(self.con)
         load_dimensions(self.con)
+        crashpoint("dimensions-loaded")
         return self.con
 
     def publish(self) -> str:
         """Build marts, check integrity, stamp a version and swap the file in."""
         con = self.con
+        crashpoint("before-marts")
         build_marts(con)
+        crashpoint("marts-built")
         failed = [(n, c) for n, c in run_checks(con) if c]
         if failed:
             detail = "; ".join(f"{n}: {c} 行" for n, c in failed)
@@ -175,14 +189,18 @@ class Staging:
         version = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         con.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?), ('published_at', ?)",
                     [version, dt.datetime.now().astimezone().isoformat(timespec="seconds")])
+        crashpoint("checks-passed")
         con.execute("CHECKPOINT")
         con.close()
         self.con = None
+        crashpoint("staging-closed")
         _fsync(self.path)
+        crashpoint("before-replace")
         try:
             os.replace(self.path, self.db_path)
         except OSError as e:
             raise PublishError(f"{self.db_path}: 无法替换已发布的数据库: {e}") from e
+        crashpoint("after-replace")
         _fsync_dir(self.db_path.parent)
         return version
 
