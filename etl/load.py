@@ -141,11 +141,13 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
                 loaded += len(df)
         warehouse.crashpoint(f"upserted-{path.stem}")
         _write_quarantine(con, batch_id, path, raw, result)
-        quarantined = len(result.bad_rows)
+        quarantined = len(result.bad_rows) + len(raw.bad_rows)
+        rows_read = result.rows_read + len(raw.bad_rows)
+        note = "只有表头, 没有数据行" if rows_read == 0 else None
         con.execute(
             "INSERT INTO load_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
-            [batch_id, str(path), digest, file_kind, ctx.source, result.rows_read, loaded,
-             quarantined, started_at, dt.datetime.now(), None])
+            [batch_id, str(path), digest, file_kind, ctx.source, rows_read, loaded,
+             quarantined, started_at, dt.datetime.now(), note])
         con.execute("COMMIT")
         warehouse.crashpoint(f"committed-{path.stem}")
     except Exception:
@@ -153,8 +155,8 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
         raise
     seconds = time.perf_counter() - started
     say(f"  载入 {loaded:,} 行, 隔离 {quarantined:,} 行 ({seconds:.1f} 秒)")
-    return FileResult(str(path), "loaded", file_kind, result.rows_read, loaded, quarantined,
-                      None, seconds)
+    return FileResult(str(path), "loaded", file_kind, rows_read, loaded, quarantined,
+                      note, seconds)
 
 
 def _header_score(kind: str | None, user_map: dict | None):
@@ -200,6 +202,15 @@ def _upsert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> Non
 
 def _write_quarantine(con, batch_id: int, path: Path, raw: readers.RawTable,
                       result: transform.Transformed) -> None:
+    if raw.bad_rows:  # rows the reader could not even split into cells
+        unreadable = pd.DataFrame(
+            [(batch_id, str(path), n, "(整行)", reason, json.dumps({"line": text},
+                                                                   ensure_ascii=False))
+             for n, reason, text in raw.bad_rows],
+            columns=["batch_id", "file", "row_number", "field", "reason", "raw"])
+        con.register("_q", unreadable)
+        con.execute("INSERT INTO quarantine BY NAME SELECT * FROM _q")
+        con.unregister("_q")
     errors = result.errors
     if errors.empty:
         return

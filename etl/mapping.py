@@ -181,12 +181,25 @@ def infer_kind(headers: list[str], user: dict[str, str] | None = None) -> str | 
     return best
 
 
+def _closest_kind(headers: list[str], user: dict[str, str] | None) -> str | None:
+    """The kind most of whose fields the headers name (at least two), even if a required one is
+    missing — so that the message can say which columns that kind still needs."""
+    def score(kind):
+        mapped = map_columns(headers, kind, user)
+        required = sum(f.required and f.name in mapped.values() for f in FIELDS[kind])
+        return required, len(mapped)
+    scores = {k: score(k) for k in KINDS}
+    best = max(scores, key=scores.get)
+    tied = [k for k, v in scores.items() if v == scores[best]]
+    return best if scores[best][0] >= 1 and scores[best][1] >= 2 and len(tied) == 1 else None
+
+
 def resolve_mapping(headers: list[str], kind: str | None, source: str,
                     user: dict[str, str] | None = None) -> tuple[str, dict[str, str]]:
     """Kind and column mapping for a file, or MappingError with one message that says it all."""
     shown = "、".join(str(h) for h in headers) or "(无)"
     if kind is None:
-        kind = infer_kind(headers, user)
+        kind = infer_kind(headers, user) or _closest_kind(headers, user)
         if kind is None:
             raise MappingError(
                 f"{source}: 无法从列名判断数据类型; 找到的列: {shown}; "

@@ -13,6 +13,8 @@ import datetime as dt
 import io
 import json
 import math
+import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +35,8 @@ class RawTable:
     fmt: str
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Rows the reader could not split into cells: (row number, reason, raw text) → quarantine.
+    bad_rows: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def headers(self) -> list[str]:
@@ -47,13 +51,19 @@ def read_file(path: Path, header_hint=None) -> RawTable:
     if path.stat().st_size == 0:
         raise ReadError(f"{path}: 文件为空")
     suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}:
+    if suffix in EXCEL:
         return read_excel(path, header_hint)
     if suffix in {".json", ".jsonl", ".ndjson"}:
         return read_json(path)
     if suffix == ".parquet":
         return read_parquet(path)
-    return read_csv(path)
+    if suffix in {".csv", ".tsv", ".txt", ""}:
+        return read_csv(path)
+    raise ReadError(f"{path}: 不支持的文件格式 {suffix} (支持 CSV、TSV、XLSX、JSON、JSONL、Parquet)")
+
+
+EXCEL = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE container: encrypted xlsx or old .xls
 
 
 # -- CSV ------------------------------------------------------------------------------------------
@@ -106,10 +116,14 @@ def read_csv(path: Path) -> RawTable:
     df = _read_csv_arrow(path, sep, encoding)
     if df is not None:
         return _csv_table(df, sep, encoding)
+    bad: list[tuple[int, str, str]] = []
     try:
-        df = pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False,
-                         na_values=[], skip_blank_lines=True, encoding_errors="strict",
-                         on_bad_lines="error", engine="c", quoting=csv.QUOTE_MINIMAL)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            df = pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False,
+                             na_values=[], skip_blank_lines=True, encoding_errors="strict",
+                             on_bad_lines="warn", engine="c", quoting=csv.QUOTE_MINIMAL)
+        bad = _ragged_rows(path, encoding, caught)
     except UnicodeDecodeError as e:
         raise ReadError(f"{path}: 第 {_line_of_byte(path, e.start)} 行附近编码错误 "
                         f"(按 {encoding} 解码失败): {e.reason}") from None
@@ -117,7 +131,33 @@ def read_csv(path: Path) -> RawTable:
         raise ReadError(f"{path}: CSV 格式错误: {e}") from None
     except pd.errors.EmptyDataError:
         raise ReadError(f"{path}: 文件没有表头") from None
-    return _csv_table(df, sep, encoding)
+    table = _csv_table(df, sep, encoding)
+    if bad:  # the rows after a skipped line sit one line further down the file
+        skipped = {n for n, _, _ in bad}
+        lines = (n for n in range(2, len(df) + len(bad) + 2) if n not in skipped)
+        table.row_numbers = pd.Series([next(lines) for _ in range(len(df))],
+                                      index=df.index, dtype="int64")
+        table.bad_rows = bad
+    return table
+
+
+_SKIP = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
+
+
+def _ragged_rows(path: Path, encoding: str, caught) -> list[tuple[int, str, str]]:
+    """Rows with the wrong number of cells, from pandas' warnings, with their raw text."""
+    found = [(int(m[1]), int(m[2]), int(m[3])) for w in caught
+             for m in _SKIP.finditer(str(w.message))]
+    if not found:
+        return []
+    wanted = {n for n, _, _ in found}
+    lines = {}
+    with open(path, encoding=encoding, errors="replace") as f:
+        for i, line in enumerate(f, start=1):
+            if i in wanted:
+                lines[i] = line.rstrip("\r\n")[:2000]
+    return [(n, f"列数不一致 (应为 {want} 列, 实际 {got} 列)", lines.get(n, ""))
+            for n, want, got in found]
 
 
 def _csv_table(df: pd.DataFrame, sep: str, encoding: str) -> RawTable:
@@ -188,6 +228,11 @@ def read_excel(path: Path, header_hint=None) -> RawTable:
     """First visible sheet; the header is the row among the first 20 that looks most like one."""
     from python_calamine import CalamineWorkbook
 
+    with open(path, "rb") as f:
+        magic = f.read(8)
+    if magic == CFB_MAGIC and path.suffix.lower() != ".xls":
+        raise ReadError(f"{path}: Excel 文件已加密 (受密码保护), 无法读取; "
+                        "请在 Excel 中取消密码后另存为 .xlsx 再导入")
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as e:  # calamine raises its own types for broken/encrypted files

@@ -23,6 +23,7 @@ from etl.taxonomy import default_classifier, parse_tier
 from maps.resolver import default_resolver
 
 SKILL_SEP = "\x1f"  # skills travel to DuckDB joined, and are split there
+MAX_FIELD_CHARS = 10_000  # a longer cell is a broken export (a whole file in one field …)
 BIRTH_YEAR_RANGE = (1930, 2010)
 
 
@@ -324,6 +325,15 @@ def transform_indicator(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[st
     return {"region_indicator": out}
 
 
+def _check_lengths(rows: Rows) -> None:
+    for name in rows.df.columns:
+        length = rows.df[name].astype("string").str.len()
+        long = length > MAX_FIELD_CHARS
+        if long.any():
+            rows.fail(name, pd.Series([f"字段过长 ({int(n):,} 字符, 上限 {MAX_FIELD_CHARS:,})"
+                                       for n in length[long]], index=length[long].index))
+
+
 TRANSFORMS = {"enterprise": transform_enterprise, "talent": transform_talent,
               "posting": transform_posting, "move": transform_move,
               "indicator": transform_indicator}
@@ -332,6 +342,7 @@ TRANSFORMS = {"enterprise": transform_enterprise, "talent": transform_talent,
 def transform(kind: str, mapped: pd.DataFrame, numbers: pd.Series, ctx: Context) -> Transformed:
     """Normalise and validate one file's mapped rows; errors name the row's field and reason."""
     rows = Rows(mapped, kind)
+    _check_lengths(rows)
     tables = TRANSFORMS[kind](rows, ctx, numbers)
     errors = rows.errors()
     bad = set(errors.index)
