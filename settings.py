@@ -48,6 +48,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Peer cities compared on the overview page (names or adcodes, comma separated)."),
     Setting("home_region", "370200", "The region the product is run for (default 青岛市)."),
     Setting("demo_scale", "small", "Scale of the demo built on first run when no warehouse exists."),
+    Setting("stream_threshold_mb", 100,
+            "A CSV larger than this (MB) is loaded in chunks, so memory stays bounded."),
+    Setting("chunk_rows", 200_000, "Rows per chunk when a large CSV is streamed."),
     Setting("geojson_mode", "url",
             "How the map gets its shapes: 'url' (a static file the browser caches, sent once) or "
             "'inline' (inside every figure)."),

@@ -8,8 +8,10 @@ published once at the end, atomically; the other files of the same command still
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import json
 import time
 from collections.abc import Callable
@@ -121,28 +123,27 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
         say(f"  已加载过 (批次 {done[0]}, 内容相同), 跳过")
         return FileResult(str(path), "skipped", message=f"与批次 {done[0]} 内容相同")
     warehouse.crashpoint(f"reading-{path.stem}")
+    ctx = dataclasses.replace(ctx, seen={})  # duplicate keys are looked for within this file
     try:
-        raw = readers.read_file(path, header_hint=_header_score(kind, user_map))
+        chunks = readers.iter_tables(path, _header_score(kind, user_map),
+                                     int(settings.get("chunk_rows")),
+                                     int(settings.get("stream_threshold_mb")) << 20)
+        raw = next(chunks)
         file_kind, cols = mapping.resolve_mapping(raw.headers, kind, str(path), user_map)
+        con.execute("BEGIN TRANSACTION")
     except (readers.ReadError, mapping.MappingError) as e:
         return _record_failure(con, path, digest, kind, started_at, str(e), say)
-    say(f"  {mapping.KIND_ZH[file_kind]}数据, {len(raw.data):,} 行 ({raw.fmt}"
+    say(f"  {mapping.KIND_ZH[file_kind]}数据 ({raw.fmt}"
         f"{', ' + raw.encoding if raw.encoding else ''}{', ' + '; '.join(raw.notes) if raw.notes else ''})")
-    mapped = raw.data[list(cols)].rename(columns=cols)
-    result = transform.transform(file_kind, mapped, raw.row_numbers, ctx)
-    warehouse.crashpoint(f"transformed-{path.stem}")
-    con.execute("BEGIN TRANSACTION")
     try:
         batch_id = _next_batch_id(con)
-        loaded = 0
-        for table, df in result.tables.items():
-            _upsert(con, table, df.assign(batch_id=batch_id))
-            if table not in ("talent_contact",):
-                loaded += len(df)
-        warehouse.crashpoint(f"upserted-{path.stem}")
-        _write_quarantine(con, batch_id, path, raw, result)
-        quarantined = len(result.bad_rows) + len(raw.bad_rows)
-        rows_read = result.rows_read + len(raw.bad_rows)
+        totals = [0, 0, 0]  # rows read, loaded, quarantined
+        for part in itertools.chain([raw], chunks):
+            counts = _load_table(con, batch_id, path, part, file_kind, cols, ctx)
+            totals = [a + b for a, b in zip(totals, counts, strict=True)]
+            if part is not raw:
+                say(f"  … {totals[0]:,} 行")
+        rows_read, loaded, quarantined = totals
         note = "只有表头, 没有数据行" if rows_read == 0 else None
         con.execute(
             "INSERT INTO load_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
@@ -150,13 +151,33 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
              quarantined, started_at, dt.datetime.now(), note])
         con.execute("COMMIT")
         warehouse.crashpoint(f"committed-{path.stem}")
+    except (readers.ReadError, mapping.MappingError) as e:  # a later chunk broke: nothing kept
+        con.execute("ROLLBACK")
+        return _record_failure(con, path, digest, kind, started_at, str(e), say)
     except Exception:
         con.execute("ROLLBACK")
         raise
     seconds = time.perf_counter() - started
-    say(f"  载入 {loaded:,} 行, 隔离 {quarantined:,} 行 ({seconds:.1f} 秒)")
+    say(f"  {rows_read:,} 行: 载入 {loaded:,} 行, 隔离 {quarantined:,} 行 ({seconds:.1f} 秒)")
     return FileResult(str(path), "loaded", file_kind, rows_read, loaded, quarantined,
                       note, seconds)
+
+
+def _load_table(con, batch_id: int, path: Path, raw: readers.RawTable, kind: str,
+                cols: dict[str, str], ctx: transform.Context) -> tuple[int, int, int]:
+    """Transform and upsert one table (a whole file, or one chunk of a streamed file)."""
+    mapped = raw.data[list(cols)].rename(columns=cols)
+    result = transform.transform(kind, mapped, raw.row_numbers, ctx)
+    warehouse.crashpoint(f"transformed-{path.stem}")
+    loaded = 0
+    for table, df in result.tables.items():
+        _upsert(con, table, df.assign(batch_id=batch_id))
+        if table != "talent_contact":
+            loaded += len(df)
+    warehouse.crashpoint(f"upserted-{path.stem}")
+    _write_quarantine(con, batch_id, path, raw, result)
+    return (result.rows_read + len(raw.bad_rows), loaded,
+            len(result.bad_rows) + len(raw.bad_rows))
 
 
 def _header_score(kind: str | None, user_map: dict | None):

@@ -205,6 +205,56 @@ def _dedupe_headers(headers: list) -> list[str]:
     return out
 
 
+def iter_tables(path: Path, header_hint=None, chunk_rows: int = 200_000,
+                stream_bytes: int = 100 << 20):
+    """The file as one RawTable, or — a CSV larger than ``stream_bytes`` — as consecutive
+    chunks of ``chunk_rows`` rows, so that memory stays bounded whatever the file's size."""
+    path = Path(path)
+    if (path.suffix.lower() not in {".csv", ".tsv", ".txt", ""} or not path.exists()
+            or path.stat().st_size <= stream_bytes):
+        yield read_file(path, header_hint)
+        return
+    yield from _csv_chunks(path, chunk_rows)
+
+
+def _csv_chunks(path: Path, chunk_rows: int):
+    with open(path, "rb") as f:
+        sample = f.read(SAMPLE_BYTES)
+    try:
+        encoding = detect_encoding(sample)
+    except ReadError as e:
+        raise ReadError(f"{path}: {e}") from None
+    first = sample.decode(encoding, errors="ignore").lstrip("\ufeff").splitlines()[0]
+    sep = _sniff_delimiter(first)
+    reader = pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False,
+                         na_values=[], skip_blank_lines=True, on_bad_lines="warn", engine="c",
+                         chunksize=chunk_rows)
+    line, yielded = 2, False
+    while True:
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                df = next(reader)
+        except StopIteration:
+            break
+        except UnicodeDecodeError as e:
+            raise ReadError(f"{path}: 第 {_line_of_byte(path, e.start)} 行附近编码错误 "
+                            f"(按 {encoding} 解码失败): {e.reason}") from None
+        except pd.errors.ParserError as e:
+            raise ReadError(f"{path}: CSV 格式错误: {e}") from None
+        bad = _ragged_rows(path, encoding, caught)
+        table = _csv_table(df, sep, encoding)
+        skipped = {n for n, _, _ in bad}
+        lines = [n for n in range(line, line + len(df) + len(bad)) if n not in skipped]
+        table.row_numbers = pd.Series(lines[:len(df)], index=df.index, dtype="int64")
+        table.bad_rows = bad
+        line += len(df) + len(bad)
+        yielded = True
+        yield table
+    if not yielded:
+        yield read_csv(path)
+
+
 # -- XLSX -----------------------------------------------------------------------------------------
 def _cell_text(v) -> str | None:
     if v is None:

@@ -32,6 +32,7 @@ class Context:
     source: str
     pseudonym_key: str
     as_of: dt.date = field(default_factory=dt.date.today)
+    seen: dict = field(default_factory=dict)  # per file: keys already met in earlier chunks
 
 
 @dataclass
@@ -45,9 +46,10 @@ class Transformed:
 class Rows:
     """The mapped text table of one file, with the errors found so far."""
 
-    def __init__(self, df: pd.DataFrame, kind: str):
+    def __init__(self, df: pd.DataFrame, kind: str, seen: dict | None = None):
         self.df = df
         self.kind = kind
+        self.seen = {} if seen is None else seen  # key → first row, across a file's chunks
         self.labels = {f.name: f.label for f in FIELDS[kind]}
         self._errors: list[pd.DataFrame] = []
         self._cols: dict[str, pd.Series] = {}
@@ -74,12 +76,18 @@ class Rows:
                                            False: None}).astype(object))
 
     def unique(self, name: str, keys: pd.Series, row_numbers: pd.Series) -> None:
-        """Rows repeating a key seen earlier in the same file are errors (the first is kept)."""
-        dup = keys.notna() & keys.duplicated(keep="first")
+        """Rows repeating a key seen earlier in the same file — in this chunk or an earlier
+        one of a streamed file — are errors (the first is kept)."""
+        seen = self.seen.setdefault(name, {})
+        earlier = keys.map(seen) if seen else pd.Series(np.nan, index=keys.index)
+        within = keys.notna() & keys.duplicated(keep="first")
+        first = earlier.where(earlier.notna(), row_numbers.groupby(keys).transform("min"))
+        dup = keys.notna() & (earlier.notna() | within)
         if dup.any():
-            first = row_numbers.groupby(keys).transform("min")
             self.fail(name, pd.Series(
                 [f"文件内重复 (与第 {int(n)} 行相同)" for n in first[dup]], index=keys[dup].index))
+        new = keys.notna() & earlier.isna() & ~within
+        seen.update(zip(keys[new], row_numbers[new], strict=True))
 
     def errors(self) -> pd.DataFrame:
         if not self._errors:
@@ -341,7 +349,7 @@ TRANSFORMS = {"enterprise": transform_enterprise, "talent": transform_talent,
 
 def transform(kind: str, mapped: pd.DataFrame, numbers: pd.Series, ctx: Context) -> Transformed:
     """Normalise and validate one file's mapped rows; errors name the row's field and reason."""
-    rows = Rows(mapped, kind)
+    rows = Rows(mapped, kind, ctx.seen)
     _check_lengths(rows)
     tables = TRANSFORMS[kind](rows, ctx, numbers)
     errors = rows.errors()

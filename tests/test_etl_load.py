@@ -200,3 +200,24 @@ def test_first_load_creates_the_warehouse(tmp_path, raw_files):
     assert q(db, "SELECT value FROM region_indicator WHERE adcode = '370212'") == [(502370.0,)]
     assert not [p for p in os.listdir(db.parent) if ".staging-" in p]
     shutil.rmtree(db.parent)
+
+
+def test_a_streamed_csv_loads_exactly_like_a_whole_one(tmp_path, raw_files, monkeypatch):
+    """Chunks of 2 rows: duplicates across chunks, row numbers and quarantine all agree."""
+    def load(db, **env):
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        report = load_files([raw_files["enterprise"]], db_path=db, source="fixture")
+        for k in env:
+            monkeypatch.delenv(k)
+        rows = q(db, "SELECT credit_code, name, adcode, node_id FROM enterprise ORDER BY 1")
+        bad = q(db, "SELECT row_number, field, reason FROM quarantine ORDER BY 1, 2")
+        return report.files[0], rows, bad
+
+    whole = load(tmp_path / "a.duckdb")
+    streamed = load(tmp_path / "b.duckdb", TALENTMAP_STREAM_THRESHOLD_MB="0",
+                    TALENTMAP_CHUNK_ROWS="2")
+    assert streamed[1:] == whole[1:]
+    assert (streamed[0].rows_read, streamed[0].rows_loaded, streamed[0].rows_quarantined) == \
+        (7, 4, 3)
+    assert (6, "统一社会信用代码", "文件内重复 (与第 2 行相同)") in streamed[2]
