@@ -161,12 +161,15 @@ def choropleth(values: pd.DataFrame, geojson: dict | str, *, value_col: str,
                name_col: str = "name", title: str, colorbar_title: str,
                hover_cols: Sequence[str] | None = None, center: dict | None = None,
                zoom: float | None = None, maritime: Sequence | None = None, height: int = 600,
-               colorscale: str = COLORSCALE, value_format: str = ",.2~f") -> go.Figure:
+               colorscale: str = COLORSCALE, value_format: str = ",.2~f",
+               map_style: str = MAP_STYLE) -> go.Figure:
     """Choropleth of values[value_col] by values.adcode over a FeatureCollection (dict or URL).
 
     Regions with no value are drawn grey underneath; a hover_text column replaces the rank
     text; pass ``maritime`` (from ``geometry.maritime_lines``) on the national map. When
     ``geojson`` is a URL, pass every region as a row (NaN for no value) and a center/zoom.
+    ``map_style`` 'white-bg' (the default) needs no network; a tile style such as
+    'carto-positron' or 'open-street-map' loads tiles from the internet (online users only).
     """
     values = values.assign(adcode=values["adcode"].astype(str))
     valued = values[values[value_col].notna()]
@@ -186,7 +189,7 @@ def choropleth(values: pd.DataFrame, geojson: dict | str, *, value_col: str,
         fig.add_trace(maritime_trace(maritime))
     fig.update_layout(
         title={"text": title}, height=height, margin=_MARGIN,
-        map={"style": MAP_STYLE, "center": center, "zoom": zoom}, showlegend=False,
+        map={"style": map_style, "center": center, "zoom": zoom}, showlegend=False,
     )
     return fig
 
