@@ -11,7 +11,7 @@ import time
 import streamlit as st
 
 import settings
-from views import sidebar
+from views import auth, sidebar
 from views.i18n import t
 
 
@@ -42,14 +42,20 @@ def ensure_warehouse() -> None:
 def main() -> None:
     st.set_page_config(page_title="人才地图", page_icon="🗺️", layout="wide")
     ensure_warehouse()
+    auth.sign_in()  # stops here until signed in when a users file or OIDC is configured
     pages = [
         # The map is the landing page: the README's run command ends on the national map.
         st.Page("views/talent_map.py", title=t("talent_map"), url_path="talent_map", default=True),
         st.Page("views/overview.py", title=t("overview"), url_path="overview"),
+        st.Page("views/supply_chain.py", title=t("supply_chain"), url_path="supply_chain"),
         st.Page("views/data_page.py", title=t("data"), url_path="data"),
+        st.Page("views/clusters.py", title=t("clusters"), url_path="clusters"),
+        st.Page("views/profile.py", title=t("profile"), url_path="profile",
+                visibility="visible" if auth.can_see_individuals() else "hidden"),
     ]
     nav = st.navigation(pages)
     sidebar.render()
+    auth.settings_expander()
     nav.run()
 
 

@@ -51,6 +51,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("stream_threshold_mb", 100,
             "A CSV larger than this (MB) is loaded in chunks, so memory stays bounded."),
     Setting("chunk_rows", 200_000, "Rows per chunk when a large CSV is streamed."),
+    Setting("role", "planner",
+            "Role of the embedded local user when no sign-in is configured: planner, recruiter, "
+            "analyst or admin."),
+    Setting("allow_role_switch", True,
+            "Let the embedded local user switch role in the sidebar 设置 expander; turn it off "
+            "for shared deployments."),
+    Setting("users_file", "",
+            "TOML file of local users (argon2 password hashes and roles); when set, users sign in "
+            "with a form. Empty: no local sign-in."),
+    Setting("oidc_role_claim", "role",
+            "Claim of the OIDC identity (st.login) that carries the user's role; the users file's "
+            "[oidc_roles] table maps e-mail addresses to roles when the claim is absent."),
+    Setting("audit_reason_min_chars", 6,
+            "Minimum length of the reason a recruiter or admin must give to see contact details."),
+    Setting("cluster_eps_km", 25.0,
+            "Talent clusters: places whose centres are at most this many km apart are grouped "
+            "(the eps of the density clustering)."),
+    Setting("cluster_min_talents", 5,
+            "Talent clusters: matching talents needed within eps of a place to start a cluster."),
     Setting("geojson_mode", "url",
             "How the map gets its shapes: 'url' (a static file the browser caches, sent once) or "
             "'inline' (inside every figure)."),

@@ -43,7 +43,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(demo_db, tmp_path_factory):
     port = _free_port()
-    env = {**os.environ, "TALENTMAP_DB_PATH": str(demo_db)}
+    # An analyst: aggregates with small cells suppressed, and exports (招引清单, charts).
+    env = {**os.environ, "TALENTMAP_DB_PATH": str(demo_db), "TALENTMAP_ROLE": "analyst"}
     log = open(tmp_path_factory.mktemp("st") / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),

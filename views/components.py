@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 import streamlit as st
@@ -47,14 +48,77 @@ def delta(now, prev) -> str | None:
     return f"{(now - prev) / abs(prev) * 100:+.1f}%"
 
 
-def kpi_cards(k: dict, small_k: int) -> None:
+PEOPLE = ("talents", "high_level", "net_inflow")  # counts of people: suppressed below k
+
+
+def kpi_cards(k: dict, small_k: int | None) -> None:
+    """Six KPI cards; people counts below small_k (and their changes) are not shown."""
     now, prev = k["now"], k["prev"]
     cols = st.columns(6)
     counts = ("talents", "high_level", "enterprises", "postings")
     for col, key in zip(cols, counts, strict=False):
-        col.metric(t(key), fmt_count(now[key], small_k if key in ("talents", "high_level") else None),
-                   delta(now[key], prev[key]), border=True)
+        col.metric(t(key), fmt_count(now[key], small_k if key in PEOPLE else None),
+                   _delta(now, prev, key, small_k), border=True)
     cols[4].metric(t("sd_ratio"), fmt_ratio(now["sd_ratio"]),
                    delta(now["sd_ratio"], prev["sd_ratio"]), border=True)
-    cols[5].metric(t("net_inflow"), fmt_count(now["net_inflow"]) if now["net_inflow"] is not None
-                   else t("unknown"), delta(now["net_inflow"], prev["net_inflow"]), border=True)
+    cols[5].metric(t("net_inflow"), fmt_signed(now["net_inflow"], small_k),
+                   _delta(now, prev, "net_inflow", small_k), border=True)
+
+
+def _delta(now: dict, prev: dict, key: str, small_k: int | None) -> str | None:
+    """The change, unless a small people count could be read from it."""
+    if key in PEOPLE and small_k and any(v is not None and 0 < abs(v) < small_k
+                                         for v in (now[key], prev[key])):
+        return None
+    return delta(now[key], prev[key])
+
+
+def fmt_signed(v, k: int | None = None) -> str:
+    """A signed people count (net inflow); |v| below k shown as '<k'."""
+    if v is None or pd.isna(v):
+        return t("unknown")
+    if k and 0 < abs(v) < k:
+        return f"<{k}"
+    return f"{int(round(v)):,}"
+
+
+def download_buttons(df: pd.DataFrame, header_lines: list[str], stem: str, key: str,
+                     filters: dict | None = None) -> None:
+    """CSV (UTF-8 with BOM) and XLSX downloads with the filters in their header rows; each
+    click is recorded in the audit log."""
+    from analytics.talent import csv_bytes, xlsx_bytes
+    from views import auth
+
+    left, right = st.columns(2)
+    for col, ext, data, mime in (
+            (left, "csv", lambda: csv_bytes(df, header_lines), "text/csv"),
+            (right, "xlsx", lambda: xlsx_bytes(df, header_lines),
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")):
+        name = f"{stem}.{ext}"
+        col.download_button(f"下载 {ext.upper()}", data(), file_name=name, mime=mime,
+                            key=f"{key}_{ext}", on_click=auth.audit,
+                            args=("export", name), kwargs={"filters": filters},
+                            width="stretch")
+
+
+def region_outline(parent: str):
+    """The child regions of ``parent`` drawn grey for orientation (no values, no hover)."""
+    import plotly.graph_objects as go
+
+    import settings
+
+    geo = state.geojson(parent)
+    inline = str(settings.get("geojson_mode")) == "inline"
+    ids = [str(feat["id"]) for feat in geo.get("features", [])]
+    return go.Choroplethmap(
+        geojson=geo if inline else state.geojson_url(parent), locations=ids, featureidkey="id",
+        z=[0] * len(ids), colorscale=[[0, "#eceff3"], [1, "#eceff3"]], showscale=False,
+        marker={"line": {"width": 0.6, "color": "#ffffff"}}, hoverinfo="skip")
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md(text) -> str:
+    """Data text made inert in markdown: special characters escaped, URLs not autolinked."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("://", ":\u200b//")

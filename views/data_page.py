@@ -1,14 +1,19 @@
 """数据: load batches, row counts, quarantine by reason with its rows, the data dictionary and the
-metric definitions."""
+metric definitions. Admins also see the raw quarantined rows (they hold names and phone numbers),
+the audit log, and can load files."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 
 import streamlit as st
 
+import settings
+from analytics import appdb, users
 from etl.warehouse import FACT_TABLES, MART_TABLES, REASON_KIND
-from views import components, state
+from views import auth, components, state
 from views.i18n import t
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -18,16 +23,19 @@ BATCHES = ("SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件,
            "FROM load_batch ORDER BY batch_id DESC")
 REASONS = (f"SELECT field AS 字段, {REASON_KIND} AS 原因, count(*) AS 行数 "  # noqa: S608
            "FROM quarantine GROUP BY ALL ORDER BY 行数 DESC")
-ROWS = (f"SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件, row_number AS 行号, "  # noqa: S608
-        "field AS 字段, reason AS 原因, raw AS 原始数据 FROM quarantine "
+ROWS = ("SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件, row_number AS 行号, "  # noqa: S608
+        "field AS 字段, reason AS 原因{raw} FROM quarantine "
         f"WHERE (? = '' OR {REASON_KIND} = ?) "
         "ORDER BY batch_id, row_number LIMIT 2000")
+RAW = ", raw AS 原始数据"  # the row as loaded: personal data, admin only
 
 
 def page() -> None:
     ver = state.version()
     st.title(t("data"))
-    tabs = st.tabs([t("batches"), t("quarantine"), t("dictionary"), t("definitions")])
+    admin = users.can_see_raw(auth.role())
+    names = [t("batches"), t("quarantine"), t("dictionary"), t("definitions")]
+    tabs = st.tabs(names + (["审计日志", "加载数据"] if admin else []))
     with tabs[0]:
         st.dataframe(state.table(ver, BATCHES), hide_index=True, width="stretch")
         st.subheader(t("row_counts"))
@@ -40,12 +48,60 @@ def page() -> None:
         options = [""] + sorted(reasons["原因"].unique().tolist())
         reason = st.selectbox("按原因筛选", options, format_func=lambda r: r or t("all"),
                               key="quarantine_reason")
-        st.dataframe(state.table(ver, ROWS, (reason, reason)), hide_index=True, width="stretch")
+        rows = ROWS.format(raw=RAW if admin else "")
+        st.dataframe(state.table(ver, rows, (reason, reason)), hide_index=True, width="stretch")
+        if not admin:
+            st.caption("原始数据列含个人信息, 仅管理员可见。")
     with tabs[2]:
         st.markdown(_doc("data-dictionary.md"))
     with tabs[3]:
         st.markdown(_doc("metrics.md"))
+    if admin:
+        with tabs[4]:
+            _audit_log()
+        with tabs[5]:
+            _load_form()
     components.freshness_line(ver)
+
+
+def _audit_log() -> None:
+    """The latest audit rows (exports, unmasked contacts, loads)."""
+    df = appdb.audit_rows(settings.path("app_db_path"), limit=500)
+    st.dataframe(df.rename(columns={"at": "时间", "user": "用户", "role": "角色", "action": "操作",
+                                    "target": "对象", "reason": "理由", "filters": "筛选条件"}),
+                 hide_index=True, width="stretch")
+
+
+def _load_form() -> None:
+    """Upload files and load them through the ETL (published atomically, like `etl load`)."""
+    with st.form("load_files", clear_on_submit=True):
+        files = st.file_uploader("数据文件 (CSV/TSV/XLSX/JSON/JSONL/Parquet)",
+                                 accept_multiple_files=True)
+        source = st.text_input("数据来源", value=str(settings.get("default_source")))
+        go = st.form_submit_button("加载并发布", type="primary")
+    if go and files:
+        paths = _save_uploads(files)
+        with st.status("正在加载 …", expanded=True) as status:
+            from etl.load import load_files
+
+            report = load_files(paths, source=source or None, progress=st.write)
+            status.update(label="加载完成" if report.ok else "部分文件失败",
+                          state="complete" if report.ok else "error")
+        auth.audit("load", ", ".join(p.name for p in paths), filters={"source": source})
+        st.dataframe([vars(f) for f in report.files], hide_index=True)
+
+
+def _save_uploads(files) -> list[Path]:
+    """Uploaded files saved under raw_dir/uploads/<time>/ with safe names."""
+    folder = settings.path("raw_dir") / "uploads" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for up in files:
+        name = re.sub(r"[^\w.\-]", "_", Path(up.name).name)[:120] or "upload"
+        path = folder / name
+        path.write_bytes(up.getvalue())
+        out.append(path)
+    return out
 
 
 def _doc(name: str) -> str:

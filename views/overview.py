@@ -3,19 +3,22 @@ cities compared on the same metrics, and talent by chain layer."""
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from views import components, sidebar, state
+from views import auth, components, sidebar, state
 from views.i18n import t
 
 PEER_METRICS = ("talents", "high_level", "enterprises", "postings", "sd_ratio", "density")
+PEOPLE = ("talents", "high_level")
+OTHER = "其他环节"
 
 
 def page() -> None:
     ver = state.version()
     f = state.filters()
-    k = state.thresholds().small_cell_k
+    k = auth.small_cell_k()  # None: the role may see individuals
     st.title(f"{t('overview')} · {sidebar.region_name(ver, f.region)}")
     kp = state.kpis(ver, f, f.region)
     st.caption(f"{t('year')}: {kp['year']} · 变化为与上一年相比")
@@ -25,31 +28,51 @@ def page() -> None:
         st.subheader(t("peers"))
         metric = st.selectbox(t("metric"), PEER_METRICS, format_func=t, key="peer_metric")
         peers = state.peers(ver, f, tuple(state.reference(ver)["peers"]))
-        st.plotly_chart(peer_figure(peers, metric, f.region), key="peer_chart")
+        st.plotly_chart(peer_figure(peers, metric, f.region, k), key="peer_chart")
     with right:
         st.subheader(t("by_layer"))
-        layers = state.talent_by_layer(ver, f, f.region)
+        layers = merge_small(state.talent_by_layer(ver, f, f.region), k)
         if layers.empty:
             st.info(t("no_data"))
         else:
-            st.plotly_chart(layer_figure(layers), key="layer_chart")
+            st.plotly_chart(layer_figure(layers, k), key="layer_chart")
+            if k:
+                st.caption(f"人数少于 {k} 的环节合并为「{OTHER}」, 合并后仍少于 {k} 人的不显示; "
+                           "故层级合计可能小于实际。")
     components.freshness_line(ver)
 
 
-def peer_figure(peers, metric: str, highlight: str) -> go.Figure:
+def peer_figure(peers, metric: str, highlight: str, k: int | None = None) -> go.Figure:
+    """Peer cities on one metric; people counts below k draw no bar and read '<k'."""
     df = peers.sort_values(metric, ascending=True, na_position="first")
     colors = ["#d1495b" if c in (highlight, "370200") else "#1f5fa8" for c in df["adcode"]]
-    fig = go.Figure(go.Bar(x=df[metric], y=df["name"], orientation="h", marker_color=colors,
-                           text=[components.fmt_ratio(v, 2) if metric in ("sd_ratio", "density")
-                                 else components.fmt_count(v) for v in df[metric]],
-                           textposition="auto",
-                           hovertemplate="%{y}: %{x:,.2f}<extra></extra>"))
+    x = df[metric].astype(float)
+    if metric in PEOPLE and k:
+        x = x.where(~((x > 0) & (x < k)))
+    text = [components.fmt_ratio(v, 2) if metric in ("sd_ratio", "density")
+            else components.fmt_count(v, k if metric in PEOPLE else None) for v in df[metric]]
+    fig = go.Figure(go.Bar(x=x, y=df["name"], orientation="h", marker_color=colors,
+                           text=text, textposition="auto",
+                           hovertemplate="%{y}: %{text}<extra></extra>"))
     fig.update_layout(height=380, margin=dict(l=10, r=10, t=10, b=10),
                       xaxis_title=t(metric), yaxis_title=None)
     return fig
 
 
-def layer_figure(layers) -> go.Figure:
+def merge_small(layers: pd.DataFrame, k: int | None) -> pd.DataFrame:
+    """Nodes with fewer than k talents merged per layer into one slice; a merged slice still
+    below k is dropped, so that no slice (nor a layer total) reveals a count under k."""
+    if not k:
+        return layers
+    small = (layers["talents"] > 0) & (layers["talents"] < k)
+    merged = (layers[small].groupby("layer", sort=False, as_index=False)["talents"].sum()
+              .assign(node=OTHER, sequence=10_000))
+    out = pd.concat([layers[~small], merged[merged["talents"] >= k]], ignore_index=True)
+    return out[out["talents"] > 0]
+
+
+def layer_figure(layers, k: int | None = None) -> go.Figure:
+    layers = merge_small(layers, k)
     totals = layers.groupby("layer", sort=False)["talents"].sum()
     fig = go.Figure(go.Sunburst(
         ids=list(totals.index) + [f"{a}/{b}" for a, b in zip(layers["layer"], layers["node"],

@@ -8,10 +8,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 import settings
+from analytics import clusters as cl
 from analytics import queries as q
+from analytics import talent as tl
 from analytics.db import Reader
 from analytics.filters import Filters, Thresholds
 
@@ -85,6 +88,62 @@ def table(ver: str, sql: str, params: tuple = ()):
     return reader().df(sql, list(params))
 
 
+# -- talent clusters, search and profiles (the role is an argument: analytics checks it) ------
+@st.cache_data(max_entries=8, show_spinner=False)
+def skill_vocabulary(ver: str) -> tuple[str, ...]:
+    """Every distinct skill, most frequent first (matched against in SQL)."""
+    return tuple(tl.skill_vocabulary(reader())["skill"])
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def resolve_skills(ver: str, text: str):
+    return tl.resolve_skills(reader(), text, skill_vocabulary(ver))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def universities(ver: str) -> list[str]:
+    return tl.universities(reader())
+
+
+@st.cache_data(max_entries=64, show_spinner="正在计算人才集群 …")
+def clusters(ver: str, f: Filters, tf: tl.TalentFilters, eps_km: float, min_talents: int,
+             by_node: bool) -> dict:
+    """Cells labelled with their cluster, one summary row per cluster, stats and top lists."""
+    r = reader()
+    cells = cl.label_cells(tl.cluster_cells(r, f, tf), eps_km, min_talents, by_node)
+    return {"cells": cells, "summary": cl.summarise(cells),
+            "stats": tl.cluster_stats(r, f, tf, cells), "tops": tl.cluster_tops(r, f, tf, cells)}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cluster_talents(ver: str, f: Filters, tf: tl.TalentFilters, places: tuple, role: str):
+    return tl.cluster_talents(reader(), f, tf, list(places), role)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def search(ver: str, text: str, individuals_role: str | None) -> dict:
+    """Enterprises and talent counts for everyone; individual talents when a role is given."""
+    r, vocab = reader(), skill_vocabulary(ver)
+    out = {"enterprises": tl.search_enterprises(r, text),
+           "counts": tl.search_talent_counts(r, text, vocab)}
+    if individuals_role:
+        out["talents"] = tl.search_talents(r, text, individuals_role, vocab=vocab)
+    return out
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def profile(ver: str, talent_id: str, role: str) -> dict:
+    """Everything known about one talent, contacts masked."""
+    r = reader()
+    record = tl.talent_record(r, talent_id, role)
+    code = record["employer_credit_code"].iloc[0] if len(record) else None
+    return {"record": record, "contact": tl.contact(r, talent_id, role),
+            "moves": tl.moves(r, talent_id, role),
+            "employer": tl.employer(r, None if code is None or pd.isna(code) else str(code)),
+            "postings": tl.matching_postings(r, talent_id, role),
+            "similar": tl.similar_talents(r, talent_id, role)}
+
+
 # -- geometry ---------------------------------------------------------------------------------
 @st.cache_resource(show_spinner="正在准备边界数据 …")
 def geojson(parent: str) -> dict:
@@ -137,10 +196,14 @@ def set_filters(f: Filters) -> None:
     st.session_state["filters"] = f
 
 
+PAGE_PARAMS = ("talent",)  # a page's own URL params (the profile's talent id) survive the sync
+
+
 def sync_url(f: Filters) -> None:
     """Mirror the filters in the URL, so that a copied link reopens the same view."""
-    wanted = f.to_query_params()
-    if st.query_params.to_dict() != wanted:
+    current = st.query_params.to_dict()
+    wanted = f.to_query_params() | {k: current[k] for k in PAGE_PARAMS if k in current}
+    if current != wanted:
         st.query_params.from_dict(wanted)
 
 

@@ -9,11 +9,12 @@ import streamlit as st
 import settings
 from analytics.filters import COUNTRY, METRICS
 from maps.figures import choropleth
-from views import components, sidebar, state
+from views import auth, components, sidebar, state
 from views.i18n import t, unit
 
 MAP_KEY = "talent_map_chart"
 COUNT_METRICS = ("talents", "high_level")
+PEOPLE_METRICS = (*COUNT_METRICS, "net_inflow")  # suppressed below k for aggregate-only roles
 MAP_HEIGHT = 620
 MAP_WIDTH_PX = 440  # the map area at a 1400-px-wide window: the column less the colour bar
 
@@ -21,7 +22,7 @@ MAP_WIDTH_PX = 440  # the map area at a 1400-px-wide window: the column less the
 def page() -> None:
     ver = state.version()
     f = state.filters()
-    k = state.thresholds().small_cell_k
+    k = auth.small_cell_k()  # None: the role may see individuals, nothing is suppressed
     title = sidebar.region_name(ver, f.region)
     st.title(f"{t('talent_map')} · {title}")
     metric = st.segmented_control(t("metric"), METRICS, default=f.metric, key="metric_choice",
@@ -50,34 +51,34 @@ def _set_metric() -> None:
         state.set_filters(state.filters().with_(metric=choice))
 
 
-def map_values(values: pd.DataFrame, metric: str, k: int) -> pd.DataFrame:
+def map_values(values: pd.DataFrame, metric: str, k: int | None) -> pd.DataFrame:
     """Values to colour: suppressed counts (< k people) and unknowns are not coloured."""
     out = values[["adcode", "name"]].copy()
     v = values[metric].astype(float)
     if metric in ("share", "growth"):
         v = v * 100
-    if metric in COUNT_METRICS:
-        v = v.where(~((values[metric] > 0) & (values[metric] < k)))
+    if metric in PEOPLE_METRICS and k:
+        v = v.where(~((v.abs() > 0) & (v.abs() < k)))
     out["value"] = v
     out["hover_text"] = [_hover(r, metric, k) for r in values.itertuples()]
     return out
 
 
-def _hover(r, metric: str, k: int) -> str:
+def _hover(r, metric: str, k: int | None) -> str:
     value = getattr(r, metric)
     if metric in COUNT_METRICS:
         shown = components.fmt_count(value, k)
     elif metric in ("share", "growth"):
         shown = t("unknown") if pd.isna(value) else f"{value * 100:.1f}%"
     elif metric == "net_inflow":
-        shown = f"{int(value):+,}"
+        shown = _fmt_metric(value, metric, k)
     else:
         shown = components.fmt_ratio(value)
     return (f"<b>{r.name}</b><br>{t(metric)}: {shown}<br>"
             f"{t('rank')}: {r.rank} · {t('talents')}: {components.fmt_count(r.talents, k)}")
 
 
-def _draw_map(values: pd.DataFrame, parent: str, metric: str, k: int, ver: str,
+def _draw_map(values: pd.DataFrame, parent: str, metric: str, k: int | None, ver: str,
               points: pd.DataFrame | None = None) -> None:
     geo = state.geojson(parent)
     if not geo.get("features"):
@@ -121,24 +122,24 @@ def _clicked() -> None:
             return
 
 
-def ranking_table(values: pd.DataFrame, metric: str, k: int) -> pd.DataFrame:
+def ranking_table(values: pd.DataFrame, metric: str, k: int | None) -> pd.DataFrame:
     cols = {"rank": t("rank"), "name": t("name"), "talents": t("talents"),
             "high_level": t("high_level"), metric: t(metric)}
     df = values.sort_values(metric, ascending=False, na_position="last").copy()
     df["talents"] = df["talents"].map(lambda v: components.fmt_count(v, k))
     df["high_level"] = df["high_level"].map(lambda v: components.fmt_count(v, k))
     if metric not in COUNT_METRICS:
-        df[metric] = df[metric].map(lambda v: _fmt_metric(v, metric))
+        df[metric] = df[metric].map(lambda v: _fmt_metric(v, metric, k))
     return df[list(dict.fromkeys(cols))].rename(columns=cols)
 
 
-def _fmt_metric(v, metric: str) -> str:
+def _fmt_metric(v, metric: str, k: int | None = None) -> str:
     if v is None or pd.isna(v):
         return t("unknown")
     if metric in ("share", "growth"):
         return f"{v * 100:.1f}%"
     if metric == "net_inflow":
-        return f"{int(v):+,}"
+        return f"<{k}" if k and 0 < abs(v) < k else f"{int(v):+,}"
     return f"{v:.2f}"
 
 

@@ -1,0 +1,105 @@
+"""Browser tests of the 产业链 page: the real app in Debian's Chromium, against the small demo.
+
+A click on a 补链 box in the chain diagram selects it; its 招引清单 downloads as CSV (UTF-8 with
+BOM) and XLSX. Screenshots go to tests/artifacts/ (chain-qingdao.png, chain-laoshan.png).
+They fail (not skip) when CI is set and Chromium is missing (tests.test_browser does that).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests import test_browser as tb
+
+# The fixtures of tests/test_browser.py (importing it also fails the run when CI is set and
+# Chromium is missing): a streamlit server on the small demo, Chromium, a checked page.
+server, browser, page = tb.server, tb.browser, tb.page
+ARTIFACTS = tb.ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+TALL = {"width": 1500, "height": 2600}  # the whole diagram in view, for clicks and screenshots
+CHAIN_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).find(gd =>
+    gd.data && gd.data.some(t => t.type === 'bar' && t.customdata
+                             && /^[FTA]\\d\\d$/.test(String(t.customdata[0]))))"""
+REGIONS_HEADER = "地区代码,地区,该环节人才,企业数,链主企业,区位商"
+
+
+def _open(pg, server_url: str, query: str, title: str) -> None:
+    pg.set_viewport_size(TALL)
+    pg.goto(f"{server_url}/supply_chain?{query}")
+    pg.get_by_role("heading", name=re.compile(title)).wait_for(timeout=60_000)
+    pg.wait_for_function(f"() => {{ const gd = ({CHAIN_JS})(); "
+                         "return gd && gd._fullLayout && gd.querySelector('.bars'); }",
+                         timeout=60_000)
+    pg.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4",
+                         timeout=60_000)
+    pg.wait_for_timeout(800)
+
+
+def _shot(pg, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def _nodes(pg) -> dict[str, dict]:
+    """node id → status, name, selected flag and the box centre in page pixels."""
+    return pg.evaluate(f"""() => {{
+        const gd = ({CHAIN_JS})();
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+        const box = gd.getBoundingClientRect(), out = {{}};
+        gd._fullData.filter(t => t.type === 'bar').forEach(t => t.customdata.forEach((n, i) => {{
+            out[n] = {{status: t.name.slice(0, 2), name: t.text[i].match(/<b>(.*?)<\\/b>/)[1],
+                      selected: t.marker.line.width[i] === 3,
+                      x: box.left + xa._offset + xa.l2p(t.base[i] + t.x[i] / 2),
+                      y: box.top + ya._offset + ya.l2p(t.y[i])}};
+        }}));
+        return out; }}""")
+
+
+PICKED_JS = """() => { const box = Array.from(document.querySelectorAll(
+    "[data-testid='stSelectbox']")).find(e => e.textContent.includes('选择环节'));
+    return box ? box.querySelector('input').value : null; }"""
+
+
+def test_click_a_missing_link_and_download_its_recruitment_list(page, server, tmp_path):
+    _open(page, server, "region=370200", "产业链 · 青岛市")
+    nodes = _nodes(page)
+    assert len(nodes) == 39
+    target_id, target = next((n, v) for n, v in nodes.items()
+                             if v["status"] == "补链" and not v["selected"])
+    page.mouse.click(target["x"], target["y"])  # the real click on the box
+    page.wait_for_function(f"(name) => ({PICKED_JS})() === name + ' · 补链'",
+                           arg=target["name"], timeout=30_000)
+    page.get_by_role("heading", name=f"招引清单 · {target['name']}").wait_for(timeout=30_000)
+    page.wait_for_function(f"() => {{ const gd = ({CHAIN_JS})(); return gd._fullData.some(t => "
+                           f"t.type === 'bar' && t.customdata.some((n, i) => n === "
+                           f"'{target_id}' && t.marker.line.width[i] === 3)); }}",
+                           timeout=30_000)
+    assert _nodes(page)[target_id]["selected"], "the clicked box is outlined"
+    page.wait_for_timeout(1500)
+    _shot(page, "chain-qingdao")
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="下载 CSV").first.click()
+    csv = info.value
+    assert csv.suggested_filename.endswith(".csv") and "目标地区" in csv.suggested_filename
+    data = Path(csv.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM for Excel"
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == REGIONS_HEADER and len(lines) > 1
+    with page.expect_download() as info:
+        page.get_by_role("button", name="下载 XLSX").first.click()
+    assert Path(info.value.path()).read_bytes()[:2] == b"PK", "an XLSX (zip) file"
+
+
+def test_laoshan_chain_shows_vr_as_a_stronghold(page, server):
+    _open(page, server, "region=370212", "产业链 · 崂山区")
+    nodes = _nodes(page)
+    assert nodes["T14"]["status"] == "固链"
+    page.get_by_text("人才流动", exact=True).wait_for()
+    page.wait_for_timeout(1500)
+    _shot(page, "chain-laoshan")

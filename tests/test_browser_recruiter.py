@@ -1,0 +1,231 @@
+"""The recruiter's flow in Chromium: switch role in the 设置 expander, filter talent (skills "VR",
+at least 5 years, willing to relocate, expected city 青岛), pick a cluster, tick rows, download
+the shortlist and read it; then open a profile and reveal the contact details with a reason.
+
+The server runs on a copy of the small demo with a few extra talents loaded through the ETL
+(the demo has no VR talent with 5+ years who would move to 青岛), so the result is known.
+Fails, not skips, when CI is set and Chromium is missing (the import below does that).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from analytics import appdb
+from etl.load import load_files
+from tests import fixtures
+from tests.test_browser import (  # noqa: F401 - fixtures and the CI rule
+    ARTIFACTS,
+    FLAGS,
+    ROOT,
+    _free_port,
+    browser,
+    page,
+    server,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def _talent(code, name, phone, place, exp, tier, skills, employer="", willing="是",
+            expected="青岛"):
+    return [code, name, phone, f"{code.lower()}@example.com", place, "1990", "硕士", "山东大学",
+            "计算机", exp, tier, skills, "VR开发工程师", employer, "", "否", "", willing, expected,
+            "2024-06-30"]
+
+
+# 青岛: 崂山 2, 市南 1, 市北 1, 李沧 1 → one cluster of 5 (eps 25 km, at least 5 talents);
+# 深圳 1 is scattered; V7 (3 years) and V8 (not willing to move) do not match.
+EXTRA = [
+    _talent("V1", "林一", "13912340001", "青岛市崂山区", "8年", "B", "VR、Unity",
+            employer='=HYPERLINK("http://x.invalid","点我")'),
+    _talent("V2", "林二", "13912340002", "青岛市崂山区", "6年", "", "VR"),
+    _talent("V3", "林三", "13912340003", "青岛市市南区", "10年", "D", "VR、三维引擎"),
+    _talent("V4", "林四", "13912340004", "青岛市市北区", "7年", "", "VR头显、Unity"),
+    _talent("V5", "林五", "13912340005", "深圳市南山区", "9年", "", "VR"),
+    _talent("V6", "林六", "13912340006", "青岛市李沧区", "5年", "", "VR"),
+    _talent("V7", "林七", "13912340007", "青岛市崂山区", "3年", "", "VR"),
+    _talent("V8", "林八", "13912340008", "青岛市崂山区", "8年", "", "VR", willing="否"),
+]
+
+
+@pytest.fixture(scope="module")
+def recruiter_server(demo_db, tmp_path_factory):
+    """A server on the demo plus EXTRA, role switch allowed, its own audit database."""
+    root = tmp_path_factory.mktemp("recruiter")
+    db = root / "warehouse.duckdb"
+    shutil.copyfile(demo_db, db)
+    extra = fixtures.write_csv(root / "extra_talents.csv", fixtures.TALENT_HEADER, EXTRA)
+    assert load_files([extra], db_path=db, source="extra").ok
+    app_db = root / "app.duckdb"
+    port = _free_port()
+    env = {**os.environ, "TALENTMAP_DB_PATH": str(db), "TALENTMAP_APP_DB_PATH": str(app_db),
+           "TALENTMAP_ROLE": "planner", "TALENTMAP_ALLOW_ROLE_SWITCH": "true"}
+    log = open(root / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("streamlit did not start")
+    yield base, app_db
+    proc.terminate()
+    proc.wait(10)
+    log.close()
+
+
+@pytest.fixture
+def rpage(browser, recruiter_server):  # noqa: F811
+    base = recruiter_server[0]
+    ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN",
+                              accept_downloads=True)
+    pg = ctx.new_page()
+    pg.errors, pg.foreign = [], []
+    pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("request", lambda r: not r.url.startswith((base, "data:", "blob:"))
+          and pg.foreign.append(r.url))
+    yield pg
+    ctx.close()
+    assert not pg.foreign, f"requests to other hosts: {pg.foreign[:5]}"
+    errors = [e for e in pg.errors if "404" not in e]
+    assert not errors, errors
+
+
+def _shot(pg, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _idle(pg) -> None:
+    """Wait until the app has finished its rerun (Streamlit's status widget is gone)."""
+    pg.wait_for_timeout(300)
+    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                         timeout=60_000)
+
+
+def _switch_role(pg, label: str) -> None:
+    sidebar = pg.locator("section[data-testid='stSidebar']")
+    box = sidebar.locator("[data-testid='stSelectbox']", has_text="角色")
+    sidebar.get_by_text("设置", exact=True).click()
+    box.wait_for(state="visible", timeout=30_000)
+    option = pg.get_by_role("option", name=label)
+    for _ in range(3):  # the list can close again when a rerun lands at the same moment
+        box.locator("input").click()
+        try:
+            option.wait_for(timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: try again
+            _idle(pg)
+    option.click()
+    _idle(pg)
+
+
+def _type(pg, label: str, text: str) -> None:
+    box = pg.get_by_label(label)
+    box.fill(text)
+    box.press("Enter")
+    _idle(pg)
+
+
+def _experience_from(pg, years: int) -> None:
+    """Move the experience slider's lower thumb with the keyboard (one year per key)."""
+    slider = pg.locator("[data-testid='stSlider']", has_text="工作年限 (年)")
+    slider.get_by_role("slider").first.focus()
+    for _ in range(years):
+        pg.keyboard.press("ArrowRight")
+    _idle(pg)
+
+
+def _tick_rows(pg, grid, rows: list[int], shortlist_after: list[int]) -> None:
+    """Tick rows in the glide data grid (a canvas): the row markers are its first column."""
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    for row, expected in zip(rows, shortlist_after, strict=True):
+        grid.hover()
+        pg.mouse.click(box["x"] + 20, box["y"] + 35 + 35 * row + 17)
+        pg.get_by_role("heading", name=f"候选名单 ({expected})").wait_for(timeout=30_000)
+        _idle(pg)
+
+
+def test_recruiter_filters_picks_a_cluster_and_exports_a_shortlist(rpage, recruiter_server):
+    base, app_db = recruiter_server
+    pg = rpage
+    pg.goto(f"{base}/clusters")
+    pg.get_by_role("heading", name=re.compile("人才集群 · 全国")).wait_for(timeout=60_000)
+    _idle(pg)
+    _switch_role(pg, "招聘 (recruiter)")
+    _type(pg, "技能 (多个用逗号分隔)", "VR")
+    _experience_from(pg, 5)
+    pg.get_by_text("仅愿意流动").click()
+    _idle(pg)
+    _type(pg, "期望城市", "青岛")
+    summary = pg.get_by_text(re.compile("符合条件的人才"))
+    summary.wait_for(timeout=30_000)
+    pg.wait_for_function("""() => [...document.querySelectorAll('p')].some(p =>
+        p.innerText.includes('符合条件的人才: 6 · 集群数: 1 · 零散 (不属于任何集群): 1'))""",
+                         timeout=30_000)
+    _shot(pg, "recruiter-clusters")
+    pg.get_by_role("button", name="查看此集群").first.click()
+    _idle(pg)
+    pg.get_by_role("heading", name=re.compile("集群人才 · #1 青岛市")).wait_for()
+    grid = pg.locator("[data-testid='stDataFrame']").first
+    _tick_rows(pg, grid, [0, 1], [1, 2])
+    _shot(pg, "recruiter-shortlist")
+    with pg.expect_download() as info:
+        pg.get_by_role("button", name="下载 CSV").first.click()
+    download = info.value
+    assert download.suggested_filename == "人才候选名单.csv"
+    data = open(download.path(), "rb").read()
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "# 筛选条件: 地区: 全国"
+    assert lines[2].startswith("# 筛选条件: 技能: VR (匹配 VR、")
+    assert lines[3:6] == ["# 筛选条件: 工作年限: 5–不限 年", "# 筛选条件: 愿意流动: 是",
+                          "# 筛选条件: 期望城市: 青岛市"]
+    assert lines[6].startswith("# 导出: ") and "本地用户 (recruiter)" in lines[6]
+    assert lines[7].startswith("人才编号,产业链环节,人才层次")
+    body = lines[8:]
+    assert len(body) == 2
+    # tier B (林一) then tier D (林三); contacts masked; the formula neutralised
+    assert body[0].endswith(",林**,139****0001,v***@example.com,#1 青岛市崂山区 等 4 地 · "
+                            "虚拟现实/增强现实")
+    assert "\"'=HYPERLINK(\"\"http://x.invalid\"\",\"\"点我\"\")\"" in body[0]
+    assert ",D,硕士,山东大学,10.0,VR、三维引擎," in body[1]
+    assert "13912340001" not in data.decode("utf-8-sig")
+    _idle(pg)
+    rows = appdb.audit_rows(app_db)
+    assert rows[["user", "role", "action", "target"]].values.tolist()[0] == \
+        ["本地用户", "recruiter", "export", "人才候选名单.csv"]
+
+    # open 林一's profile and reveal the contact details with a reason
+    pg.get_by_role("button", name="打开档案").first.click()
+    pg.get_by_role("heading", name="人才档案").wait_for(timeout=60_000)
+    _idle(pg)
+    pg.get_by_role("heading", name=re.compile("青岛市崂山区")).wait_for(timeout=30_000)
+    _idle(pg)
+    pg.get_by_label("查看理由 (将记入审计日志)").fill("电话邀约参加崂山人才洽谈会")
+    pg.get_by_role("button", name="查看联系方式").click()
+    pg.get_by_text("13912340001").wait_for(timeout=30_000)
+    _idle(pg)
+    _shot(pg, "recruiter-profile")
+    unmask = appdb.audit_rows(app_db).iloc[0]
+    assert (unmask["action"], unmask["reason"]) == ("unmask", "电话邀约参加崂山人才洽谈会")
+    assert pg.locator(".js-plotly-plot").count() >= 1
