@@ -1,7 +1,7 @@
 """Concurrent users: N browser sessions on one app, each changing filters and drilling down,
 while a new load publishes in the middle. Not a test: run it by hand.
 
-    python3 bench/concurrent.py --db /tmp/medium/w.duckdb --sessions 20 --seconds 180
+    python3 bench/concurrent_users.py --db /tmp/medium/w.duckdb --sessions 20 --seconds 180
 
 Each session is a Playwright context in Debian's Chromium (loopback only). An interaction is
 timed from the click until the app's script run has finished (stApp back to notRunning).

@@ -1,0 +1,94 @@
+"""Cluster computation time (what the 人才集群 page computes) over 20 varied filter sets.
+
+    python3 bench/clusters.py /tmp/medium/w.duckdb
+
+Prints p50/p95/max over the cases, the 1,000-row talent table of the biggest cluster, and a
+search. Not a test: run it by hand.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from analytics import clusters as cl  # noqa: E402
+from analytics import talent as tl  # noqa: E402
+from analytics.db import Reader  # noqa: E402
+from analytics.filters import Filters  # noqa: E402
+
+T = tl.TalentFilters
+
+
+def cases(r: Reader) -> list[tuple]:
+    """(global filters, cluster-page filters, eps km, min talents, cluster nodes apart)."""
+    def skills(text: str, **kw) -> T:
+        terms, groups = tl.resolve_skills(r, text)
+        return T(skills=groups, skill_terms=terms, **kw)
+
+    return [
+        (Filters(), T(), 25.0, 5, True),
+        (Filters(), T(), 50.0, 10, False),
+        (Filters(region="370200"), T(), 25.0, 5, True),
+        (Filters(region="110000"), T(), 10.0, 3, True),
+        (Filters(tiers=("A", "B")), T(), 25.0, 5, True),
+        (Filters(), skills("VR"), 25.0, 5, True),
+        (Filters(), skills("VR", exp_min=5.0, relocate_only=True, expected="370200"), 25.0, 5, True),
+        (Filters(), skills("Python, PyTorch"), 25.0, 5, True),
+        (Filters(tiers=("A", "B", "C", "D")), skills("大模型"), 25.0, 5, True),
+        (Filters(nodes=("T04", "T11")), T(education=("博士", "硕士")), 25.0, 5, True),
+        (Filters(layer="应用层"), T(exp_min=10.0), 25.0, 5, True),
+        (Filters(), T(universities=("清华大学", "北京大学", "山东大学")), 25.0, 5, True),
+        (Filters(), T(age_bands=("<30",), relocate_only=True), 25.0, 5, True),
+        (Filters(returnees_only=True), T(), 100.0, 5, False),
+        (Filters(region="440300"), T(tiers=("E", "N")), 5.0, 2, True),
+        (Filters(), skills("机器人", expected="310100"), 25.0, 5, True),
+        (Filters(education=("本科",)), T(exp_min=3.0, exp_max=8.0), 25.0, 5, True),
+        (Filters(), skills("自动驾驶, C++"), 25.0, 3, True),
+        (Filters(year=2022), T(), 25.0, 5, True),
+        (Filters(region="320000"), T(relocate_only=True), 40.0, 5, False),
+    ]
+
+
+def run(r: Reader, f, tf, eps, min_talents, by_node) -> int:
+    cells = cl.label_cells(tl.cluster_cells(r, f, tf), eps, min_talents, by_node)
+    cl.summarise(cells)
+    tl.cluster_stats(r, f, tf, cells)
+    tl.cluster_tops(r, f, tf, cells)
+    return len(cells)
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def main(path: str) -> None:
+    r = Reader(path)
+    all_cases = cases(r)
+    run(r, *all_cases[0])  # warm the connection
+    times = []
+    for case in all_cases:
+        t0 = time.perf_counter()
+        run(r, *case)
+        times.append(time.perf_counter() - t0)
+    f, tf = Filters(), T()
+    cells = cl.label_cells(tl.cluster_cells(r, f, tf), 25, 5, True)
+    pairs = list(cells[cells.cluster == 1][["adcode", "node_id"]].itertuples(index=False,
+                                                                             name=None))
+    table = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        tl.cluster_talents(r, f, tf, pairs, "recruiter")
+        table.append(time.perf_counter() - t0)
+    print(f"{path}: {len(times)} cases, clusters p50 {pct(times, 50) * 1000:.0f} ms, "
+          f"p95 {pct(times, 95) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms")
+    print(f"talent table of the biggest cluster: median {statistics.median(table) * 1000:.0f} ms")
+    r.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
