@@ -48,6 +48,7 @@ def main() -> None:
         st.Page("views/talent_map.py", title=t("talent_map"), url_path="talent_map", default=True),
         st.Page("views/overview.py", title=t("overview"), url_path="overview"),
         st.Page("views/supply_chain.py", title=t("supply_chain"), url_path="supply_chain"),
+        st.Page("views/export_page.py", title=t("export"), url_path="export"),
         st.Page("views/data_page.py", title=t("data"), url_path="data"),
         st.Page("views/clusters.py", title=t("clusters"), url_path="clusters"),
         st.Page("views/profile.py", title=t("profile"), url_path="profile",

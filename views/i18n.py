@@ -9,6 +9,7 @@ TEXT = {
     "overview": ("总览", "Overview"),
     "talent_map": ("人才地图", "Talent map"),
     "data": ("数据", "Data"),
+    "export": ("导出", "Exports"),
     "filters": ("筛选条件", "Filters"),
     "region": ("地区范围", "Region"),
     "drill": ("下钻到", "Drill down to"),

@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from views import auth, components, sidebar, state
-from views.i18n import t
+from views import auth, components, exporting, sidebar, state
+from views.i18n import t, unit
 
 PEER_METRICS = ("talents", "high_level", "enterprises", "postings", "sd_ratio", "density")
 PEOPLE = ("talents", "high_level")
@@ -28,14 +28,19 @@ def page() -> None:
         st.subheader(t("peers"))
         metric = st.selectbox(t("metric"), PEER_METRICS, format_func=t, key="peer_metric")
         peers = state.peers(ver, f, tuple(state.reference(ver)["peers"]))
-        st.plotly_chart(peer_figure(peers, metric, f.region, k), key="peer_chart")
+        exporting.chart(peer_figure(peers, metric, f.region, k), key="peer_chart",
+                        title=f"{t('peers')} · {t(metric)}",
+                        data=exporting.suppress(peers[["name", *PEER_METRICS]], PEOPLE, k),
+                        unit=unit(metric), page="overview")
     with right:
         st.subheader(t("by_layer"))
         layers = merge_small(state.talent_by_layer(ver, f, f.region), k)
         if layers.empty:
             st.info(t("no_data"))
         else:
-            st.plotly_chart(layer_figure(layers, k), key="layer_chart")
+            exporting.chart(layer_figure(layers, k), key="layer_chart", title=t("by_layer"),
+                            data=layers[["layer", "node", "talents"]], unit="人",
+                            page="overview")
             if k:
                 st.caption(f"人数少于 {k} 的环节合并为「{OTHER}」, 合并后仍少于 {k} 人的不显示; "
                            "故层级合计可能小于实际。")

@@ -21,7 +21,7 @@ import settings
 from analytics import flows, gaps
 from analytics.filters import COUNTRY, LAYERS, Filters, Thresholds
 from maps.figures import MAP_STYLE, NO_DATA_COLOR, fit_view, maritime_trace
-from views import auth, components, sidebar, state
+from views import auth, components, exporting, sidebar, state
 from views.i18n import t
 
 FIG_KEY = "sc_chain_figure"
@@ -60,7 +60,10 @@ def page() -> None:
     gaps_col, heat_col = st.columns([2, 3])
     with gaps_col:
         st.subheader(t("sc_top_gaps"))
-        st.plotly_chart(top_gaps_figure(df), key="sc_top_gaps", config={"displaylogo": False})
+        exporting.chart(top_gaps_figure(df), key="sc_top_gaps", title=t("sc_top_gaps"),
+                        data=df.nlargest(10, "gap_score")[["name_zh", "status", "gap_score",
+                                                           "sd_band", "reason"]],
+                        unit="差距分 0–100", page="supply_chain", config={"displaylogo": False})
     with heat_col:
         heatmap_section(ver, f.region, year, th, bench, k)
     node = node_detail(ver, df, f.region, year, k, node_key)
@@ -256,7 +259,9 @@ def chain_section(df: pd.DataFrame, k: int | None, node_key: str) -> None:
     # A new key per selected node: each click starts from an empty plotly selection, so a box
     # clicked before is selected again by the next click on it.
     chart_key = f"{FIG_KEY}_{node_key}_{selected}"
-    st.plotly_chart(chain_figure(df, selected, k), key=chart_key,
+    exporting.chart(chain_figure(df, selected, k), key=chart_key, title=t("sc_diagram"),
+                    data=df[["layer", "segment", "name_zh", "status", "reason", "lq_talent",
+                             "sd_ratio", "gap_score"]], unit="状态 · LQ", page="supply_chain",
                     on_select=partial(_node_clicked, chart_key, node_key),
                     selection_mode="points", config={"displaylogo": False})
 
@@ -531,12 +536,14 @@ def recruit_lists(ver: str, region: str, node: str, node_name: str, year: int,
 
 
 def download_buttons(df: pd.DataFrame, stem: str, meta: dict, key: str) -> None:
-    """CSV and XLSX of the table as shown; the files are made when a button is clicked."""
+    """CSV and XLSX of the table as shown; each download is written to the audit log."""
     a, b, _ = st.columns([1, 1, 4])
-    a.download_button(t("sc_download_csv"), partial(to_csv, df), file_name=f"{stem}.csv",
+    # Bytes made up front (small tables): a deferred file plus the audit callback's rerun
+    # could lose the download.
+    a.download_button(t("sc_download_csv"), to_csv(df), file_name=f"{stem}.csv",
                       mime="text/csv", key=f"{key}_csv", on_click=auth.audit,
                       args=("export", f"{stem}.csv", None, meta), icon=":material/download:")
-    b.download_button(t("sc_download_xlsx"), partial(to_xlsx, df, meta),
+    b.download_button(t("sc_download_xlsx"), to_xlsx(df, meta),
                       file_name=f"{stem}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       key=f"{key}_xlsx", on_click=auth.audit,

@@ -9,7 +9,7 @@ import streamlit as st
 import settings
 from analytics.filters import COUNTRY, METRICS
 from maps.figures import choropleth
-from views import auth, components, sidebar, state
+from views import auth, components, exporting, sidebar, state
 from views.i18n import t, unit
 
 MAP_KEY = "talent_map_chart"
@@ -95,7 +95,9 @@ def _draw_map(values: pd.DataFrame, parent: str, metric: str, k: int | None, ver
             fig.add_trace(trace)
         fig.update_layout(showlegend=True,
                           legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)"})
-    st.plotly_chart(fig, key=MAP_KEY, on_select=_clicked, selection_mode="points",
+    exporting.chart(fig, key=MAP_KEY, title=f"{t('talent_map')} · {t(metric)}",
+                    data=ranking_table(values, metric, k), unit=unit(metric), page="talent_map",
+                    on_select=_clicked, selection_mode="points",
                     config={"displaylogo": False, "scrollZoom": True})
 
 

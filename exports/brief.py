@@ -1,0 +1,513 @@
+"""区域人才简报: a few-page report on one region, as HTML and as an A4 PDF.
+
+Built from the same analytics functions as the dashboard: the region's map (its children, or
+its parent's children with the region outlined), KPIs against the peer cities, the chain-node
+statuses, the largest gaps with whom to recruit (target regions and enterprises), talent
+flows, and the data's freshness with the metric definitions. Every piece of data is escaped
+before it goes into the HTML; charts are embedded as base64 images (the map as PNG, the other
+charts as SVG), so the file is self-contained. The PDF is that HTML printed by the system
+Chromium (``--print-to-pdf``), one section per page.
+
+Counts of people below k (small-cell suppression, ``k``) are shown as '<k' and not coloured.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+import settings
+from analytics import flows, gaps
+from analytics import queries as q
+from analytics.db import Reader
+from analytics.filters import COUNTRY, LAYERS, Filters, Thresholds
+from exports import CJK_FONT, PRODUCT, ExportUnavailable, freshness_text, now_text
+
+METRICS_DOC = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
+FLAGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-extensions")
+FIG_WIDTH = 900  # px; the A4 text column is ~690 CSS px, images scale down to fit
+HIGHLIGHT = "#d1495b"
+BASE = "#1f5fa8"
+SECTIONS = ("区域概况", "一、区域人才分布", "二、与对标城市比较", "三、产业链环节状态",
+            "四、主要短板与招引目标", "五、人才流动", "六、数据说明与指标定义")
+
+
+@dataclass
+class Context:
+    """Everything the sections share, read once."""
+    reader: Reader
+    region: str
+    name: str
+    year: int
+    k: int | None
+    th: Thresholds
+    peers: list[str]
+    fresh: dict
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def f(self) -> Filters:
+        return Filters(region=self.region, year=self.year)
+
+
+# -- formatting ---------------------------------------------------------------------------------
+
+def esc(value) -> str:
+    return html.escape("—" if value is None else str(value))
+
+
+def _missing(v) -> bool:
+    return v is None or (not isinstance(v, str) and pd.isna(v))
+
+
+def count(v, k: int | None = None) -> str:
+    """A people count; below k (and above 0) shown as '<k'."""
+    if _missing(v):
+        return "—"
+    if k and 0 < abs(v) < k:
+        return f"<{k}"
+    return f"{int(round(v)):,}"
+
+
+def signed(v, k: int | None = None) -> str:
+    text = count(v, k)
+    return f"+{text}" if not _missing(v) and v > 0 and not text.startswith("<") else text
+
+
+def ratio(v, digits: int = 2) -> str:
+    return "—" if _missing(v) else f"{v:.{digits}f}"
+
+
+def pct(v) -> str:
+    return "—" if _missing(v) else f"{v * 100:+.1f}%"
+
+
+def table(rows: list[list[str]], header: list[str], cls: str = "") -> str:
+    """An HTML table of already formatted cells (escaped here)."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def image(data: bytes, fmt: str, alt: str) -> str:
+    mime = {"png": "image/png", "svg": "image/svg+xml"}[fmt]
+    return (f'<img class="fig" alt="{esc(alt)}" '
+            f'src="data:{mime};base64,{base64.b64encode(data).decode("ascii")}">')
+
+
+def _render(ctx: Context, fig: go.Figure, fmt: str, name: str, **opts) -> bytes:
+    """A bare figure (no export header: the section heading says what it is), timed."""
+    from exports import charts
+
+    t0 = time.perf_counter()
+    out = charts.to_image(fig, None, fmt, frame=False, **opts)
+    ctx.timings[name] = round(time.perf_counter() - t0, 2)
+    return out
+
+
+# -- figures ------------------------------------------------------------------------------------
+
+def map_figure(values: pd.DataFrame, geo: dict, region: str, k: int | None,
+               maritime=None) -> go.Figure:
+    """Talent by child region; the region itself outlined when it is one of the children."""
+    from maps.figures import choropleth
+
+    v = values[["adcode", "name"]].assign(value=values["talents"].astype(float))
+    if k:
+        v["value"] = v["value"].where(~((v["value"] > 0) & (v["value"] < k)))
+    fig = choropleth(v, geo, value_col="value", title="", colorbar_title="人才数量 (人)",
+                     maritime=maritime, height=620)
+    own = [f for f in geo["features"] if str(f.get("id")) == region]
+    if own:
+        fig.add_trace(go.Choroplethmap(
+            geojson={"type": "FeatureCollection", "features": own}, locations=[region],
+            featureidkey="id", z=[0], showscale=False, hoverinfo="skip",
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+            marker={"line": {"width": 3, "color": HIGHLIGHT}}))
+    return fig
+
+
+def peer_figure(peers: pd.DataFrame, region: str, k: int | None) -> go.Figure:
+    df = peers.sort_values("talents", ascending=True)
+    x = df["talents"].astype(float)
+    if k:
+        x = x.where(~((x > 0) & (x < k)))
+    colors = [HIGHLIGHT if c == region else BASE for c in df["adcode"]]
+    fig = go.Figure(go.Bar(x=x, y=df["name"], orientation="h", marker_color=colors,
+                           text=[count(v, k) for v in df["talents"]], textposition="auto"))
+    fig.update_layout(height=60 + 34 * len(df), margin={"l": 10, "r": 20, "t": 10, "b": 40},
+                      xaxis_title="人才数量 (人)", plot_bgcolor="#f4f6f9")
+    return fig
+
+
+def chain_positions(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, int, str]]]:
+    """Column (layer) and row of each node, each segment under a header row of its own."""
+    rows, heads = [], []
+    for col, layer in enumerate(LAYERS):
+        r = 0
+        part = df[df["layer"] == layer].sort_values("sequence")
+        for segment, group in part.groupby("segment", sort=False):
+            heads.append((col, r, str(segment)))
+            r += 1
+            for node in group["node_id"]:
+                rows.append((node, col, r))
+                r += 1
+    pos = pd.DataFrame(rows, columns=["node_id", "col", "row"])
+    return df.merge(pos, on="node_id"), heads
+
+
+def chain_figure(df: pd.DataFrame) -> go.Figure:
+    """The chain as three columns of boxes (基础层 → 技术层 → 应用层) coloured by status."""
+    nodes, heads = chain_positions(df)
+    fig = go.Figure()
+    for r in nodes.itertuples():
+        fig.add_shape(type="rect", x0=r.col + 0.03, x1=r.col + 0.97, y0=-r.row - 0.42,
+                      y1=-r.row + 0.42, line={"width": 0}, layer="below",
+                      fillcolor=gaps.STATUS_COLORS.get(r.status, "#999"))
+    fig.add_trace(_text_trace(nodes["col"] + 0.5, -nodes["row"], "white", [
+        f"{html.escape(str(n))} · LQ {ratio(v)}"
+        for n, v in zip(nodes["name_zh"], nodes["lq_talent"], strict=True)]))
+    fig.add_trace(_text_trace([c + 0.5 for c, _, _ in heads], [-r for _, r, _ in heads], "#444",
+                              [f"<b>{html.escape(s)}</b>" for _, _, s in heads]))
+    for status, color in gaps.STATUS_COLORS.items():
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{status}",
+                                 marker={"symbol": "square", "size": 14, "color": color}))
+    rows = int(max(nodes["row"].max(), max(r for _, r, _ in heads))) + 1
+    return _chain_layout(fig, rows)
+
+
+def _text_trace(x, y, color: str, text: list[str]) -> go.Scatter:
+    return go.Scatter(x=x, y=y, mode="text", text=text, hoverinfo="skip", showlegend=False,
+                      textfont={"color": color, "size": 12})
+
+
+def _chain_layout(fig: go.Figure, rows: int) -> go.Figure:
+    """Hidden axes, layer names over the columns, the status legend on top."""
+    fig.update_layout(
+        height=90 + 30 * rows, plot_bgcolor="white", margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis={"range": [0, 3], "visible": False, "fixedrange": True},
+        yaxis={"range": [-rows + 0.4, 0.6], "visible": False},
+        legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": 1.0, "yanchor": "bottom"},
+        annotations=[{"x": i + 0.5, "y": 0.75, "text": f"<b>{layer}</b>", "showarrow": False,
+                      "font": {"size": 14}} for i, layer in enumerate(LAYERS)])
+    return fig
+
+
+def flows_figure(origins: pd.DataFrame, destinations: pd.DataFrame) -> go.Figure:
+    """Main origins (arrivals) and destinations (departures) side by side."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("主要来源地 (流入)", "主要去向地 (流出)"),
+                        horizontal_spacing=0.18)
+    for col, part, color in ((1, origins, "#1a7f37"), (2, destinations, HIGHLIGHT)):
+        d = part.sort_values("moves")
+        fig.add_trace(go.Bar(x=d["moves"], y=d["name"], orientation="h", marker_color=color,
+                             showlegend=False, text=[count(v) for v in d["moves"]],
+                             textposition="auto"), row=1, col=col)
+    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 30},
+                      plot_bgcolor="#f4f6f9")
+    return fig
+
+
+# -- sections -------------------------------------------------------------------------------
+
+def section(title: str, body: str, first: bool = False) -> str:
+    cls = "section first" if first else "section"
+    return f'<section class="{cls}"><h2>{esc(title)}</h2>{body}</section>'
+
+
+def cover(ctx: Context) -> str:
+    crumbs = " › ".join(n for _, n in q.breadcrumb(ctx.reader, ctx.region))
+    when, source = freshness_text(ctx.fresh)
+    kp = q.kpis(ctx.reader, ctx.f, ctx.region)
+    rows = [[label, fmt(kp["now"][key]), fmt(kp["prev"][key]),
+             _change(kp["now"][key], kp["prev"][key], key in ("talents", "high_level"), ctx.k)]
+            for key, label, fmt in _kpi_rows(ctx.k)]
+    toc = "".join(f"<li>{esc(s)}</li>" for s in SECTIONS[1:])
+    body = (f'<p class="lead">{esc(crumbs)} · 行政区划代码 {esc(ctx.region)}</p>'
+            f'<p>统计口径: 截至 {ctx.year} 年末, 全部人才、全部产业链环节; 流动与岗位为 {ctx.year} '
+            f'年当年。数据更新 {esc(when)} · 来源 {esc(source)} · 生成于 {esc(now_text())}</p>'
+            f'<h3>核心指标</h3>{table(rows, ["指标", f"{ctx.year} 年", f"{ctx.year - 1} 年", "变化"])}'
+            f"<h3>目录</h3><ol class='toc'>{toc}</ol>")
+    return (f'<header class="title"><div class="kicker">{esc(PRODUCT)} · 区域人才简报</div>'
+            f"<h1>{esc(ctx.name)}</h1></header>" + section(SECTIONS[0], body, first=True))
+
+
+def _kpi_rows(k):
+    return (("talents", "人才数量 (人)", lambda v: count(v, k)),
+            ("high_level", "高层次人才 A–D (人)", lambda v: count(v, k)),
+            ("enterprises", "企业数量 (家)", count), ("postings", "招聘岗位 (个)", count),
+            ("sd_ratio", "供需比 (人才 ÷ 岗位)", ratio))
+
+
+def _change(now, prev, people: bool, k) -> str:
+    """Relative change, hidden when a small people count could be read from it."""
+    if _missing(now) or _missing(prev) or (people and k and any(0 < abs(v) < k
+                                                                 for v in (now, prev))):
+        return "—"
+    return pct((now - prev) / abs(prev)) if prev else f"{now - prev:+,.0f}"
+
+
+def map_section(ctx: Context) -> str:
+    from maps.geometry import children_geojson, maritime_lines
+
+    parent = q.map_parent(ctx.reader, ctx.region)
+    values = q.children_metrics(ctx.reader, ctx.f, parent)
+    sea = maritime_lines() if parent == COUNTRY else None
+    fig = map_figure(values, children_geojson(parent), ctx.region, ctx.k, sea)
+    png = _render(ctx, fig, "png", "地图", width=FIG_WIDTH, scale=2)
+    parent_name = "全国" if parent == COUNTRY else q.region_info(ctx.reader, parent).get("name")
+    note = f"{esc(ctx.name)} 以红框标出。" if parent != ctx.region else ""
+    top = values.sort_values("talents", ascending=False).head(10)
+    rows = [[r.name, count(r.talents, ctx.k), count(r.high_level, ctx.k), ratio(r.density),
+             "—" if _missing(r.share) else f"{r.share * 100:.2f}%"] for r in top.itertuples()]
+    return section(SECTIONS[1], (
+        f"<p>{esc(parent_name)} 下辖各地区人才数量 ({ctx.year} 年末)。{note}</p>"
+        + image(png, "png", f"{parent_name} 人才分布图")
+        + "<h3>人才数量前 10 的地区</h3>"
+        + table(rows, ["地区", "人才数量", "高层次人才", "每万人人才数", "占全国比重"])))
+
+
+def peers_section(ctx: Context) -> str:
+    codes = list(dict.fromkeys([ctx.region, *ctx.peers]))
+    peers = q.peer_comparison(ctx.reader, ctx.f, codes)
+    svg = _render(ctx, peer_figure(peers, ctx.region, ctx.k), "svg", "对标", width=FIG_WIDTH)
+    rows = [[r.name, count(r.talents, ctx.k), count(r.high_level, ctx.k), count(r.enterprises),
+             count(r.postings), ratio(r.sd_ratio), ratio(r.density)]
+            for r in peers.sort_values("talents", ascending=False).itertuples()]
+    return section(SECTIONS[2], (
+        f"<p>对标城市 (设置 peer_cities) 与 {esc(ctx.name)} 在同一口径下的比较, 红色为本地区。</p>"
+        + image(svg, "svg", "对标城市人才数量")
+        + table(rows, ["地区", "人才数量", "高层次人才", "企业数量", "招聘岗位", "供需比",
+                       "每万人人才数"])))
+
+
+def chain_section(ctx: Context, status: pd.DataFrame) -> str:
+    svg = _render(ctx, chain_figure(status), "svg", "产业链", width=FIG_WIDTH)
+    counts = status["status"].value_counts()
+    rows = [[s, str(int(counts.get(s, 0))), gaps.STATUS_HELP[s]] for s in gaps.STATUS_COLORS]
+    th = ctx.th
+    note = ("<p class='note'>全国以自身为基准, 各环节区位商均为 1; 地区的强弱请看省、市、区县的简报。</p>"
+            if ctx.region == COUNTRY else "")
+    return section(SECTIONS[3], note + (
+        f"<p>各环节状态 (方块中为人才区位商 LQ, 基准为全国)。阈值: 补链 LQ &lt; {th.lq_missing:g}"
+        f" 或本地无企业; 固链 LQ ≥ {th.lq_stronghold:g} 且有本地链主企业; 延链为与固链相邻而本地"
+        "尚无企业的环节; 其余为强链。</p>"
+        + image(svg, "svg", "产业链环节状态图") + table(rows, ["状态", "环节数", "含义"])))
+
+
+def gaps_section(ctx: Context, status: pd.DataFrame) -> str:
+    if ctx.region == COUNTRY:  # the benchmark is the country itself: every LQ is 1
+        return section(SECTIONS[4], "<p>短板与招引清单面向具体地区 (以全国为基准): 请为省、市或区县"
+                                    "生成简报。</p>")
+    top = status.sort_values(["gap_score", "sequence"], ascending=[False, True]).head(3)
+    parts = ["<p>差距分 (0–100, 越高差距越大) = 50·人才区位商不足 + 30·人才紧缺 + 20·本地无企业。"
+             "以下为差距最大的 3 个环节及其招引目标。</p>"]
+    for i, r in enumerate(top.itertuples(), start=1):
+        parts.append(_gap_block(ctx, i, r))
+    return section(SECTIONS[4], "".join(parts))
+
+
+def _gap_block(ctx: Context, i: int, r) -> str:
+    regions = gaps.source_regions(ctx.reader, ctx.region, r.node_id, ctx.year, limit=5)
+    firms = gaps.source_enterprises(ctx.reader, ctx.region, r.node_id, limit=5)
+    reg_rows = [[x.name, count(x.talent, ctx.k), count(x.enterprises), count(x.leaders),
+                 ratio(x.lq)] for x in regions.itertuples()]
+    firm_rows = [[x.name, f"{x.city or ''}{x.region or ''}", count(x.employees),
+                  "是" if x.is_listed else "否", "是" if x.is_chain_leader else "否"]
+                 for x in firms.itertuples()]
+    return (f'<div class="gap"><h3>{i}. {esc(r.name_zh)} <span class="tag" '
+            f'style="background:{gaps.STATUS_COLORS.get(r.status, "#999")}">{esc(r.status)}'
+            f"</span> 差距分 {r.gap_score:g}</h3>"
+            f"<p>{esc(r.layer)} · {esc(r.segment)} · {esc(r.reason)} · 本地人才 "
+            f"{count(r.talent, ctx.k)} · 岗位 {count(r.postings)} · 供需 {esc(r.sd_band)}</p>"
+            "<h4>招引目标地区</h4>"
+            + (table(reg_rows, ["地区", "该环节人才", "企业", "链主企业", "区位商"], "small")
+               if reg_rows else "<p>无符合条件的地区。</p>")
+            + "<h4>招引目标企业</h4>"
+            + (table(firm_rows, ["企业", "所在地", "员工数", "上市", "链主"], "small")
+               if firm_rows else "<p>无符合条件的企业。</p>") + "</div>")
+
+
+def flows_section(ctx: Context) -> str:
+    scope = flows.flow_scope(ctx.reader, ctx.region)
+    if scope.region == COUNTRY:
+        return section(SECTIONS[5], "<p>全国没有流入流出; 省际流动见各省简报。</p>")
+    period = (ctx.year - 2, ctx.year)
+    rows = [_flow_row(ctx, scope.region, span, label) for span, label in
+            ((ctx.year, f"{ctx.year} 年"), (period, f"{period[0]}–{period[1]} 年"))]
+    origins = flows.origins(ctx.reader, scope.region, ctx.year, limit=8)
+    dests = flows.destinations(ctx.reader, scope.region, ctx.year, limit=8)
+    note = f"<p class='note'>{esc(scope.note)}</p>" if scope.note else ""
+    fig = ""
+    if len(origins) or len(dests):
+        fig = image(_render(ctx, flows_figure(origins, dests), "svg", "流动", width=FIG_WIDTH),
+                    "svg", "人才流动来源与去向")
+    return section(SECTIONS[5], note + table(
+        rows, ["期间", "流入", "流出", "净流入", "每万人净流入"]) + fig)
+
+
+def _flow_row(ctx: Context, region: str, span, label: str) -> list[str]:
+    s = flows.summary(ctx.reader, region, span)
+    return [label, count(s["arrivals"], ctx.k), count(s["departures"], ctx.k),
+            signed(s["net"], ctx.k), ratio(s["net_per_10k"], 3)]
+
+
+def metric_definitions(path: Path = METRICS_DOC) -> list[tuple[str, str]]:
+    """(指标, definition) rows of the table in docs/metrics.md, markdown stripped."""
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and line.startswith("|") and not set(cells[0]) <= set("-: "):
+            out.append((_plain(cells[0]), _plain(" | ".join(cells[2:]))))
+    return out[1:]  # the first row is the table's header
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[`*]", "", text)
+
+
+def definitions_section(ctx: Context) -> str:
+    fr = ctx.fresh
+    rows = [["数据版本", str(fr.get("version") or "—")],
+            ["发布时间", str(fr.get("published_at") or "—")],
+            ["最近一次载入", freshness_text(fr)[0]], ["数据来源", str(fr.get("sources") or "—")],
+            ["小样本保护", f"少于 {ctx.k} 人的人数显示为 <{ctx.k}" if ctx.k else "未启用"]]
+    defs = [[a, b] for a, b in metric_definitions()]
+    return section(SECTIONS[6], table(rows, ["项目", "内容"], "defs")
+                   + "<h3>指标定义</h3>" + table(defs, ["指标", "定义"], "small defs"))
+
+
+# -- the document -------------------------------------------------------------------------------
+
+CSS = """
+@page { size: A4; margin: 16mm 15mm 18mm;
+  @bottom-center { content: "第 " counter(page) " 页 / 共 " counter(pages) " 页";
+                   font: 8pt FONT; color: #777; }
+  @top-right { content: "TOPLINE"; font: 8pt FONT; color: #777; } }
+* { box-sizing: border-box; }
+body { font-family: FONT; color: #1a1a1a; font-size: 10.5pt; line-height: 1.5; margin: 0; }
+.title .kicker { color: #1f5fa8; font-size: 11pt; letter-spacing: 0.1em; }
+h1 { font-size: 26pt; margin: 2mm 0 6mm; }
+h2 { font-size: 16pt; border-bottom: 2px solid #1f5fa8; padding-bottom: 2mm; margin: 0 0 4mm; }
+h3 { font-size: 12pt; margin: 5mm 0 2mm; }
+h4 { font-size: 10.5pt; margin: 3mm 0 1mm; color: #333; }
+.section { break-before: page; }
+.section.first { break-before: auto; }
+.lead { font-size: 12pt; color: #333; }
+.note { color: #8a5a00; }
+img.fig { display: block; max-width: 100%; margin: 2mm auto 4mm; }
+table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; font-size: 9.5pt; }
+table.small { font-size: 8.5pt; }
+table.defs td:first-child { width: 26mm; white-space: nowrap; }
+th, td { border: 1px solid #d0d5dd; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }
+th { background: #eef2f7; }
+tr { break-inside: avoid; }
+.gap { break-inside: avoid; margin-bottom: 4mm; }
+.tag { color: white; border-radius: 3px; padding: 0 2mm; font-size: 9pt; }
+.toc li { margin: 1mm 0; }
+@media screen { body { max-width: 210mm; margin: 10mm auto; padding: 0 12mm; }
+  .section { border-top: 1px dashed #bbb; margin-top: 10mm; padding-top: 6mm; } }
+"""
+
+
+def _css(topline: str) -> str:
+    # The region's name goes into a CSS string inside <style>: CSS-escape what could end the
+    # string or the element.
+    safe = (topline.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+            .replace("<", "\\3c ").replace(">", "\\3e "))
+    return CSS.replace("FONT", _css_font()).replace("TOPLINE", safe)
+
+
+def _css_font() -> str:
+    return ", ".join(f'"{f.strip()}"' if " " in f.strip() else f.strip()
+                     for f in CJK_FONT.split(","))
+
+
+def document(ctx: Context, sections: list[str]) -> str:
+    title = f"区域人才简报 · {ctx.name}"
+    return ("<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>"
+            f"<title>{esc(title)}</title><style>{_css(title)}</style>"
+            f"</head><body>{''.join(sections)}</body></html>")
+
+
+def context(reader: Reader, region: str, *, year: int | None = None, k: int | None = None,
+            th: Thresholds | None = None, peers: list[str] | None = None) -> Context:
+    info = q.region_info(reader, region)
+    if not info:
+        raise ValueError(f"未知地区代码: {region}")
+    name = "全国" if region == COUNTRY else str(info["name"])
+    the_year = year or q.resolve_year(reader, Filters(region=region))
+    peer_codes = peers if peers is not None else q.regions_named(
+        reader, str(settings.get("peer_cities")).split(","))
+    return Context(reader, region, name, the_year, k, th or Thresholds(), peer_codes,
+                   q.freshness(reader))
+
+
+def build_html(ctx: Context) -> str:
+    """The brief as one self-contained HTML document."""
+    status = gaps.chain_status(ctx.reader, ctx.region, ctx.year, ctx.th)
+    sections = [cover(ctx), map_section(ctx), peers_section(ctx), chain_section(ctx, status),
+                gaps_section(ctx, status), flows_section(ctx), definitions_section(ctx)]
+    return document(ctx, sections)
+
+
+def html_to_pdf(text: str, timeout: float = 120) -> bytes:
+    """Print the HTML to an A4 PDF with the system Chromium (headless, no network needed)."""
+    from exports import charts
+
+    browser = charts.chromium_path()
+    if browser is None:
+        raise ExportUnavailable("简报 PDF 需要 Chromium: apt-get install chromium fonts-wqy-microhei")
+    with tempfile.TemporaryDirectory(prefix="brief-") as tmp:
+        src, out = Path(tmp) / "brief.html", Path(tmp) / "brief.pdf"
+        src.write_text(text, encoding="utf-8")
+        cmd = [browser, "--headless", *FLAGS, f"--user-data-dir={tmp}/profile",
+               "--no-pdf-header-footer", f"--print-to-pdf={out}", src.as_uri()]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        if not out.exists() or out.stat().st_size == 0:
+            raise RuntimeError(f"Chromium 未能生成 PDF (退出码 {proc.returncode}): "
+                               f"{proc.stderr.strip()[-400:]}")
+        return out.read_bytes()
+
+
+@dataclass
+class Brief:
+    region: str
+    name: str
+    html: str
+    pdf: bytes | None
+    timings: dict
+
+    def file_stem(self) -> str:
+        from exports import safe_name
+
+        return safe_name(f"区域人才简报_{self.name}_{self.region}")
+
+
+def build(reader: Reader, region: str, *, pdf: bool = True, **options) -> Brief:
+    """Build the brief (HTML, and the PDF unless pdf=False); options go to ``context``."""
+    ctx = context(reader, region, **options)
+    t0 = time.perf_counter()
+    text = build_html(ctx)
+    ctx.timings["html"] = round(time.perf_counter() - t0, 2)
+    data = None
+    if pdf:
+        t1 = time.perf_counter()
+        data = html_to_pdf(text)
+        ctx.timings["pdf"] = round(time.perf_counter() - t1, 2)
+    return Brief(region, ctx.name, text, data, ctx.timings)

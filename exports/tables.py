@@ -1,0 +1,203 @@
+"""The data behind a chart as CSV (UTF-8 with BOM) and XLSX, and ZIP bundles of many charts.
+
+Both table formats start with header rows (title, filters, unit, freshness, source, export time)
+and then the table. Text cells that a spreadsheet would run as a formula (starting with
+= + - @, a tab or a carriage return) are written with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from exports import ExportMeta, ExportUnavailable, now_text
+
+TABLE_FORMATS = ("csv", "xlsx")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A text cell a spreadsheet would take for a formula, as plain text ('=1+1 → '=1+1)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell and column name neutralised; numbers, booleans and dates stay typed."""
+    out = df.rename(columns=lambda c: neutralise(str(c)))
+    for col in out.columns:
+        series = out[col]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+            continue
+        out[col] = series.astype(object).map(neutralise)
+    return out
+
+
+def to_csv(df: pd.DataFrame, meta: ExportMeta) -> bytes:
+    """UTF-8 with BOM (Excel opens it as UTF-8): '# …' header lines, then the table."""
+    # CRLF line ends (RFC 4180) also make the csv writer quote a cell holding a bare CR, so
+    # that no cell can split a row.
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    for line in meta.header_lines():
+        writer.writerow([neutralise(f"# {line}")])
+    neutralise_frame(df).to_csv(buf, index=False, lineterminator="\r\n")
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _cell(value):
+    """openpyxl takes NaN/NA for numbers and Timestamps with time zones badly."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return str(value)
+    if isinstance(value, pd.Timestamp):
+        return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
+    if isinstance(value, (list, tuple, set, dict)):
+        return neutralise(str(value))
+    return value
+
+
+def to_xlsx(df: pd.DataFrame, meta: ExportMeta, sheet: str = "数据") -> bytes:
+    """One sheet: the header lines (bold title), a blank row, the column names, the rows."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31]
+    for line in meta.header_lines():
+        ws.append([neutralise(line)])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([])
+    body = neutralise_frame(df)
+    ws.append(list(body.columns))
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    for row in body.itertuples(index=False):
+        ws.append([_cell(v) for v in row])
+    _fit_columns(ws, body)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _fit_columns(ws, body: pd.DataFrame) -> None:
+    """Column widths from the longest of the name and the first rows' values."""
+    from openpyxl.utils import get_column_letter
+
+    for i, col in enumerate(body.columns, start=1):
+        values = [str(col), *(str(v) for v in body[col].head(200))]
+        width = max(len(v.encode("gbk", "replace")) for v in values)  # CJK counts double
+        ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+
+
+def export_table(df: pd.DataFrame, meta: ExportMeta, fmt: str) -> bytes:
+    if fmt == "csv":
+        return to_csv(df, meta)
+    if fmt == "xlsx":
+        return to_xlsx(df, meta)
+    raise ValueError(f"unknown table format {fmt!r}")
+
+
+# -- bundles ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChartItem:
+    """One chart to bundle: its figure (object, dict or JSON text), data and meta."""
+    fig: object
+    data: pd.DataFrame | None
+    meta: ExportMeta
+    folder: str = ""
+
+
+def zip_files(files: Iterable[tuple[str, bytes]]) -> bytes:
+    """A ZIP of (name, bytes); repeated names get a ' (2)' suffix instead of overwriting."""
+    buf = io.BytesIO()
+    seen: set[str] = set()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files:
+            zf.writestr(_unique(name, seen), data)
+    return buf.getvalue()
+
+
+def _unique(name: str, seen: set[str]) -> str:
+    stem, dot, ext = name.rpartition(".")
+    stem, ext = (stem, "." + ext) if dot else (name, "")
+    candidate, n = name, 1
+    while candidate in seen:
+        n += 1
+        candidate = f"{stem} ({n}){ext}"
+    seen.add(candidate)
+    return candidate
+
+
+def _one(item: ChartItem, fmt: str, image_opts: dict) -> bytes | None:
+    """The item in one format, or None when that format does not apply (no data)."""
+    from exports import charts
+
+    if fmt in TABLE_FORMATS:
+        return None if item.data is None else export_table(item.data, item.meta, fmt)
+    return charts.export(item.fig, item.meta, fmt, **image_opts)
+
+
+def bundle(items: list[ChartItem], formats: Iterable[str], **image_opts) -> bytes:
+    """A ZIP of every chart in every format, plus 说明.txt listing what could not be made."""
+    # Without Chromium the images are listed as missing and the other formats still written.
+    from exports import charts
+
+    formats = list(dict.fromkeys(formats))
+    files, missing = [], []
+    if any(f in charts.IMAGE_FORMATS for f in formats):
+        _warm_up(missing)
+    for item in items:
+        for fmt in formats:
+            data = _safe_one(item, fmt, image_opts, missing)
+            if data is not None:
+                prefix = f"{item.folder}/" if item.folder else ""
+                files.append((f"{prefix}{item.meta.stem()}.{fmt}", data))
+    files.append(("说明.txt", _readme(items, formats, missing).encode("utf-8")))
+    return zip_files(files)
+
+
+def _warm_up(missing: list[str]) -> None:
+    """Start the shared browser once for the bundle (it stays warm for later exports)."""
+    from exports import charts
+
+    try:
+        charts.renderer()
+    except ExportUnavailable as exc:
+        missing.append(f"静态图片 (PNG/SVG/PDF) 未生成: {exc}")
+
+
+def _safe_one(item: ChartItem, fmt: str, image_opts: dict, missing: list[str]) -> bytes | None:
+    try:
+        out = _one(item, fmt, image_opts)
+    except ExportUnavailable:
+        return None  # reported once by _warm_up
+    except Exception as exc:  # one chart failing must not lose the others
+        missing.append(f"{item.meta.title} · {fmt.upper()}: {exc}")
+        return None
+    if out is None:
+        missing.append(f"{item.meta.title} · {fmt.upper()}: 该图表没有数据表")
+    return out
+
+
+def _readme(items: list[ChartItem], formats: list[str], missing: list[str]) -> str:
+    lines = [f"人才地图 导出 · {now_text()}", f"格式: {', '.join(f.upper() for f in formats)}",
+             "", "图表:"]
+    for item in items:
+        lines += [f"- {line}" if i == 0 else f"  {line}"
+                  for i, line in enumerate(item.meta.header_lines()[:-1])]
+    if missing:
+        lines += ["", "未生成:", *(f"- {m}" for m in missing)]
+    return "\n".join(lines) + "\n"
