@@ -19,6 +19,7 @@ from analytics import queries as q
 from analytics.db import Reader
 from analytics.filters import COUNTRY, Filters
 from analytics.users import can_see_individuals
+from exports.tables import neutralise, neutralise_frame
 
 TALENT_ID = re.compile(r"^T[0-9a-f]{19}$")
 AGE_BANDS = ("<30", "30-39", "40-49", "50+")
@@ -26,7 +27,6 @@ EXPERIENCE_MAX = 40
 TOP_N = 5
 TABLE_LIMIT = 1000
 SKILL_SIMILARITY = 0.88  # jaro-winkler: catches typos (Pytorch ~ PyTorch), not other words
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -508,24 +508,7 @@ def search_talents(reader: Reader, text: str, role: str, limit: int = 100,
     return mask_contacts(df)
 
 
-# -- exports ------------------------------------------------------------------------------------
-def neutralise(v):
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(v, str) and v.startswith(FORMULA_START):
-        return "'" + v
-    return v
-
-
-def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Every text cell and column name neutralised (numbers stay numbers)."""
-    out = df.rename(columns=lambda c: neutralise(str(c)))
-    for col in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[col]) and \
-                not pd.api.types.is_bool_dtype(out[col]):
-            out[col] = out[col].astype(object).map(neutralise)
-    return out
-
-
+# -- exports (cells neutralised by exports.tables: one rule for every export) ---------------------
 def csv_bytes(df: pd.DataFrame, header_lines: list[str]) -> bytes:
     """UTF-8 CSV with BOM (Excel opens it as UTF-8): '# …' lines, then the table."""
     buf = io.StringIO()

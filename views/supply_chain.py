@@ -20,6 +20,7 @@ import streamlit as st
 import settings
 from analytics import flows, gaps
 from analytics.filters import COUNTRY, LAYERS, Filters, Thresholds
+from exports.tables import neutralise_frame
 from maps.figures import MAP_STYLE, NO_DATA_COLOR, fit_view, maritime_trace
 from views import auth, components, exporting, sidebar, state
 from views.i18n import t
@@ -31,7 +32,6 @@ ROW_PX, BOX, GAP = 44, 0.94, 0.03
 HEAT_METRICS = {"lq_talent": "人才区位商 LQ", "talent": "人才数量", "postings": "招聘岗位",
                 "sd_ratio": "供需比", "gap_score": "差距分"}
 FLOW_COLORS = {"流入": "#2f6fb0", "流出": "#ef8f00", "区域间": "#7b3294"}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MEMO_KEY, MEMO_SIZE = "_supply_chain_memo", 48
 
 
@@ -456,18 +456,8 @@ FIRM_COLUMNS = {"name": "企业名称", "district": "所在地区", "employees":
 
 # -- 招引清单 -----------------------------------------------------------------------------------
 def safe_cells(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells (and headers) starting with = + - @ (or a tab / CR) get a leading single
-    quote, so that a spreadsheet never runs them as a formula (CSV/formula injection)."""
-    def safe(v):
-        return "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
-
-    out = df.copy()
-    for col in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[col]) and \
-                not pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].map(safe).astype(object)
-    out.columns = [safe(str(c)) for c in out.columns]
-    return out
+    """Text cells (and headers) that a spreadsheet would run as a formula, neutralised."""
+    return neutralise_frame(df)
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
