@@ -17,7 +17,7 @@ from analytics import clusters as cl
 from analytics import talent as tl
 from analytics.filters import COUNTRY, EDUCATION, TIERS, Filters
 from maps.figures import MAP_STYLE, fit_view, geojson_bounds, maritime_trace
-from views import auth, components, sidebar, state
+from views import auth, components, exporting, sidebar, state
 from views.i18n import t
 
 SHORTLIST = "shortlist"      # session key: talent_id → row (masked contacts)
@@ -146,9 +146,13 @@ def cluster_overview(ver: str, f: Filters, result: dict, k: int | None) -> int |
         return None
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(cluster_figure(ver, f, summary, k), key=MAP_KEY, on_select=_clicked,
-                        selection_mode="points", config={"displaylogo": False,
-                                                         "scrollZoom": True})
+        exporting.chart(cluster_figure(ver, f, summary, k), key=MAP_KEY, title=t("clusters"),
+                        data=exporting.suppress(summary[["cluster", "place", "node_name",
+                                                         "n_places", "talents"]],
+                                                ["talents"], k),
+                        unit="人", page="clusters", on_select=_clicked,
+                        selection_mode="points",
+                        config={"displaylogo": False, "scrollZoom": True})
     options = summary["cluster"].astype(int).tolist()
     if st.session_state.get(SELECTED) not in options:
         st.session_state[SELECTED] = options[0]

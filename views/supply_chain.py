@@ -330,8 +330,10 @@ def heatmap_section(ver: str, region: str, year: int, th: Thresholds, bench: str
     if matrix.empty:
         st.info(t("no_data"))
         return
-    st.plotly_chart(heatmap_figure(matrix, metric, k), key="sc_heatmap",
-                    config={"displaylogo": False})
+    people = ["talent"] if metric == "talent" else []
+    exporting.chart(heatmap_figure(matrix, metric, k), key="sc_heatmap", title=t("sc_heatmap"),
+                    data=exporting.suppress(matrix, people, k), unit=metric,
+                    page="supply_chain", config={"displaylogo": False})
 
 
 def _heat_values(matrix: pd.DataFrame, metric: str,
@@ -586,7 +588,10 @@ def flows_section(ver: str, f: Filters, year: int, node: str, k: int | None) -> 
     if fig is None:
         st.info(t("no_data") if ret.empty else t("sc_returnees_small").format(k=k))
     else:
-        st.plotly_chart(fig, key="sc_returnees", config={"displaylogo": False})
+        exporting.chart(fig, key="sc_returnees", title=t("sc_returnees"),
+                        data=exporting.suppress(ret, [c for c in ret.columns
+                                                      if c != "country"], k),
+                        unit="人", page="supply_chain", config={"displaylogo": False})
 
 
 def flow_kpis(s: dict, k: int | None) -> None:
@@ -692,7 +697,10 @@ def draw_routes(ver: str, routes: pd.DataFrame, k: int | None) -> None:
     if routes.empty:
         st.info(t("no_data"))
         return
-    st.plotly_chart(routes_figure(routes, _base_map(ver), k), key="sc_routes",
+    exporting.chart(routes_figure(routes, _base_map(ver), k), key="sc_routes",
+                    title=t("sc_routes"), unit="人", page="supply_chain",
+                    data=exporting.suppress(routes[["from_name", "to_name", "direction", "moves"]],
+                                            ["moves"], k),
                     config={"displaylogo": False, "scrollZoom": True})
 
 
