@@ -6,6 +6,7 @@ tests/artifacts/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -40,31 +41,43 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(demo_db, tmp_path_factory):
+@contextlib.contextmanager
+def running_app(db: Path, log_path: Path, **env_extra: str):
+    """The dashboard on a free loopback port against ``db``; yields its base URL."""
     port = _free_port()
-    # An analyst: aggregates with small cells suppressed, and exports (招引清单, charts).
-    env = {**os.environ, "TALENTMAP_DB_PATH": str(demo_db), "TALENTMAP_ROLE": "analyst"}
-    log = open(tmp_path_factory.mktemp("st") / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "TALENTMAP_DB_PATH": str(db), **env_extra}
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port",
+             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(base, proc)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+def _wait_healthy(base: str, proc) -> None:
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
             urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
-            break
+            return
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not start")
-    yield base
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+    proc.kill()
+    raise RuntimeError("streamlit did not start")
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    # An analyst: aggregates with small cells suppressed, and exports (招引清单, charts).
+    log = tmp_path_factory.mktemp("st") / "streamlit.log"
+    with running_app(demo_db, log, TALENTMAP_ROLE="analyst") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

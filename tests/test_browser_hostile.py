@@ -3,19 +3,14 @@ SQL must show as text — no dialog opens, no injected script runs, no query bre
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
 from etl.load import load_files
 from etl.normalize.credit_code import make_credit_code
 from tests.fixtures import write_csv
-from tests.test_browser import CHROMIUM, FLAGS, ROOT, _free_port, _shot  # noqa: F401
+from tests.test_browser import CHROMIUM, FLAGS, _shot, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -35,23 +30,9 @@ def hostile_server(loaded_db, tmp_path_factory):
     f = write_csv(d / "hostile.csv", ["统一社会信用代码", "企业名称", "注册地址", "经营范围",
                                       "是否上市", "链主企业"], rows)
     assert load_files([f], db_path=db, source=f'<img src=x onerror="{PWN}">').ok
-    port = _free_port()
-    env = {**os.environ, "TALENTMAP_DB_PATH": str(db), "TALENTMAP_ROLE": "admin",
-           "TALENTMAP_SMALL_CELL_K": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
-                             "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--server.headless", "true"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    with running_app(db, d / "streamlit.log", TALENTMAP_ROLE="admin",
+                     TALENTMAP_SMALL_CELL_K="1") as base:
+        yield base
 
 
 @pytest.mark.parametrize("path", [

@@ -9,13 +9,8 @@ Fails, not skips, when CI is set and Chromium is missing (the import below does 
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
@@ -29,6 +24,7 @@ from tests.test_browser import (  # noqa: F401 - fixtures and the CI rule
     _free_port,
     browser,
     page,
+    running_app,
     server,
 )
 
@@ -66,29 +62,9 @@ def recruiter_server(demo_db, tmp_path_factory):
     extra = fixtures.write_csv(root / "extra_talents.csv", fixtures.TALENT_HEADER, EXTRA)
     assert load_files([extra], db_path=db, source="extra").ok
     app_db = root / "app.duckdb"
-    port = _free_port()
-    env = {**os.environ, "TALENTMAP_DB_PATH": str(db), "TALENTMAP_APP_DB_PATH": str(app_db),
-           "TALENTMAP_ROLE": "planner", "TALENTMAP_ALLOW_ROLE_SWITCH": "true"}
-    log = open(root / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not start")
-    yield base, app_db
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+    with running_app(db, root / "streamlit.log", TALENTMAP_APP_DB_PATH=str(app_db),
+                     TALENTMAP_ROLE="planner", TALENTMAP_ALLOW_ROLE_SWITCH="true") as base:
+        yield base, app_db
 
 
 @pytest.fixture
