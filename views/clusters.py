@@ -66,14 +66,16 @@ def talent_filters(ver: str) -> tuple[tl.TalentFilters, tuple[float, int, bool]]
         c1, c2, c3 = st.columns(3)
         terms, groups = _skills_box(c1, ver)
         picked = c1.multiselect(t("nodes"), list(nodes["node_id"]), key="cl_nodes",
-                                format_func=lambda n: labels.get(n, n))
+                                format_func=lambda n: labels.get(n, n), placeholder=t("choose"))
         expected = _expected_city(c1)
-        tiers = c2.multiselect(t("tier"), TIERS, key="cl_tiers", format_func=sidebar.TIER_LABELS.get)
-        edu = c2.multiselect(t("education"), EDUCATION, key="cl_edu")
-        unis = c2.multiselect(t("cl_university"), state.universities(ver), key="cl_unis")
+        tiers = c2.multiselect(t("tier"), TIERS, key="cl_tiers", format_func=sidebar.TIER_LABELS.get,
+                               placeholder=t("choose"))
+        edu = c2.multiselect(t("education"), EDUCATION, key="cl_edu", placeholder=t("choose"))
+        unis = c2.multiselect(t("cl_university"), state.universities(ver), key="cl_unis",
+                              placeholder=t("choose"))
         lo, hi = c3.slider(t("cl_experience"), 0, tl.EXPERIENCE_MAX, (0, tl.EXPERIENCE_MAX),
                            key="cl_exp")
-        ages = c3.multiselect(t("cl_age"), tl.AGE_BANDS, key="cl_age")
+        ages = c3.multiselect(t("cl_age"), tl.AGE_BANDS, key="cl_age", placeholder=t("choose"))
         ret = c3.checkbox(t("returnees"), key="cl_ret")
         reloc = c3.checkbox(t("cl_relocate"), key="cl_reloc")
         how = _clustering_params()
