@@ -65,10 +65,11 @@ async def act(page, rng: random.Random) -> str:
     side = page.locator("section[data-testid='stSidebar']")
     if choice == "tier":
         await side.get_by_text("人才层次").locator("xpath=following::input[1]").click()
-        await page.get_by_role("option", name=rng.choice(TIERS)).click()
+        await page.get_by_role("option", name=rng.choice(TIERS)).first.click(timeout=60_000)
         await page.keyboard.press("Escape")
     elif choice == "metric":
-        await page.get_by_role("button", name=rng.choice(METRICS), exact=True).first.click()
+        main = page.locator("section[data-testid='stMain']")
+        await main.get_by_text(rng.choice(METRICS), exact=True).first.click()
     elif choice == "drill":
         box = side.get_by_text("下钻到").locator("xpath=following::input[1]")
         await box.click()
@@ -79,7 +80,10 @@ async def act(page, rng: random.Random) -> str:
         else:
             await page.keyboard.press("Escape")
     else:
-        await side.get_by_role("button", name="全国").click()
+        up = side.get_by_role("button", name="全国")
+        if await up.is_disabled():  # already at the country: drill instead
+            return await act(page, random.Random(rng.random()))
+        await up.click()
     return choice
 
 
