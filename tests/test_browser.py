@@ -190,7 +190,8 @@ def test_filter_change_updates_map_and_url_and_the_url_reopens_it(page, browser,
 def test_overview_renders_kpis_and_charts(page, server):
     page.goto(f"{server}/overview?region=370200")
     page.get_by_role("heading", name=re.compile("总览 · 青岛市")).wait_for(timeout=60_000)
-    page.locator("[data-testid='stMetric']").first.wait_for()
-    assert page.locator("[data-testid='stMetric']").count() == 6
+    # The six KPI cards arrive with the script run: wait for all of them, not just the first.
+    page.wait_for_function("() => document.querySelectorAll(\"[data-testid='stMetric']\")"
+                           ".length === 6", timeout=60_000)
     page.locator(".js-plotly-plot").nth(1).wait_for(timeout=30_000)
     _shot(page, "overview-qingdao")
