@@ -7,7 +7,7 @@ ids, tiers, education levels, experience bands, a year range) and dropped when i
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 
 COUNTRY = "100000"
 TIERS = ("A", "B", "C", "D", "E", "N")
@@ -95,4 +95,3 @@ class Thresholds:
     lq_missing: float = 0.5
     lq_stronghold: float = 1.2
     sd_bands: tuple[float, float, float] = (0.59, 0.90, 1.20)
-    extra: dict = field(default_factory=dict)

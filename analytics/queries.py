@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.db import Reader
-from analytics.filters import COUNTRY, HIGH_TIERS, Filters
+from analytics.filters import COUNTRY, Filters
 
 # Talent-mart filter shared by every talent query (columns of mart_talent_supply).
 TALENT_WHERE = """
@@ -251,15 +251,6 @@ def regions_named(reader: Reader, names: list[str]) -> list[str]:
         if code and code not in out:
             out.append(code)
     return out
-
-
-def suppress(values: pd.Series, k: int) -> pd.Series:
-    """Counts below k shown as '<k' (and zero stays 0); others as integers with separators."""
-    return values.map(lambda v: "—" if pd.isna(v) else
-                      (f"<{k}" if 0 < v < k else f"{int(v):,}"))
-
-
-HIGH_TIER_SET = set(HIGH_TIERS)
 
 
 def enterprise_points(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:

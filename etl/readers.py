@@ -100,8 +100,8 @@ def _sniff_delimiter(first_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def read_csv(path: Path) -> RawTable:
-    """CSV or TSV, encoding and delimiter detected; every cell read as text."""
+def _sniff(path: Path) -> tuple[str, str]:
+    """(encoding, delimiter) of a CSV from its first megabyte."""
     with open(path, "rb") as f:
         sample = f.read(SAMPLE_BYTES)
     try:
@@ -112,7 +112,12 @@ def read_csv(path: Path) -> RawTable:
     first = text_sample.lstrip("\ufeff").splitlines()[0] if text_sample.strip() else ""
     if not first.strip():
         raise ReadError(f"{path}: 文件没有表头")
-    sep = _sniff_delimiter(first)
+    return encoding, _sniff_delimiter(first)
+
+
+def read_csv(path: Path) -> RawTable:
+    """CSV or TSV, encoding and delimiter detected; every cell read as text."""
+    encoding, sep = _sniff(path)
     df = _read_csv_arrow(path, sep, encoding)
     if df is not None:
         return _csv_table(df, sep, encoding)
@@ -218,14 +223,7 @@ def iter_tables(path: Path, header_hint=None, chunk_rows: int = 200_000,
 
 
 def _csv_chunks(path: Path, chunk_rows: int):
-    with open(path, "rb") as f:
-        sample = f.read(SAMPLE_BYTES)
-    try:
-        encoding = detect_encoding(sample)
-    except ReadError as e:
-        raise ReadError(f"{path}: {e}") from None
-    first = sample.decode(encoding, errors="ignore").lstrip("\ufeff").splitlines()[0]
-    sep = _sniff_delimiter(first)
+    encoding, sep = _sniff(path)
     reader = pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False,
                          na_values=[], skip_blank_lines=True, on_bad_lines="warn", engine="c",
                          chunksize=chunk_rows)

@@ -89,14 +89,16 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, server):
-    ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+@contextlib.contextmanager
+def watched_page(browser, base: str, **context_options):
+    """A page that fails the test on console errors or on any request to another host."""
+    ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN",
+                              **context_options)
     pg = ctx.new_page()
     pg.errors, pg.foreign = [], []
     pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("request", lambda r: not r.url.startswith((server, "data:", "blob:"))
+    pg.on("request", lambda r: not r.url.startswith((base, "data:", "blob:"))
           and pg.foreign.append(r.url))
     yield pg
     ctx.close()
@@ -104,6 +106,12 @@ def page(browser, server):
     # Streamlit probes /<page>/_stcore/… before finding its root; those 404s are expected.
     errors = [e for e in pg.errors if "404" not in e]
     assert not errors, errors
+
+
+@pytest.fixture
+def page(browser, server):
+    with watched_page(browser, server) as pg:
+        yield pg
 
 
 def _shot(pg, name: str) -> None:

@@ -26,6 +26,7 @@ from tests.test_browser import (  # noqa: F401 - fixtures and the CI rule
     page,
     running_app,
     server,
+    watched_page,
 )
 
 pytestmark = pytest.mark.browser
@@ -69,20 +70,8 @@ def recruiter_server(demo_db, tmp_path_factory):
 
 @pytest.fixture
 def rpage(browser, recruiter_server):  # noqa: F811
-    base = recruiter_server[0]
-    ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN",
-                              accept_downloads=True)
-    pg = ctx.new_page()
-    pg.errors, pg.foreign = [], []
-    pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("request", lambda r: not r.url.startswith((base, "data:", "blob:"))
-          and pg.foreign.append(r.url))
-    yield pg
-    ctx.close()
-    assert not pg.foreign, f"requests to other hosts: {pg.foreign[:5]}"
-    errors = [e for e in pg.errors if "404" not in e]
-    assert not errors, errors
+    with watched_page(browser, recruiter_server[0], accept_downloads=True) as pg:
+        yield pg
 
 
 def _shot(pg, name: str) -> None:
