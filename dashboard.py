@@ -11,8 +11,10 @@ import time
 import streamlit as st
 
 import settings
-from views import auth, sidebar
+from views import auth, runlog, sidebar
 from views.i18n import t
+
+LANDING = "talent_map"
 
 
 def ensure_warehouse() -> None:
@@ -45,7 +47,7 @@ def main() -> None:
     auth.sign_in()  # stops here until signed in when a users file or OIDC is configured
     pages = [
         # The map is the landing page: the README's run command ends on the national map.
-        st.Page("views/talent_map.py", title=t("talent_map"), url_path="talent_map", default=True),
+        st.Page("views/talent_map.py", title=t("talent_map"), url_path=LANDING, default=True),
         st.Page("views/overview.py", title=t("overview"), url_path="overview"),
         st.Page("views/supply_chain.py", title=t("supply_chain"), url_path="supply_chain"),
         st.Page("views/export_page.py", title=t("export"), url_path="export"),
@@ -55,9 +57,14 @@ def main() -> None:
                 visibility="visible" if auth.can_see_individuals() else "hidden"),
     ]
     nav = st.navigation(pages)
-    sidebar.render()
-    auth.settings_expander()
-    nav.run()
+
+    def run() -> str:
+        sidebar.render()
+        auth.settings_expander()
+        nav.run()
+        return nav.url_path or LANDING  # the default page's url_path is ""
+
+    runlog.timed(run)
 
 
 main()

@@ -51,6 +51,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("stream_threshold_mb", 100,
             "A CSV larger than this (MB) is loaded in chunks, so memory stays bounded."),
     Setting("chunk_rows", 200_000, "Rows per chunk when a large CSV is streamed."),
+    Setting("etl_memory_limit", "1GB",
+            "DuckDB memory limit for a load (e.g. 1GB, 512MB); beyond it data spills to disk."),
     Setting("role", "planner",
             "Role of the embedded local user when no sign-in is configured: planner, recruiter, "
             "analyst or admin."),
@@ -73,6 +75,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("geojson_mode", "url",
             "How the map gets its shapes: 'url' (a static file the browser caches, sent once) or "
             "'inline' (inside every figure)."),
+    Setting("run_log", "",
+            "JSON-lines file where the dashboard logs each script run (session, page, ms, "
+            "outcome) for operators and bench/concurrent_users.py. Empty: off."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -8,6 +8,7 @@ published once at the end, atomically; the other files of the same command still
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -82,7 +83,7 @@ def load_files(paths: list[Path], *, kind: str | None = None, mapping_file: Path
     with warehouse.writer_lock(db_path):
         warehouse.crashpoint("locked")
         warehouse.remove_stale_staging(db_path)
-        stage = warehouse.Staging(db_path)
+        stage = warehouse.Staging(db_path, memory_limit=str(settings.get("etl_memory_limit")))
         try:
             con = stage.open()
             for i, path in enumerate(paths, start=1):
@@ -110,7 +111,7 @@ def _inject(point: str | None, here: str) -> None:
 
 def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
              user_map: dict | None, ctx: transform.Context, say: Progress) -> FileResult:
-    """Load one file inside its own transaction; never raises for a bad file."""
+    """Load one file: all its rows or none of them; never raises for a bad file."""
     started = time.perf_counter()
     started_at = dt.datetime.now()
     try:
@@ -123,28 +124,32 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
         say(f"  已加载过 (批次 {done[0]}, 内容相同), 跳过")
         return FileResult(str(path), "skipped", message=f"与批次 {done[0]} 内容相同")
     warehouse.crashpoint(f"reading-{path.stem}")
-    ctx = dataclasses.replace(ctx, seen={})  # duplicate keys are looked for within this file
     try:
         chunks = readers.iter_tables(path, _header_score(kind, user_map),
                                      int(settings.get("chunk_rows")),
                                      int(settings.get("stream_threshold_mb")) << 20)
         raw = next(chunks)
         file_kind, cols = mapping.resolve_mapping(raw.headers, kind, str(path), user_map)
-        con.execute("BEGIN TRANSACTION")
     except (readers.ReadError, mapping.MappingError) as e:
         return _record_failure(con, path, digest, kind, started_at, str(e), say)
     say(f"  {mapping.KIND_ZH[file_kind]}数据 ({raw.fmt}"
         f"{', ' + raw.encoding if raw.encoding else ''}{', ' + '; '.join(raw.notes) if raw.notes else ''})")
+    batch_id = _next_batch_id(con)
+    pending = Pending(con, batch_id)
+    ctx = dataclasses.replace(ctx, seen=pending.seen)  # duplicate keys: within this file
     try:
-        batch_id = _next_batch_id(con)
         totals = [0, 0, 0]  # rows read, loaded, quarantined
         for part in itertools.chain([raw], chunks):
-            counts = _load_table(con, batch_id, path, part, file_kind, cols, ctx)
+            con.execute("BEGIN TRANSACTION")  # each chunk is committed to its pending tables,
+            counts = _load_table(con, pending, path, part, file_kind, cols, ctx)
+            con.execute("COMMIT")  # so DuckDB can write it out and memory stays bounded
             totals = [a + b for a, b in zip(totals, counts, strict=True)]
             if part is not raw:
                 say(f"  … {totals[0]:,} 行")
         rows_read, loaded, quarantined = totals
         note = "只有表头, 没有数据行" if rows_read == 0 else None
+        con.execute("BEGIN TRANSACTION")  # the whole file goes in at once, or not at all
+        pending.merge()
         con.execute(
             "INSERT INTO load_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
             [batch_id, str(path), digest, file_kind, ctx.source, rows_read, loaded,
@@ -152,10 +157,13 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
         con.execute("COMMIT")
         warehouse.crashpoint(f"committed-{path.stem}")
     except (readers.ReadError, mapping.MappingError) as e:  # a later chunk broke: nothing kept
-        con.execute("ROLLBACK")
+        _rollback(con)
+        pending.drop()
         return _record_failure(con, path, digest, kind, started_at, str(e), say)
     except Exception:
-        con.execute("ROLLBACK")
+        _rollback(con)
+        with contextlib.suppress(Exception):
+            pending.drop()
         raise
     seconds = time.perf_counter() - started
     say(f"  {rows_read:,} 行: 载入 {loaded:,} 行, 隔离 {quarantined:,} 行 ({seconds:.1f} 秒)")
@@ -163,19 +171,20 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
                       note, seconds)
 
 
-def _load_table(con, batch_id: int, path: Path, raw: readers.RawTable, kind: str,
+def _load_table(con, pending: Pending, path: Path, raw: readers.RawTable, kind: str,
                 cols: dict[str, str], ctx: transform.Context) -> tuple[int, int, int]:
-    """Transform and upsert one table (a whole file, or one chunk of a streamed file)."""
+    """Transform one table (a whole file, or one chunk of a streamed file) into the file's
+    pending tables."""
     mapped = raw.data[list(cols)].rename(columns=cols)
     result = transform.transform(kind, mapped, raw.row_numbers, ctx)
     warehouse.crashpoint(f"transformed-{path.stem}")
     loaded = 0
     for table, df in result.tables.items():
-        _upsert(con, table, df.assign(batch_id=batch_id))
+        pending.add(table, df)
         if table != "talent_contact":
             loaded += len(df)
     warehouse.crashpoint(f"upserted-{path.stem}")
-    _write_quarantine(con, batch_id, path, raw, result)
+    _write_quarantine(con, pending.batch_id, pending.table("quarantine"), path, raw, result)
     return (result.rows_read + len(raw.bad_rows), loaded,
             len(result.bad_rows) + len(raw.bad_rows))
 
@@ -202,26 +211,108 @@ def _record_failure(con, path: Path, digest: str, kind, started_at, message: str
     return FileResult(str(path), "failed", kind, message=message)
 
 
-def _upsert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
-    """Replace rows with the same natural key, then insert (last load wins)."""
-    if df.empty:
-        return
-    keys = KEYS[table]
-    con.register("_incoming", df)
-    try:
-        cond = " AND ".join(f"t.{k} = i.{k}" for k in keys)
-        con.execute(f"DELETE FROM {table} t WHERE EXISTS "  # noqa: S608 - constants only
-                    f"(SELECT 1 FROM _incoming i WHERE {cond})")
-        cols = [c for c in df.columns]
+class Pending:
+    """A file's rows on their way in: chunk by chunk into ``_pending_*`` tables of the staging
+    database (committed, so DuckDB can spill them to disk), then merged into the fact tables in
+    one transaction. A file that breaks half-way leaves nothing behind: its pending tables are
+    dropped, and a crash loses only the staging copy, never the published file."""
+
+    PREFIX = "_pending_"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, batch_id: int):
+        self.con, self.batch_id = con, batch_id
+        self.created: list[str] = []  # fact tables in the order they were first written
+        self.drop_all(con)  # leftovers of an earlier failure in this staging copy
+        self.seen = _DiskSeenKeys(con, self.PREFIX + "_keys")
+
+    def table(self, fact: str) -> str:
+        if fact not in KEYS and fact != "quarantine":
+            raise ValueError(f"unknown table {fact!r}")
+        name = self.PREFIX + fact
+        if fact not in self.created:
+            self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM {fact} LIMIT 0")  # noqa: S608
+            self.created.append(fact)
+        return name
+
+    def add(self, fact: str, df: pd.DataFrame) -> None:
+        if df.empty:
+            return
+        name = self.table(fact)
+        df = df.assign(batch_id=self.batch_id)
         select = ", ".join(
             f"CASE WHEN {c} IS NULL THEN NULL ELSE string_split({c}, '{transform.SKILL_SEP}') END"
-            f" AS {c}" if c in LIST_COLUMNS else c for c in cols)
-        con.execute(f"INSERT INTO {table} BY NAME SELECT {select} FROM _incoming")  # noqa: S608
-    finally:
-        con.unregister("_incoming")
+            f" AS {c}" if c in LIST_COLUMNS else c for c in df.columns)
+        self.con.register("_incoming", df)
+        try:
+            self.con.execute(f"INSERT INTO {name} BY NAME SELECT {select} FROM _incoming")  # noqa: S608
+        finally:
+            self.con.unregister("_incoming")
+
+    def merge(self) -> None:
+        """Upsert every pending table into its fact table (last load wins on a natural key),
+        then drop it. Runs inside the caller's transaction."""
+        for fact in self.created:
+            name = self.PREFIX + fact
+            if fact in KEYS:
+                cond = " AND ".join(f"t.{k} = i.{k}" for k in KEYS[fact])
+                self.con.execute(f"DELETE FROM {fact} t WHERE EXISTS "  # noqa: S608 - constants
+                                 f"(SELECT 1 FROM {name} i WHERE {cond})")
+            self.con.execute(f"INSERT INTO {fact} BY NAME SELECT * FROM {name}")  # noqa: S608
+            self.con.execute(f"DROP TABLE {name}")
+        self.drop()
+
+    def drop(self) -> None:
+        self.drop_all(self.con)
+        self.created = []
+
+    @classmethod
+    def drop_all(cls, con: duckdb.DuckDBPyConnection) -> None:
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?)",
+            [cls.PREFIX]).fetchall()]
+        for name in names:
+            con.execute(f'DROP TABLE "{name}"')
 
 
-def _write_quarantine(con, batch_id: int, path: Path, raw: readers.RawTable,
+class _DiskSeenKeys(transform.SeenKeys):
+    """The file's keys in a table of the staging database instead of a dict: a 20-million-row
+    file's keys would take gigabytes of Python objects."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str):
+        self.con, self.table, self.created = con, table, False
+
+    def first_rows(self, name: str, keys: pd.Series) -> pd.Series:
+        if not self.created:
+            return pd.Series(float("nan"), index=keys.index)
+        self.con.register("_keys", pd.DataFrame({"key": keys.astype(object)}).drop_duplicates())
+        try:
+            found = self.con.execute(
+                f"SELECT k.key, s.row_number FROM _keys k JOIN {self.table} s "  # noqa: S608
+                "ON s.name = ? AND s.key = k.key", [name]).df()
+        finally:
+            self.con.unregister("_keys")
+        return keys.map(dict(zip(found["key"], found["row_number"], strict=True)))
+
+    def add(self, name: str, keys: pd.Series, row_numbers: pd.Series) -> None:
+        if not self.created:
+            self.con.execute(f"CREATE TABLE {self.table} "
+                             "(name VARCHAR, key VARCHAR, row_number BIGINT)")
+            self.created = True
+        self.con.register("_keys", pd.DataFrame({"name": name, "key": keys.astype(object),
+                                                 "row_number": row_numbers.to_numpy()}))
+        try:
+            self.con.execute(f"INSERT INTO {self.table} SELECT * FROM _keys")  # noqa: S608
+        finally:
+            self.con.unregister("_keys")
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if there is one."""
+    with contextlib.suppress(duckdb.TransactionException):
+        con.execute("ROLLBACK")
+
+
+def _write_quarantine(con, batch_id: int, target: str, path: Path, raw: readers.RawTable,
                       result: transform.Transformed) -> None:
     if raw.bad_rows:  # rows the reader could not even split into cells
         unreadable = pd.DataFrame(
@@ -230,7 +321,7 @@ def _write_quarantine(con, batch_id: int, path: Path, raw: readers.RawTable,
              for n, reason, text in raw.bad_rows],
             columns=["batch_id", "file", "row_number", "field", "reason", "raw"])
         con.register("_q", unreadable)
-        con.execute("INSERT INTO quarantine BY NAME SELECT * FROM _q")
+        con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _q")  # noqa: S608
         con.unregister("_q")
     errors = result.errors
     if errors.empty:
@@ -246,5 +337,5 @@ def _write_quarantine(con, batch_id: int, path: Path, raw: readers.RawTable,
         "raw": [raw_json[i] for i in errors.index],
     }).sort_values(["row_number", "field"], kind="stable")
     con.register("_q", q)
-    con.execute("INSERT INTO quarantine BY NAME SELECT * FROM _q")
+    con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _q")  # noqa: S608
     con.unregister("_q")

@@ -130,8 +130,7 @@ def read_csv(path: Path) -> RawTable:
                              on_bad_lines="warn", engine="c", quoting=csv.QUOTE_MINIMAL)
         bad = _ragged_rows(path, encoding, caught)
     except UnicodeDecodeError as e:
-        raise ReadError(f"{path}: 第 {_line_of_byte(path, e.start)} 行附近编码错误 "
-                        f"(按 {encoding} 解码失败): {e.reason}") from None
+        raise _decode_error(path, encoding, e) from None
     except pd.errors.ParserError as e:
         raise ReadError(f"{path}: CSV 格式错误: {e}") from None
     except pd.errors.EmptyDataError:
@@ -189,9 +188,37 @@ def _read_csv_arrow(path: Path, sep: str, encoding: str) -> pd.DataFrame | None:
     return df
 
 
-def _line_of_byte(path: Path, offset: int) -> int:
+def _decode_error(path: Path, encoding: str, error: UnicodeDecodeError) -> ReadError:
+    """The message for a file that does not decode, naming the line of the first bad byte.
+
+    The parser's offset is into whatever buffer it was decoding (one chunk of a streamed
+    file), so the file is decoded again, a block of whole lines at a time, to find the line.
+    (A newline byte never occurs inside a UTF-8 or GBK character; UTF-16 is decoded whole.)"""
+    line, reason = 1, error.reason
     with open(path, "rb") as f:
-        return f.read(offset).count(b"\n") + 1
+        if encoding.lower().startswith("utf-16"):
+            data = f.read()
+            try:
+                data.decode(encoding)
+            except UnicodeDecodeError as e:
+                line, reason = data[:e.start].count(b"\n") + 1, e.reason
+        else:
+            rest = b""
+            while True:
+                block = f.read(1 << 20)
+                data = rest + block
+                cut = data.rfind(b"\n") + 1 if block else len(data)
+                data, rest = data[:cut], data[cut:]
+                try:
+                    data.decode(encoding)
+                except UnicodeDecodeError as e:
+                    line += data[:e.start].count(b"\n")
+                    reason = e.reason
+                    break
+                line += data.count(b"\n")
+                if not block:
+                    break
+    return ReadError(f"{path}: 第 {line} 行附近编码错误 (按 {encoding} 解码失败): {reason}")
 
 
 def _dedupe_headers(headers: list) -> list[str]:
@@ -236,8 +263,7 @@ def _csv_chunks(path: Path, chunk_rows: int):
         except StopIteration:
             break
         except UnicodeDecodeError as e:
-            raise ReadError(f"{path}: 第 {_line_of_byte(path, e.start)} 行附近编码错误 "
-                            f"(按 {encoding} 解码失败): {e.reason}") from None
+            raise _decode_error(path, encoding, e) from None
         except pd.errors.ParserError as e:
             raise ReadError(f"{path}: CSV 格式错误: {e}") from None
         bad = _ragged_rows(path, encoding, caught)

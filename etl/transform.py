@@ -32,7 +32,24 @@ class Context:
     source: str
     pseudonym_key: str
     as_of: dt.date = field(default_factory=dt.date.today)
-    seen: dict = field(default_factory=dict)  # per file: keys already met in earlier chunks
+    seen: SeenKeys | None = None  # per file: keys already met in earlier chunks
+
+
+class SeenKeys:
+    """The keys met so far in one file, with the row each was first met on: the in-memory
+    version. A loader may pass one that keeps them on disk, so a huge file's keys do not have
+    to fit in memory (see ``etl.load.Pending``)."""
+
+    def __init__(self):
+        self._keys: dict[str, dict] = {}
+
+    def first_rows(self, name: str, keys: pd.Series) -> pd.Series:
+        """For each key, the row it was first met on in an earlier chunk (NaN if none)."""
+        seen = self._keys.get(name)
+        return keys.map(seen) if seen else pd.Series(np.nan, index=keys.index)
+
+    def add(self, name: str, keys: pd.Series, row_numbers: pd.Series) -> None:
+        self._keys.setdefault(name, {}).update(zip(keys, row_numbers, strict=True))
 
 
 @dataclass
@@ -46,10 +63,10 @@ class Transformed:
 class Rows:
     """The mapped text table of one file, with the errors found so far."""
 
-    def __init__(self, df: pd.DataFrame, kind: str, seen: dict | None = None):
+    def __init__(self, df: pd.DataFrame, kind: str, seen: SeenKeys | None = None):
         self.df = df
         self.kind = kind
-        self.seen = {} if seen is None else seen  # key → first row, across a file's chunks
+        self.seen = SeenKeys() if seen is None else seen  # key → first row, across chunks
         self.labels = {f.name: f.label for f in FIELDS[kind]}
         self._errors: list[pd.DataFrame] = []
         self._cols: dict[str, pd.Series] = {}
@@ -78,8 +95,7 @@ class Rows:
     def unique(self, name: str, keys: pd.Series, row_numbers: pd.Series) -> None:
         """Rows repeating a key seen earlier in the same file — in this chunk or an earlier
         one of a streamed file — are errors (the first is kept)."""
-        seen = self.seen.setdefault(name, {})
-        earlier = keys.map(seen) if seen else pd.Series(np.nan, index=keys.index)
+        earlier = self.seen.first_rows(name, keys)
         within = keys.notna() & keys.duplicated(keep="first")
         first = earlier.where(earlier.notna(), row_numbers.groupby(keys).transform("min"))
         dup = keys.notna() & (earlier.notna() | within)
@@ -87,7 +103,7 @@ class Rows:
             self.fail(name, pd.Series(
                 [f"文件内重复 (与第 {int(n)} 行相同)" for n in first[dup]], index=keys[dup].index))
         new = keys.notna() & earlier.isna() & ~within
-        seen.update(zip(keys[new], row_numbers[new], strict=True))
+        self.seen.add(name, keys[new], row_numbers[new])
 
     def errors(self) -> pd.DataFrame:
         if not self._errors:

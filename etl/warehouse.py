@@ -158,10 +158,17 @@ def remove_stale_staging(db_path: Path) -> list[Path]:
     return removed
 
 
+MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
 class Staging:
     """A copy of the published warehouse that one load writes to, then publishes."""
 
-    def __init__(self, db_path: Path):
+    def __init__(self, db_path: Path, memory_limit: str | None = None):
+        if memory_limit and not MEMORY_LIMIT.fullmatch(memory_limit.strip()):
+            raise PublishError(f"加载的内存上限 (设置 etl_memory_limit) 格式不对: {memory_limit!r}, "
+                               "应为例如 1GB 或 512MB; 已发布的数据库未改变")
+        self.memory_limit = memory_limit.strip() if memory_limit else None
         self.db_path = Path(db_path)
         self.path = self.db_path.with_name(f"{self.db_path.name}.staging-{uuid.uuid4().hex[:8]}")
         self.con: duckdb.DuckDBPyConnection | None = None
@@ -171,6 +178,8 @@ class Staging:
             shutil.copyfile(self.db_path, self.path)
         crashpoint("staging-copied")
         self.con = connect(self.path)
+        if self.memory_limit:  # beyond it DuckDB spills committed data to disk
+            self.con.execute(f"SET memory_limit = '{self.memory_limit}'")  # checked in __init__
         init_schema(self.con)
         load_dimensions(self.con)
         crashpoint("dimensions-loaded")

@@ -124,3 +124,21 @@ def test_enterprise_layer_on_a_city_map(app):
     # The fixture has 2 enterprises in 青岛: 崂山区 (VR, 技术层) and 城阳区 (rail, 应用层).
     assert sorted(tr["name"] for tr in bubbles) == ["企业 · 应用层", "企业 · 技术层"]
     assert sorted(t for tr in bubbles for t in tr["text"]) == ["城阳区", "崂山区"]
+
+
+def test_run_log_records_each_script_run(app, tmp_path, monkeypatch):
+    log = tmp_path / "runs.jsonl"
+    monkeypatch.setenv("TALENTMAP_RUN_LOG", str(log))
+    at = app("views/overview.py")
+    next(s for s in at.sidebar.selectbox if s.label == "下钻到").set_value("370000").run()
+    runs = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert len(runs) == 3  # the first run, the page switch, the drill-down
+    assert {r["outcome"] for r in runs} == {"ok"}
+    assert [r["page"] for r in runs] == ["talent_map", "overview", "overview"]
+    assert len({r["session"] for r in runs}) == 1 and all(r["ms"] > 0 for r in runs)
+
+
+def test_no_run_log_by_default(app, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app("views/overview.py")
+    assert list(tmp_path.iterdir()) == []

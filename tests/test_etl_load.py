@@ -221,3 +221,62 @@ def test_a_streamed_csv_loads_exactly_like_a_whole_one(tmp_path, raw_files, monk
     assert (streamed[0].rows_read, streamed[0].rows_loaded, streamed[0].rows_quarantined) == \
         (7, 4, 3)
     assert (6, "统一社会信用代码", "文件内重复 (与第 2 行相同)") in streamed[2]
+
+
+def _new_enterprises(n: int, start: int = 100) -> list[list[str]]:
+    from etl.normalize.credit_code import make_credit_code
+    return [[make_credit_code(f"91370200MA3C{start + i:05d}"), f"流式公司{i}", "青岛市崂山区", "智慧海洋",
+             "2020-01-01", "1", "1", "否", "否", "2024-12-31"] for i in range(n)]
+
+
+def test_a_streamed_file_broken_in_a_later_chunk_leaves_nothing(fresh_db, tmp_path, monkeypatch,
+                                                               raw_files):
+    """Chunks are committed one by one to pending tables; a bad byte on line 9 (the fourth
+    chunk) must still keep none of the file's rows, name the real line, and leave the other
+    file of the same command loaded and no pending table in the published file."""
+    path = fixtures.write_csv(tmp_path / "stream.csv", fixtures.ENTERPRISE_HEADER,
+                              _new_enterprises(10), "utf-8")
+    lines = path.read_bytes().split(b"\n")
+    lines[8] = lines[8].replace("流式公司7".encode(), b"\xff\xfe bad")
+    path.write_bytes(b"\n".join(lines))
+    good = fixtures.write_csv(tmp_path / "good.csv", fixtures.ENTERPRISE_HEADER,
+                              [["91370200MA3C00060R", "新公司", "青岛市市南区", "智慧海洋",
+                                "2020-01-01", "1", "1", "否", "否", "2024-12-31"]], "gbk")
+    before = q(fresh_db, "SELECT count(*) FROM enterprise")
+    monkeypatch.setenv("TALENTMAP_STREAM_THRESHOLD_MB", "0")
+    monkeypatch.setenv("TALENTMAP_CHUNK_ROWS", "2")
+    from etl import readers
+    monkeypatch.setattr(readers, "SAMPLE_BYTES", 400)  # the sniff sees lines 1–3 only
+    report = load_files([path, good], db_path=fresh_db)
+    assert [f.status for f in report.files] == ["failed", "loaded"]
+    assert report.files[0].message.startswith(f"{path}: 第 9 行附近编码错误 (按 utf-8 解码失败)")
+    assert q(fresh_db, "SELECT count(*) FROM enterprise WHERE name LIKE '流式公司%'") == [(0,)]
+    assert q(fresh_db, "SELECT count(*) FROM enterprise") == [(before[0][0] + 1,)]
+    assert q(fresh_db, "SELECT count(*) FROM quarantine WHERE file = ?", [str(path)]) == [(0,)]
+    assert q(fresh_db, "SELECT count(*) FROM duckdb_tables() "
+                       "WHERE table_name LIKE '%pending%'") == [(0,)]
+
+
+def test_a_streamed_file_replaces_older_rows_only_when_whole(fresh_db, tmp_path, monkeypatch):
+    """Upserts happen at the end, in one transaction: a newer export streamed in chunks
+    updates the row it shares a key with, and its new rows arrive, all together."""
+    rows = [list(r) for r in fixtures.ENTERPRISES] + _new_enterprises(5)
+    rows[0][1] = "青岛幻境虚拟现实科技股份有限公司"
+    path = fixtures.write_csv(tmp_path / "stream.csv", fixtures.ENTERPRISE_HEADER, rows, "gbk")
+    monkeypatch.setenv("TALENTMAP_STREAM_THRESHOLD_MB", "0")
+    monkeypatch.setenv("TALENTMAP_CHUNK_ROWS", "3")
+    report = load_files([path], db_path=fresh_db)
+    assert report.ok, report.files
+    assert q(fresh_db, "SELECT name FROM enterprise WHERE credit_code = '91370212MA3C000101'") \
+        == [("青岛幻境虚拟现实科技股份有限公司",)]
+    assert q(fresh_db, "SELECT count(*) FROM enterprise") == [(4 + 5,)]
+    assert q(fresh_db, "SELECT count(DISTINCT credit_code) = count(*) FROM enterprise") == [(True,)]
+
+
+def test_a_bad_memory_limit_is_named_and_publishes_nothing(fresh_db, tmp_path, monkeypatch,
+                                                         raw_files):
+    before = warehouse.published_version(fresh_db)
+    monkeypatch.setenv("TALENTMAP_ETL_MEMORY_LIMIT", "lots")
+    with pytest.raises(warehouse.PublishError, match="etl_memory_limit.*'lots'.*1GB"):
+        load_files([raw_files["indicator"]], db_path=fresh_db)
+    assert warehouse.published_version(fresh_db) == before
