@@ -3,20 +3,30 @@ while a new load publishes in the middle. Not a test: run it by hand.
 
     python3 bench/concurrent_users.py --db /tmp/medium/w.duckdb --sessions 20 --seconds 180
 
-Each session is a Playwright context in Debian's Chromium (loopback only). An interaction is
-timed from the click until the app's script run has finished (stApp back to notRunning).
-Reports errors (exceptions shown by the app, page errors, console errors other than Streamlit's
-own 404 probes, timeouts) — which must be 0 — p50/p95 interaction latency, and the server's
-peak memory (VmHWM of the streamlit process). The publish copies the warehouse's newest
-enterprise file back in under a new name, so the warehouse gets a new version mid-run.
+Each session is a Playwright context in Debian's Chromium (loopback only) acting like a planner:
+pick a metric, add a talent tier, drill down through the region box, go back up with the
+breadcrumb, reading the map for a second or two in between. Two latencies are reported:
+
+- server: how long the app's script run took (the dashboard's ``run_log`` setting writes one
+  line per run; runs replaced by a newer interaction of the same user are not counted);
+- browser: from the click until the run's results have reached the page (the server's
+  ``script_finished`` message on the page's websocket): the server's work, plus queueing
+  behind other sessions and the browser's own delay in sending the change.
+
+Errors — which must be 0 — are exceptions shown by the app, page errors, console errors
+other than Streamlit's own 404 probes, script runs that ended in an exception, and
+interactions that did not finish within the timeout. Server memory is the streamlit process's
+peak (VmHWM). The publish loads a small enterprise file into the warehouse mid-run.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
+import re
 import shutil
 import socket
 import statistics
@@ -28,18 +38,58 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-TIERS = ["A 顶尖人才", "B 国家级领军", "C 省级领军", "D 市级领军", "E 高级/青年"]
-METRICS = ["人才数量", "高层次人才 (A–D)", "每万人人才数", "占全国比重", "同比增长"]
+COUNTRY = "100000"
+TIMEOUT_MS = 120_000
+TIER_OPTION = re.compile(r"^([A-E] |无层次)")  # a tier, not the list's "select all" entry
 
 
-def start_server(db: Path) -> tuple[subprocess.Popen, str]:
+class RunWatch:
+    """Listens to a page's Streamlit websocket and notes when each script run's results have
+    arrived (the server's ``script_finished`` message), on the harness's clock. The page's
+    ``data-test-script-state`` attribute is no timer: a busy browser handles a run's start and
+    end in one batch and React never shows the "running" state."""
+
+    def __init__(self, page):
+        self.finished: list[float] = []
+        self.event = asyncio.Event()
+        page.on("websocket", self._attach)
+
+    def _attach(self, ws) -> None:
+        ws.on("framereceived", self._frame)
+
+    def _frame(self, payload) -> None:
+        if isinstance(payload, str):
+            return
+        msg = ForwardMsg.FromString(payload)
+        if msg.WhichOneof("type") == "script_finished" and \
+                msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+            self.finished.append(time.perf_counter())
+            self.event.set()
+
+    async def after(self, t0: float, timeout: float) -> float:
+        """Seconds from t0 until the first run that finished after t0."""
+        deadline = time.perf_counter() + timeout
+        while True:
+            done = [t for t in self.finished if t > t0]
+            if done:
+                return done[0] - t0
+            self.event.clear()
+            await asyncio.wait_for(self.event.wait(), max(0.0, deadline - time.perf_counter()))
+
+
+def start_server(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
                              "--server.port", str(port), "--server.address", "127.0.0.1"],
-                            cwd=ROOT, env={**os.environ, "TALENTMAP_DB_PATH": str(db)},
+                            cwd=ROOT, env={**os.environ, "TALENTMAP_DB_PATH": str(db),
+                                 "TALENTMAP_RUN_LOG": str(log)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -59,67 +109,103 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+async def open_list(page, box):
+    """Open a select box's list and return its options. A click on a busy page sometimes only
+    focuses the box, so the keyboard opens it then."""
+    await box.click()
+    options = page.get_by_role("listbox").get_by_role("option")
+    try:
+        await options.first.wait_for(timeout=3000)
+    except Exception:  # noqa: BLE001 - not opened by the click
+        await box.press("ArrowDown")
+        await options.first.wait_for()
+    return options
+
+
 async def act(page, rng: random.Random) -> str:
     """One interaction a planner makes; returns its name."""
-    choice = rng.choice(["tier", "metric", "drill", "drill", "up"])
-    side = page.locator("section[data-testid='stSidebar']")
+    choice = rng.choice(["tier", "metric", "metric", "drill", "drill", "up"])
+    detail = page.last_action = ""
+    drill = page.locator("[class*='st-key-drill_'] input")
+    at_country = await page.locator(f".st-key-crumb_{COUNTRY} button").is_disabled()
+    if choice == "up" and at_country or choice == "drill" and not await drill.count():
+        choice = "drill" if at_country else "up"
     if choice == "tier":
-        await side.get_by_text("人才层次").locator("xpath=following::input[1]").click()
-        await page.get_by_role("option", name=rng.choice(TIERS)).first.click(timeout=60_000)
+        box = page.get_by_test_id("stMultiSelect").filter(has_text="人才层次")
+        if await box.locator("[data-tag]").count() >= 3:  # narrow enough: start over
+            await page.get_by_role("button", name="重置筛选").click()
+            return "reset"
+        options = (await open_list(page, box.locator("input"))).filter(has_text=TIER_OPTION)
+        await options.first.wait_for()
+        option = options.nth(rng.randrange(await options.count()))
+        detail = await option.inner_text()
+        await option.click()
         await page.keyboard.press("Escape")
     elif choice == "metric":
-        main = page.locator("section[data-testid='stMain']")
-        await main.get_by_text(rng.choice(METRICS), exact=True).first.click()
+        buttons = page.locator(".st-key-metric_choice button")
+        await buttons.first.wait_for()
+        button = buttons.nth(rng.randrange(await buttons.count()))
+        detail = await button.inner_text()
+        await button.click()
     elif choice == "drill":
-        box = side.get_by_text("下钻到").locator("xpath=following::input[1]")
-        await box.click()
-        options = page.get_by_role("option")
-        n = await options.count()
-        if n > 1:
-            await options.nth(rng.randint(1, n - 1)).click()
-        else:
-            await page.keyboard.press("Escape")
+        options = await open_list(page, drill)
+        await options.nth(1).wait_for()  # option 0 is "—"; the places come with it
+        option = options.nth(rng.randint(1, await options.count() - 1))  # option 0 is "—"
+        detail = await option.inner_text()
+        await option.click()
     else:
-        up = side.get_by_role("button", name="全国")
-        if await up.is_disabled():  # already at the country: drill instead
-            return await act(page, random.Random(rng.random()))
-        await up.click()
+        crumbs = page.locator("[class*='st-key-crumb_'] button:not([disabled])")
+        crumb = crumbs.nth(rng.randrange(await crumbs.count()))
+        detail = await crumb.inner_text()
+        await crumb.click()
+    page.last_action = f"{choice} {detail}"
     return choice
 
 
 async def session(browser, base: str, i: int, until: float, out: dict) -> None:
     rng = random.Random(i)
-    ctx = await browser.new_context(viewport={"width": 1400, "height": 900})
+    await asyncio.sleep(i * 1.0)  # people arrive over time, not in the same millisecond
+    ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await ctx.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
     page.on("pageerror", lambda e: out["errors"].append(f"s{i} pageerror {e}"))
     page.on("console", lambda m: m.type == "error" and "404" not in m.text
             and out["errors"].append(f"s{i} console {m.text[:200]}"))
-    await page.goto(base + "/")
-    await page.wait_for_selector(IDLE, timeout=120_000)
-    await page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+
+    watch = RunWatch(page)
+
+    async def open_app() -> None:
+        await page.goto(base + "/")
+        await page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+        await page.wait_for_selector(".js-plotly-plot", timeout=TIMEOUT_MS)
+
+    await open_app()
     while time.monotonic() < until:
-        t0 = time.perf_counter()
+        name = "?"
         try:
+            t0 = time.perf_counter()
             name = await act(page, rng)
-            await page.wait_for_timeout(50)
-            await page.wait_for_selector(IDLE, timeout=60_000)
+            out["latency"].append(await watch.after(t0, TIMEOUT_MS / 1000))
+            await page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)  # drawn, before reading it
         except Exception as e:  # noqa: BLE001 - every failure counts as an error
-            out["errors"].append(f"s{i} {type(e).__name__}: {str(e)[:200]}")
-            await page.goto(base + "/")
-            await page.wait_for_selector(IDLE, timeout=120_000)
+            name = getattr(page, "last_action", "") or name
+            out["errors"].append(f"s{i} {name} at {time.monotonic() - out['t0']:.0f} s: "
+                                 f"{type(e).__name__}: {str(e)[:300]}")
+            await page.screenshot(path=f"/tmp/cu-error-s{i}-{len(out['errors'])}.png")
+            await open_app()
             continue
-        out["latency"].append(time.perf_counter() - t0)
         out["moves"].append(name)
         if await page.locator("[data-testid='stException']").count():
             out["errors"].append(f"s{i} app exception after {name}")
-        await page.wait_for_timeout(rng.randint(200, 1200))  # a person reads the map
+        await page.wait_for_timeout(rng.randint(1000, 3000))  # a person reads the map
+    caption = await page.get_by_text("版本 ").last.inner_text()
+    out["versions"][i] = caption.rsplit("版本 ", 1)[-1].strip()
     await ctx.close()
 
 
 def publish_later(db: Path, delay: float, out: dict) -> None:
     """Mid-run: load one file under a new name, publishing a new version."""
     time.sleep(delay)
-    src = ROOT / "tests" / "fixtures.py"  # the tiny fixtures write a GBK enterprise file
     sys.path.insert(0, str(ROOT))
     from tests import fixtures
 
@@ -129,14 +215,14 @@ def publish_later(db: Path, delay: float, out: dict) -> None:
         t0 = time.perf_counter()
         r = subprocess.run([sys.executable, "-m", "etl", "--db", str(db), "load", str(f)],
                            cwd=ROOT, capture_output=True, text=True)
-        out["publish"] = (r.returncode, time.perf_counter() - t0, src.name)
+        out["publish"] = (r.returncode, time.perf_counter() - t0, r.stderr[-500:])
 
 
-async def run(db: Path, sessions: int, seconds: float) -> dict:
+async def run(db: Path, log: Path, sessions: int, seconds: float) -> dict:
     from playwright.async_api import async_playwright
 
-    out = {"errors": [], "latency": [], "moves": [], "publish": None}
-    proc, base = start_server(db)
+    out = {"errors": [], "latency": [], "moves": [], "publish": None, "versions": {}}
+    proc, base = start_server(db, log)
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(
@@ -144,7 +230,8 @@ async def run(db: Path, sessions: int, seconds: float) -> dict:
                 args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                       "--disable-background-networking", "--disable-component-update",
                       "--disable-sync"])
-            until = time.monotonic() + seconds
+            out["t0"] = time.monotonic()
+            until = out["t0"] + seconds
             loop = asyncio.get_running_loop()
             pub = loop.run_in_executor(None, publish_later, db, seconds / 2, out)
             await asyncio.gather(*(session(browser, base, i, until, out)
@@ -158,6 +245,11 @@ async def run(db: Path, sessions: int, seconds: float) -> dict:
     return out
 
 
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[round(q * (len(values) - 1))] if values else float("nan")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", required=True)
@@ -165,21 +257,40 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=180)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:  # publish into a copy, not the original
-        db = Path(tmp) / "warehouse.duckdb"
+        db, log = Path(tmp) / "warehouse.duckdb", Path(tmp) / "runs.jsonl"
         shutil.copyfile(args.db, db)
-        out = asyncio.run(run(db, args.sessions, args.seconds))
-    lat = sorted(out["latency"])
-    p95 = lat[int(0.95 * (len(lat) - 1))] if lat else float("nan")
-    print(f"{args.sessions} sessions × {args.seconds:.0f} s: {len(lat)} interactions, "
-          f"{len(out['errors'])} errors")
+        from etl.warehouse import published_version
+
+        before = published_version(db)
+        out = asyncio.run(run(db, log, args.sessions, args.seconds))
+        after = published_version(db)
+        runs = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    done = [r["ms"] for r in runs if r["outcome"] == "ok"]
+    failed = [r for r in runs if r["outcome"] not in ("ok", "RerunException", "StopException")]
+    errors = out["errors"] + [f"server run {r['page']} ended in {r['outcome']}" for r in failed]
+    stale = sorted(i for i, v in out["versions"].items() if v != after)
+    if before == after:
+        errors.append("the mid-run load did not publish a new version")
+    errors += [f"s{i} still shows version {out['versions'][i]} at the end" for i in stale]
+    lat = [x * 1000 for x in out["latency"]]
+    moves = {m: out["moves"].count(m) for m in sorted(set(out["moves"]))}
+    print(f"{args.sessions} sessions × {args.seconds:.0f} s on {args.db}: {len(lat)} interactions "
+          f"{moves}, {len(errors)} errors")
+    print(f"server script runs: {len(done)} finished, "
+          f"{sum(r['outcome'] == 'RerunException' for r in runs)} replaced by a newer one; "
+          f"p50 {statistics.median(done):.0f} ms, p95 {pct(done, 0.95):.0f} ms, "
+          f"max {max(done):.0f} ms")
     if lat:
-        print(f"interaction latency p50 {statistics.median(lat) * 1000:.0f} ms, "
-              f"p95 {p95 * 1000:.0f} ms")
-    print(f"mid-run publish: exit {out['publish'][0]}, {out['publish'][1]:.1f} s"
-          if out["publish"] else "mid-run publish: did not run")
+        print(f"browser (click → results received): p50 {statistics.median(lat):.0f} ms, "
+              f"p95 {pct(lat, 0.95):.0f} ms")
+    code, secs, err = out["publish"] or (None, 0, "did not run")
+    print(f"mid-run publish: exit {code}, {secs:.1f} s; version {before} → {after}; "
+          f"sessions on the new version at the end: {len(out['versions']) - len(stale)}"
+          f"/{args.sessions}" + (f"\n  {err}" if code else ""))
     print(f"server peak memory {out.get('server_peak_rss_mb', 0):.0f} MB")
-    for e in out["errors"][:20]:
+    for e in errors[:30]:
         print("  ", e)
+    sys.exit(1 if errors else 0)
 
 
 if __name__ == "__main__":
