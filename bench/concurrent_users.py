@@ -113,19 +113,42 @@ async def open_list(page, box):
     """Open a select box's list and return its options. A click on a busy page sometimes only
     focuses the box, so the keyboard opens it then."""
     await box.click()
-    options = page.get_by_role("listbox").get_by_role("option")
-    try:
-        await options.first.wait_for(timeout=3000)
-    except Exception:  # noqa: BLE001 - not opened by the click
-        await box.press("ArrowDown")
-        await options.first.wait_for()
+    for attempt in range(3):
+        ctrl = await box.get_attribute("aria-controls")  # set while this box's list is open
+        if ctrl:
+            options = page.locator(f"[id='{ctrl}']").get_by_role("option")
+            try:
+                await options.first.wait_for(timeout=3000)
+                return options
+            except Exception:  # noqa: BLE001 - still opening
+                pass
+        await page.wait_for_timeout(500)
+        if attempt:
+            await box.press("ArrowDown")
+    ctrl = await box.get_attribute("aria-controls")
+    options = page.locator(f"[id='{ctrl}']").get_by_role("option")
+    await options.first.wait_for()
     return options
+
+
+async def pick(page, option) -> None:
+    """Click an option of an open list; on a busy page the list may still be moving under the
+    pointer, so click again (as a person would) while it stays open."""
+    for _ in range(3):
+        await option.click()
+        try:
+            await page.get_by_role("listbox").wait_for(state="hidden", timeout=2000)
+            return
+        except Exception:  # noqa: BLE001 - still open: the click missed
+            if not await option.is_visible():
+                return
 
 
 async def act(page, rng: random.Random) -> str:
     """One interaction a planner makes; returns its name."""
     choice = rng.choice(["tier", "metric", "metric", "drill", "drill", "up"])
     detail = page.last_action = ""
+    await page.keyboard.press("Escape")  # no list left open by the previous interaction
     drill = page.locator("[class*='st-key-drill_'] input")
     at_country = await page.locator(f".st-key-crumb_{COUNTRY} button").is_disabled()
     if choice == "up" and at_country or choice == "drill" and not await drill.count():
@@ -139,7 +162,13 @@ async def act(page, rng: random.Random) -> str:
         await options.first.wait_for()
         option = options.nth(rng.randrange(await options.count()))
         detail = await option.inner_text()
-        await option.click()
+        for _ in range(3):  # a multiselect's list stays open: check the pick became a tag
+            await option.click()
+            try:
+                await box.locator(f"[data-tag][aria-label='{detail}']").wait_for(timeout=2000)
+                break
+            except Exception:  # noqa: BLE001 - the click missed a moving list
+                continue
         await page.keyboard.press("Escape")
     elif choice == "metric":
         buttons = page.locator(".st-key-metric_choice button")
@@ -152,7 +181,7 @@ async def act(page, rng: random.Random) -> str:
         await options.nth(1).wait_for()  # option 0 is "—"; the places come with it
         option = options.nth(rng.randint(1, await options.count() - 1))  # option 0 is "—"
         detail = await option.inner_text()
-        await option.click()
+        await pick(page, option)
     else:
         crumbs = page.locator("[class*='st-key-crumb_'] button:not([disabled])")
         crumb = crumbs.nth(rng.randrange(await crumbs.count()))
@@ -162,13 +191,16 @@ async def act(page, rng: random.Random) -> str:
     return choice
 
 
-async def session(browser, base: str, i: int, until: float, out: dict) -> None:
+async def session(browser, base: str, i: int, until: float, out: dict,
+                  arrive: float | None = None) -> None:
     rng = random.Random(i)
-    await asyncio.sleep(i * 1.0)  # people arrive over time, not in the same millisecond
+    await asyncio.sleep(i * 1.0 if arrive is None else arrive)  # people arrive over time
     ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await ctx.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    page.on("pageerror", lambda e: out["errors"].append(f"s{i} pageerror {e}"))
+    page.on("pageerror", lambda e: out["errors"].append(
+        f"s{i} pageerror after {getattr(page, 'last_action', '') or 'loading'} at "
+        f"{time.monotonic() - out['t0']:.0f} s: {e} {(e.stack or '')[:300]}"))
     page.on("console", lambda m: m.type == "error" and "404" not in m.text
             and out["errors"].append(f"s{i} console {m.text[:200]}"))
 
@@ -218,7 +250,7 @@ def publish_later(db: Path, delay: float, out: dict) -> None:
         out["publish"] = (r.returncode, time.perf_counter() - t0, r.stderr[-500:])
 
 
-async def run(db: Path, log: Path, sessions: int, seconds: float) -> dict:
+async def run(db: Path, log: Path, sessions: int, seconds: float, baseline: float) -> dict:
     from playwright.async_api import async_playwright
 
     out = {"errors": [], "latency": [], "moves": [], "publish": None, "versions": {}}
@@ -230,6 +262,12 @@ async def run(db: Path, log: Path, sessions: int, seconds: float) -> dict:
                 args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                       "--disable-background-networking", "--disable-component-update",
                       "--disable-sync"])
+            if baseline:  # one session alone first: the same server's uncontended run times
+                alone = {"errors": out["errors"], "latency": [], "moves": [], "versions": {},
+                         "t0": time.monotonic()}
+                await session(browser, base, 99, alone["t0"] + baseline, alone, arrive=0)
+                out["baseline_latency"] = alone["latency"]
+            out["baseline_runs"] = sum(1 for _ in open(log, encoding="utf-8")) if log.exists() else 0
             out["t0"] = time.monotonic()
             until = out["t0"] + seconds
             loop = asyncio.get_running_loop()
@@ -255,6 +293,8 @@ def main() -> None:
     ap.add_argument("--db", required=True)
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=180)
+    ap.add_argument("--baseline-seconds", type=float, default=60,
+                    help="one session alone first, for the same run's baseline (0: none)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:  # publish into a copy, not the original
         db, log = Path(tmp) / "warehouse.duckdb", Path(tmp) / "runs.jsonl"
@@ -262,11 +302,13 @@ def main() -> None:
         from etl.warehouse import published_version
 
         before = published_version(db)
-        out = asyncio.run(run(db, log, args.sessions, args.seconds))
+        out = asyncio.run(run(db, log, args.sessions, args.seconds, args.baseline_seconds))
         after = published_version(db)
-        runs = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+        every = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    alone, runs = every[:out["baseline_runs"]], every[out["baseline_runs"]:]
+    base = [r["ms"] for r in alone if r["outcome"] == "ok"]
     done = [r["ms"] for r in runs if r["outcome"] == "ok"]
-    failed = [r for r in runs if r["outcome"] not in ("ok", "RerunException", "StopException")]
+    failed = [r for r in every if r["outcome"] not in ("ok", "RerunException", "StopException")]
     errors = out["errors"] + [f"server run {r['page']} ended in {r['outcome']}" for r in failed]
     stale = sorted(i for i, v in out["versions"].items() if v != after)
     if before == after:
@@ -280,9 +322,18 @@ def main() -> None:
           f"{sum(r['outcome'] == 'RerunException' for r in runs)} replaced by a newer one; "
           f"p50 {statistics.median(done):.0f} ms, p95 {pct(done, 0.95):.0f} ms, "
           f"max {max(done):.0f} ms")
+    if base:
+        print(f"baseline, one session alone on the same server: {len(base)} runs, "
+              f"p50 {statistics.median(base):.0f} ms, p95 {pct(base, 0.95):.0f} ms → under "
+              f"{args.sessions} sessions ×{statistics.median(done) / statistics.median(base):.1f}"
+              f" at p50, ×{pct(done, 0.95) / pct(base, 0.95):.1f} at p95")
     if lat:
         print(f"browser (click → results received): p50 {statistics.median(lat):.0f} ms, "
               f"p95 {pct(lat, 0.95):.0f} ms")
+    if out.get("baseline_latency"):
+        alone_lat = [x * 1000 for x in out["baseline_latency"]]
+        print(f"  alone: p50 {statistics.median(alone_lat):.0f} ms, "
+              f"p95 {pct(alone_lat, 0.95):.0f} ms")
     code, secs, err = out["publish"] or (None, 0, "did not run")
     print(f"mid-run publish: exit {code}, {secs:.1f} s; version {before} → {after}; "
           f"sessions on the new version at the end: {len(out['versions']) - len(stale)}"
