@@ -158,17 +158,17 @@ async def act(page, rng: random.Random) -> str:
         if await box.locator("[data-tag]").count() >= 3:  # narrow enough: start over
             await page.get_by_role("button", name="重置筛选").click()
             return "reset"
-        options = (await open_list(page, box.locator("input"))).filter(has_text=TIER_OPTION)
-        await options.first.wait_for()
-        option = options.nth(rng.randrange(await options.count()))
-        detail = await option.inner_text()
-        for _ in range(3):  # a multiselect's list stays open: check the pick became a tag
-            await option.click()
+        for _ in range(3):  # a busy page may redraw the list under the pointer: try again
+            options = (await open_list(page, box.locator("input"))).filter(has_text=TIER_OPTION)
+            await options.first.wait_for()
+            option = options.nth(rng.randrange(await options.count()))
+            detail = await option.inner_text()
             try:
-                await box.locator(f"[data-tag][aria-label='{detail}']").wait_for(timeout=2000)
+                await option.click(timeout=10_000)  # the list stays open after a pick
+                await box.locator(f"[data-tag][aria-label='{detail}']").wait_for(timeout=5000)
                 break
-            except Exception:  # noqa: BLE001 - the click missed a moving list
-                continue
+            except Exception:  # noqa: BLE001 - missed: the tag did not appear
+                await page.keyboard.press("Escape")
         await page.keyboard.press("Escape")
     elif choice == "metric":
         buttons = page.locator(".st-key-metric_choice button")
