@@ -30,9 +30,9 @@ def page() -> None:
     metric = metric or f.metric
     parent = state.map_parent(ver, f.region)
     values = state.children_metrics(ver, f, parent)
-    note = st.empty()  # always there, so the map below keeps its place in the page: a map
-    if metric == "lq" and not (f.nodes or f.layer):  # that moves is re-created by the browser,
-        note.info(t("lq_needs_nodes"))  # and one re-created while it loads raises an error
+    note = st.empty()  # always there, so the elements below keep their places in the page
+    if metric == "lq" and not (f.nodes or f.layer):
+        note.info(t("lq_needs_nodes"))
     firms = st.toggle(t("enterprise_layer"), key="enterprise_layer", disabled=parent == COUNTRY,
                       help="在省、市地图上按产业链层级显示企业数量 (气泡位于所在区县中心)")
     left, right = st.columns([3, 2])
