@@ -8,8 +8,6 @@ SQL are the constant snippets below.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 
@@ -19,7 +17,6 @@ from analytics import queries as q
 from analytics.db import Reader
 from analytics.filters import COUNTRY, Filters
 from analytics.users import can_see_individuals
-from exports.tables import neutralise, neutralise_frame
 
 TALENT_ID = re.compile(r"^T[0-9a-f]{19}$")
 AGE_BANDS = ("<30", "30-39", "40-49", "50+")
@@ -506,43 +503,6 @@ def search_talents(reader: Reader, text: str, role: str, limit: int = 100,
         {ORDER} LIMIT $limit
     """, p)  # noqa: S608
     return mask_contacts(df)
-
-
-# -- exports (cells neutralised by exports.tables: one rule for every export) ---------------------
-def csv_bytes(df: pd.DataFrame, header_lines: list[str]) -> bytes:
-    """UTF-8 CSV with BOM (Excel opens it as UTF-8): '# …' lines, then the table."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    for line in header_lines:
-        w.writerow([f"# {line}"])  # one quoted cell when the line has a comma
-    neutralise_frame(df).to_csv(buf, index=False, lineterminator="\n")
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def xlsx_bytes(df: pd.DataFrame, header_lines: list[str], sheet: str = "导出") -> bytes:
-    """XLSX with the header lines in the rows above the table (one blank row between)."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet[:31]
-    for line in header_lines:
-        ws.append([neutralise(line)])
-    ws.append([])
-    body = neutralise_frame(df)
-    ws.append(list(body.columns))
-    for row in body.itertuples(index=False):
-        ws.append([None if _missing(v) else v for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _missing(v) -> bool:
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
 
 
 def describe(f: Filters, tf: TalentFilters, names: dict[str, str],

@@ -41,11 +41,16 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv(df: pd.DataFrame, meta: ExportMeta) -> bytes:
     """UTF-8 with BOM (Excel opens it as UTF-8): '# …' header lines, then the table."""
+    return csv_bytes(df, meta.header_lines())
+
+
+def csv_bytes(df: pd.DataFrame, header_lines: Iterable[str]) -> bytes:
+    """``to_csv`` with header lines of the caller's own (e.g. a shortlist's filters)."""
     # CRLF line ends (RFC 4180) also make the csv writer quote a cell holding a bare CR, so
     # that no cell can split a row.
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    for line in meta.header_lines():
+    for line in header_lines:
         writer.writerow([neutralise(f"# {line}")])
     neutralise_frame(df).to_csv(buf, index=False, lineterminator="\r\n")
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
@@ -69,13 +74,18 @@ def _cell(value):
 
 def to_xlsx(df: pd.DataFrame, meta: ExportMeta, sheet: str = "数据") -> bytes:
     """One sheet: the header lines (bold title), a blank row, the column names, the rows."""
+    return xlsx_bytes(df, meta.header_lines(), sheet)
+
+
+def xlsx_bytes(df: pd.DataFrame, header_lines: Iterable[str], sheet: str = "数据") -> bytes:
+    """``to_xlsx`` with header lines of the caller's own (the first one bold)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active
     ws.title = sheet[:31]
-    for line in meta.header_lines():
+    for line in header_lines:
         ws.append([neutralise(line)])
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([])

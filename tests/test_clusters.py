@@ -26,6 +26,7 @@ from analytics import talent as tl
 from analytics.db import Reader
 from analytics.filters import Filters
 from etl.load import load_files
+from exports import tables
 from tests import fixtures
 
 HEADER = fixtures.TALENT_HEADER
@@ -263,7 +264,7 @@ def test_shortlist_csv_exact(reader):
     lines = [f"筛选条件: {x}" for x in tl.describe(
         Filters(region="370200"), tf, {"370200": "青岛市"}, {}, 2024)]
     ids = _ids(reader, ["Q2", "Q5"])
-    data = tl.csv_bytes(_shortlist(reader), lines)
+    data = tables.csv_bytes(_shortlist(reader), lines)
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
     assert text.splitlines() == [
@@ -283,14 +284,14 @@ def test_shortlist_csv_exact(reader):
 
 
 def test_csv_header_line_with_a_comma_stays_one_cell():
-    data = tl.csv_bytes(pd.DataFrame({"a": [1]}), ["筛选条件: 技能: x,=cmd()"])
+    data = tables.csv_bytes(pd.DataFrame({"a": [1]}), ["筛选条件: 技能: x,=cmd()"])
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows == [["# 筛选条件: 技能: x,=cmd()"], ["a"], ["1"]]
 
 
 def test_shortlist_xlsx_has_filters_above_the_table(reader):
     lines = ["筛选条件: 地区: 青岛市", "=HYPERLINK(\"http://x\")"]
-    wb = load_workbook(io.BytesIO(tl.xlsx_bytes(_shortlist(reader), lines)))
+    wb = load_workbook(io.BytesIO(tables.xlsx_bytes(_shortlist(reader), lines)))
     rows = [[c.value for c in r] for r in wb.active.iter_rows()]
     assert rows[0][0] == "筛选条件: 地区: 青岛市"
     assert rows[1][0] == "'=HYPERLINK(\"http://x\")"
@@ -306,12 +307,12 @@ def test_shortlist_xlsx_has_filters_above_the_table(reader):
     ("张**", "张**"), ("a=b", "a=b"), (-3, -3), (None, None), (2.5, 2.5),
 ])
 def test_neutralise(value, expected):
-    assert tl.neutralise(value) == expected
+    assert tables.neutralise(value) == expected
 
 
 def test_neutralise_frame_keeps_numbers():
     df = pd.DataFrame({"=x": ["=a", "b"], "n": [-1, 2], "ok": [True, False]})
-    out = tl.neutralise_frame(df)
+    out = tables.neutralise_frame(df)
     assert list(out.columns) == ["'=x", "n", "ok"]
     assert out["'=x"].tolist() == ["'=a", "b"] and out["n"].tolist() == [-1, 2]
 

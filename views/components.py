@@ -86,7 +86,7 @@ def download_buttons(df: pd.DataFrame, header_lines: list[str], stem: str, key: 
                      filters: dict | None = None) -> None:
     """CSV (UTF-8 with BOM) and XLSX downloads with the filters in their header rows; each
     click is recorded in the audit log."""
-    from analytics.talent import csv_bytes, xlsx_bytes
+    from exports.tables import csv_bytes, xlsx_bytes
     from views import auth
 
     left, right = st.columns(2)
