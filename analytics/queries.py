@@ -84,8 +84,19 @@ def breadcrumb(reader: Reader, adcode: str) -> list[tuple[str, str]]:
                    "JOIN region r ON r.adcode = a.ancestor_adcode WHERE a.adcode = ?", [adcode])
     order = {"country": 0, "province": 1, "city": 2, "district": 3}
     df = df.assign(o=df["level"].map(order)).sort_values("o")
-    return [("100000" if a == COUNTRY else a, "全国" if a == COUNTRY else n)
-            for a, n in zip(df["adcode"], df["name"], strict=True)]
+    crumbs = [("100000" if a == COUNTRY else a, "全国" if a == COUNTRY else n)
+              for a, n in zip(df["adcode"], df["name"], strict=True)]
+    # 北京市 the province and 北京市 the city are one place to a reader: keep the deeper one
+    return [c for c, after in zip(crumbs, crumbs[1:] + [None], strict=True)
+            if after is None or after[1] != c[1]]
+
+
+def drill_parent(reader: Reader, adcode: str) -> str:
+    """The region whose children the drill box offers: the region itself, or — for a region
+    with a single child (the province 北京市 and its one city) — the first level below it that
+    has a choice, so that the box lists the places the map shows."""
+    kids = reader.df("SELECT adcode FROM region WHERE parent_adcode = ?", [adcode])
+    return drill_parent(reader, kids["adcode"].iloc[0]) if len(kids) == 1 else adcode
 
 
 def map_parent(reader: Reader, adcode: str) -> str:

@@ -142,3 +142,19 @@ def test_no_run_log_by_default(app, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     app("views/overview.py")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_province_with_one_city_drills_straight_to_its_districts(app):
+    """北京市 (province 110000) has one city, 北京市 (110100): the map already shows districts,
+    so the drill box offers those districts and the breadcrumb names 北京市 once."""
+    at = app("views/talent_map.py")
+    next(s for s in at.sidebar.selectbox if s.label == "下钻到").set_value("110000").run()
+    drill = next(s for s in at.sidebar.selectbox if s.label == "下钻到")
+    assert "110108" in drill.options or "海淀区" in drill.options  # districts, not the city
+    assert not any(o in ("110100", "北京市") for o in drill.options)
+    assert [b.label for b in at.sidebar.button if b.key and b.key.startswith("crumb_")] == \
+        ["全国", "北京市"]
+    drill.set_value("110108").run()
+    assert at.title[0].value == "人才地图 · 海淀区"
+    assert [b.label for b in at.sidebar.button if b.key and b.key.startswith("crumb_")] == \
+        ["全国", "北京市", "海淀区"]

@@ -63,7 +63,8 @@ def _region_picker(sb, ver: str, ref: dict, f: Filters) -> None:
         col.button(name, key=f"crumb_{code}", on_click=go_to, args=(code,),
                    disabled=code == f.region, width="stretch")
     regions = ref["regions"]
-    kids = regions[regions["parent_adcode"] == f.region].sort_values("adcode")
+    kids = regions[regions["parent_adcode"] == state.drill_parent(ver, f.region)] \
+        .sort_values("adcode")
     if len(kids):
         options = [None, *kids["adcode"]]
         names = ref["region_names"]

@@ -78,6 +78,11 @@ def breadcrumb(ver: str, adcode: str):
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+def drill_parent(ver: str, adcode: str) -> str:
+    return q.drill_parent(reader(), adcode)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
 def map_parent(ver: str, adcode: str) -> str:
     return q.map_parent(reader(), adcode)
 
