@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.db import Reader
-from analytics.filters import COUNTRY, Thresholds
+from analytics.filters import COUNTRY, LAYERS, Thresholds
 
 STATUS_COLORS = {"固链": "#1a7f37", "强链": "#2f6fb0", "补链": "#c62828", "延链": "#ef8f00"}
 STATUS_HELP = {
@@ -243,3 +243,21 @@ def source_talent_pools(reader: Reader, region: str, node: str, year: int,
     """Talent pools elsewhere in the node, with returnees and those willing to relocate."""
     return reader.df(SOURCE_POOLS, {"region": region, "node": node, "year": year,
                                     "limit": limit})
+
+
+def chain_positions(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, int, str]]]:
+    """Where each node sits in the chain diagram (the 产业链 page and the brief): column = layer
+    (基础层, 技术层, 应用层), rows in chain order with a header row per segment. Returns the
+    nodes with col/row and the (col, row, segment) headers."""
+    rows, heads = [], []
+    for col, layer in enumerate(LAYERS):
+        r = 0
+        part = df[df["layer"] == layer].sort_values("sequence")
+        for segment, group in part.groupby("segment", sort=False):
+            heads.append((col, r, str(segment)))
+            r += 1
+            for node in group["node_id"]:
+                rows.append((node, col, r))
+                r += 1
+    pos = pd.DataFrame(rows, columns=["node_id", "col", "row"])
+    return df.merge(pos, on="node_id"), heads

@@ -238,7 +238,6 @@ async def session(browser, base: str, i: int, until: float, out: dict,
 def publish_later(db: Path, delay: float, out: dict) -> None:
     """Mid-run: load one file under a new name, publishing a new version."""
     time.sleep(delay)
-    sys.path.insert(0, str(ROOT))
     from tests import fixtures
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -152,25 +152,9 @@ def peer_figure(peers: pd.DataFrame, region: str, k: int | None) -> go.Figure:
     return fig
 
 
-def chain_positions(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, int, str]]]:
-    """Column (layer) and row of each node, each segment under a header row of its own."""
-    rows, heads = [], []
-    for col, layer in enumerate(LAYERS):
-        r = 0
-        part = df[df["layer"] == layer].sort_values("sequence")
-        for segment, group in part.groupby("segment", sort=False):
-            heads.append((col, r, str(segment)))
-            r += 1
-            for node in group["node_id"]:
-                rows.append((node, col, r))
-                r += 1
-    pos = pd.DataFrame(rows, columns=["node_id", "col", "row"])
-    return df.merge(pos, on="node_id"), heads
-
-
 def chain_figure(df: pd.DataFrame) -> go.Figure:
     """The chain as three columns of boxes (基础层 → 技术层 → 应用层) coloured by status."""
-    nodes, heads = chain_positions(df)
+    nodes, heads = gaps.chain_positions(df)
     fig = go.Figure()
     for r in nodes.itertuples():
         fig.add_shape(type="rect", x0=r.col + 0.03, x1=r.col + 0.97, y0=-r.row - 0.42,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -44,3 +45,17 @@ def demo_db(tmp_path_factory) -> Path:
     report = load_files(files, db_path=db, source="demo")
     assert report.ok, report
     return db
+
+
+@pytest.fixture(scope="module")
+def export_browser():
+    """One warm Chromium for a module's static exports (closed at the module's end). Missing
+    Chromium fails under CI (``.ci/run`` installs it) and skips elsewhere."""
+    from exports import charts
+
+    if not charts.static_available():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium missing: CI must install chromium fonts-wqy-microhei (.ci/run)")
+        pytest.skip("Chromium not installed (apt-get install chromium fonts-wqy-microhei)")
+    with charts.browser_session():
+        yield

@@ -121,3 +121,21 @@ def write_all(folder: Path) -> dict[str, Path]:
         "move": write_csv(folder / "moves.csv", MOVES_HEADER, MOVES, "utf-8-sig"),
         "indicator": write_csv(folder / "population.csv", POPULATION_HEADER, POPULATION),
     }
+
+
+DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+def open_app(page: str | None = None, query: dict | None = None, timeout: int = 60):
+    """The dashboard in Streamlit's AppTest: query params set, first run, then ``page``;
+    fails on any exception the app shows."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(DASHBOARD, default_timeout=timeout)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at

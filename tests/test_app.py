@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+from tests import fixtures
+
 PAGES = ["views/overview.py", "views/talent_map.py", "views/data_page.py"]
 
 
@@ -22,14 +22,7 @@ def app(loaded_db, monkeypatch):
     st.cache_resource.clear()
 
     def make(page: str | None = None, query: dict | None = None) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
-        for k, v in (query or {}).items():
-            at.query_params[k] = v
-        at.run()
-        if page:
-            at.switch_page(page).run()
-        assert not at.exception, at.exception
-        return at
+        return fixtures.open_app(page, query)
     return make
 
 

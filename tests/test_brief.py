@@ -5,14 +5,13 @@ shown with hex glyph codes, and each font's ToUnicode CMap."""
 
 from __future__ import annotations
 
-import os
 import re
 import zlib
 
 import pytest
 
 from analytics.db import Reader
-from exports import ExportUnavailable, brief, charts
+from exports import ExportUnavailable, brief
 from exports.__main__ import main
 
 REGION = "370212"  # 崂山区: a district whose moves are recorded only at city level
@@ -104,17 +103,7 @@ def compact(text: str) -> str:
 # -- fixtures -----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def chromium():
-    if not charts.static_available():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium missing: CI must install chromium fonts-wqy-microhei (.ci/run)")
-        pytest.skip("Chromium not installed (apt-get install chromium fonts-wqy-microhei)")
-    with charts.browser_session():
-        yield
-
-
-@pytest.fixture(scope="module")
-def built(demo_db, chromium):
+def built(demo_db, export_browser):
     return brief.build(Reader(demo_db), REGION, k=5)
 
 
@@ -188,7 +177,7 @@ def test_pdf_needs_chromium(monkeypatch):
         brief.html_to_pdf("<html></html>")
 
 
-def test_cli_writes_pdf_and_html(demo_db, chromium, tmp_path, capsys):
+def test_cli_writes_pdf_and_html(demo_db, export_browser, tmp_path, capsys):
     pdf, page = tmp_path / "brief.pdf", tmp_path / "brief.html"
     code = main(["brief", "--region", "370200", "--db", str(demo_db), "--out", str(pdf),
                  "--html", str(page)])

@@ -41,14 +41,16 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(db: Path, log_path: Path, **env_extra: str):
-    """The dashboard on a free loopback port against ``db``; yields its base URL."""
+def running_app(db: Path, log_path: Path, script: str = "dashboard.py",
+                args: tuple[str, ...] = (), **env_extra: str):
+    """A Streamlit app (the dashboard unless ``script`` names another) on a free loopback port
+    against ``db``; yields its base URL."""
     port = _free_port()
     env = {**os.environ, "TALENTMAP_DB_PATH": str(db), **env_extra}
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port",
-             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port",
+             str(port), "--server.address", "127.0.0.1", "--server.headless", "true", *args],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:

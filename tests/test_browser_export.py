@@ -1,8 +1,8 @@
 """Browser tests of the exports: a chart downloaded as PNG from its 导出 popover, the 导出 page's
 ZIP of the charts visited, and an exported interactive map opened offline.
 
-The chart wrapper is not wired into the dashboard's pages yet, so these run a test-only app
-(tests/apps/export_demo.py: one chart through ``views.exporting.chart`` and the 导出 page). The
+These run a small test-only app (tests/apps/export_demo.py: one chart through
+``views.exporting.chart`` and the 导出 page), so that a download is checked on a known chart. The
 ``browser`` and ``page`` fixtures come from tests/test_browser.py (importing it fails the run when
 CI is set and Chromium is missing, and skips otherwise); ``server`` is overridden here.
 """
@@ -10,18 +10,14 @@ CI is set and Chromium is missing, and skips otherwise); ``server`` is overridde
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 import zipfile
 
 import pandas as pd
 import pytest
 from PIL import Image
 
-from tests.test_browser import ARTIFACTS, ROOT, _free_port, browser, page  # noqa: F401
+from tests.test_browser import ARTIFACTS, ROOT, browser, page, running_app  # noqa: F401
 
 pytestmark = pytest.mark.browser
 APP = ROOT / "tests" / "apps" / "export_demo.py"
@@ -35,34 +31,10 @@ def app_db(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(demo_db, app_db, tmp_path_factory):
     """The test-only export app on a free port, as an analyst (a role that may export)."""
-    port = _free_port()
-    env = {**os.environ, "TALENTMAP_DB_PATH": str(demo_db), "TALENTMAP_ROLE": "analyst",
-           "TALENTMAP_APP_DB_PATH": str(app_db)}
-    log = open(tmp_path_factory.mktemp("st") / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--server.enableStaticServing", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base)
+    with running_app(demo_db, tmp_path_factory.mktemp("st") / "streamlit.log", str(APP),
+                     ("--server.enableStaticServing", "false"), TALENTMAP_ROLE="analyst",
+                     TALENTMAP_APP_DB_PATH=str(app_db)) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
-
-
-def _wait_healthy(base: str, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("streamlit did not start")
 
 
 def _open_chart_page(pg, base: str) -> None:

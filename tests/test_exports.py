@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -26,17 +25,6 @@ PNG = b"\x89PNG\r\n\x1a\n"
 FORMULAS = ["=1+1", "+86 532 1234", "-5", "@SUM(A1)", "\tTAB", "\rCR"]
 
 
-@pytest.fixture(scope="module")
-def warm():
-    """One browser for every static export of the module (closed at the end)."""
-    if not charts.static_available():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium missing: CI must install chromium fonts-wqy-microhei (.ci/run)")
-        pytest.skip("Chromium not installed (apt-get install chromium fonts-wqy-microhei)")
-    with charts.browser_session():
-        yield
-
-
 def bar(**layout) -> go.Figure:
     fig = go.Figure(go.Bar(x=[1435, 1086, 512], y=["青岛市", "济南市", "烟台市"],
                            orientation="h"))
@@ -51,7 +39,7 @@ def data() -> pd.DataFrame:
 
 # -- static images ------------------------------------------------------------------------------
 
-def test_png_has_signature_and_the_chosen_size(warm):
+def test_png_has_signature_and_the_chosen_size(export_browser):
     png = charts.to_image(bar(), META, "png", width=800, scale=2)
     assert png.startswith(PNG)
     img = Image.open(io.BytesIO(png))
@@ -59,7 +47,7 @@ def test_png_has_signature_and_the_chosen_size(warm):
     assert img.size == (1600, expected_h)
 
 
-def test_svg_parses_and_carries_header_and_footer(warm):
+def test_svg_parses_and_carries_header_and_footer(export_browser):
     svg = charts.to_image(bar(), META, "svg").decode("utf-8")
     ET.fromstring(svg)  # well-formed XML
     text = "".join(ET.fromstring(svg).itertext())
@@ -67,12 +55,12 @@ def test_svg_parses_and_carries_header_and_footer(warm):
         assert part in text
 
 
-def test_pdf_has_signature(warm):
+def test_pdf_has_signature(export_browser):
     pdf = charts.to_image(bar(), META, "pdf")
     assert pdf.startswith(b"%PDF-") and b"%%EOF" in pdf[-1024:]
 
 
-def test_header_and_footer_stay_clear_of_the_plot(warm):
+def test_header_and_footer_stay_clear_of_the_plot(export_browser):
     """The plot area is painted magenta: no magenta may reach the header band (the top margin
     holding title and filters) nor the footer band (the last rows, freshness and source), and
     both bands must hold dark text pixels."""
@@ -89,7 +77,7 @@ def test_header_and_footer_stay_clear_of_the_plot(warm):
     assert img.height - last > charts.FOOTER_PX  # room for the footer line below the plot
 
 
-def test_png_shows_cjk_glyphs_not_tofu(warm):
+def test_png_shows_cjk_glyphs_not_tofu(export_browser):
     """Missing glyphs all look alike: a character no installed font covers is drawn as the
     font's .notdef box ("tofu"), or as nothing, whatever the character. Two titles made of
     different Private Use Area characters (U+E000…, in no font) therefore render to identical
@@ -109,7 +97,7 @@ def test_png_shows_cjk_glyphs_not_tofu(warm):
     assert talent != chain
 
 
-def test_national_map_png_is_drawn_offline(warm):
+def test_national_map_png_is_drawn_offline(export_browser):
     """The MapLibre choropleth (white-bg, no tiles) renders: coloured provinces, not blank."""
     from analytics.filters import COUNTRY
     from maps.figures import choropleth
@@ -246,7 +234,7 @@ def test_header_lines_starting_like_formulas_are_neutralised():
     assert ws["A1"].value == "'=cmd|' /C calc'!A0" and ws["A1"].data_type == "s"
 
 
-def test_zip_bundle_many_charts_and_formats(warm):
+def test_zip_bundle_many_charts_and_formats(export_browser):
     items = [tables.ChartItem(bar().to_json(), data(), META, folder="人才地图"),
              tables.ChartItem(bar(), None, META, folder="人才地图"),
              tables.ChartItem(bar(), data(), ExportMeta(title="对标城市"), folder="总览")]
@@ -263,7 +251,7 @@ def test_zip_bundle_many_charts_and_formats(warm):
 
 
 @pytest.mark.slow
-def test_an_idle_browser_is_closed_and_restarted_on_demand(warm, monkeypatch):
+def test_an_idle_browser_is_closed_and_restarted_on_demand(export_browser, monkeypatch):
     import time
 
     monkeypatch.setattr(charts, "_RENDERER", None)  # a browser of its own; the warm one waits
@@ -376,7 +364,7 @@ def test_export_page_without_charts_says_where_they_come_from(streamlit_env):
     assert any("先打开其他页面" in i.value for i in at.info)
 
 
-def test_cli_map_writes_table_and_image(loaded_db, tmp_path, warm):
+def test_cli_map_writes_table_and_image(loaded_db, tmp_path, export_browser):
     from exports.__main__ import main
 
     table, image = tmp_path / "青岛.csv", tmp_path / "青岛.png"

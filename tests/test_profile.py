@@ -4,7 +4,6 @@ hand-made fixture of tests/test_clusters.py (Q2 is the returnee 吴二 in 崂山
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -12,9 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import talent as tl
 from analytics.db import Reader
+from tests import fixtures
 from tests.test_clusters import _ids, cluster_db  # noqa: F401 - the fixture
-
-APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
 
 @pytest.fixture
@@ -89,13 +87,7 @@ def app(cluster_db, tmp_path, monkeypatch):  # noqa: F811
 
     def make(role: str, page: str, query: dict | None = None) -> AppTest:
         monkeypatch.setenv("TALENTMAP_ROLE", role)
-        at = AppTest.from_file(APP, default_timeout=60)
-        for key, v in (query or {}).items():
-            at.query_params[key] = v
-        at.run()
-        at.switch_page(page).run()
-        assert not at.exception, at.exception
-        return at
+        return fixtures.open_app(page, query)
     return make
 
 

@@ -29,7 +29,6 @@ from analytics.filters import Filters
 from tests import fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "dashboard.py")
 PAGES = re.findall(r'st\.Page\(\s*"([^"]+)"', (ROOT / "dashboard.py").read_text("utf-8"))
 ROLES = ("planner", "recruiter", "analyst", "admin")
 K = 5
@@ -225,14 +224,7 @@ def app(loaded_db, tmp_path, monkeypatch):
 
     def make(role: str, page: str | None = None, query: dict | None = None) -> AppTest:
         monkeypatch.setenv("TALENTMAP_ROLE", role)
-        at = AppTest.from_file(APP, default_timeout=60)
-        for key, v in (query or {}).items():
-            at.query_params[key] = v
-        at.run()
-        if page:
-            at.switch_page(page).run()
-        assert not at.exception, at.exception
-        return at
+        return fixtures.open_app(page, query)
     make.audit = lambda: appdb.audit_rows(tmp_path / "app.duckdb")
     return make
 
@@ -402,7 +394,7 @@ def test_users_file_sign_in(app, tmp_path, monkeypatch):
     users.add_user(path, "wang", "recruiter", "s3cret-pass")
     monkeypatch.setenv("TALENTMAP_USERS_FILE", str(path))
     monkeypatch.setenv("TALENTMAP_ROLE", "admin")  # ignored: the users file decides
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(fixtures.DASHBOARD, default_timeout=60)
     at.run()
     assert at.title[0].value == "人才地图 · 登录" and not at.dataframe
     at.text_input[0].input("wang")

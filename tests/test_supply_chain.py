@@ -16,10 +16,10 @@ from analytics import gaps
 from analytics import queries as q
 from analytics.db import Reader
 from analytics.filters import Thresholds
+from tests import fixtures
 from views import state
 from views import supply_chain as sc
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 PAGE = "views/supply_chain.py"
 
 
@@ -32,13 +32,7 @@ def app(demo_db, monkeypatch):
     st.cache_resource.clear()
 
     def make(query: dict | None = None) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=120)
-        for k, v in (query or {}).items():
-            at.query_params[k] = v
-        at.run()
-        at.switch_page(PAGE).run()
-        assert not at.exception, at.exception
-        return at
+        return fixtures.open_app(PAGE, query, timeout=120)
     return make
 
 
@@ -202,7 +196,7 @@ def test_csv_has_a_bom_and_xlsx_reads_back():
 
 def test_diagram_layout_stacks_segments_in_chain_order(reader):
     df = gaps.chain_status(reader, "370200", q.years(reader)[-1], Thresholds())
-    placed, heads = sc.diagram_positions(df)
+    placed, heads = gaps.chain_positions(df)
     assert [h[2] for h in heads if h[0] == 0] == ["算力硬件", "算力基础设施", "数据服务"]
     f01 = placed.set_index("node_id").loc["F01"]
     assert (f01.col, f01.row) == (0, 1)

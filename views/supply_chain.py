@@ -168,23 +168,6 @@ def status_counts(df: pd.DataFrame) -> None:
 
 
 # -- chain diagram -----------------------------------------------------------------------------
-def diagram_positions(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, int, str]]]:
-    """Column (layer) and row of every node, segments stacked in chain order with a header row
-    each; returns the nodes with col/row and the (col, row, segment) headers."""
-    rows, heads = [], []
-    for col, layer in enumerate(LAYERS):
-        part = df[df["layer"] == layer].sort_values("sequence")
-        r = 0
-        for segment, group in part.groupby("segment", sort=False):
-            heads.append((col, r, segment))
-            r += 1
-            for node in group["node_id"]:
-                rows.append((node, col, r))
-                r += 1
-    pos = pd.DataFrame(rows, columns=["node_id", "col", "row"])
-    return df.merge(pos, on="node_id"), heads
-
-
 def _label(r, k: int | None) -> str:
     return (f"<b>{html.escape(str(r.name_zh))}</b><br>供 {components.fmt_count(r.talent, k)} · "
             f"需 {components.fmt_count(r.postings)} · LQ {components.fmt_ratio(r.lq_talent)}")
@@ -230,7 +213,7 @@ def _legend_trace(status: str) -> go.Scatter:
 
 def chain_figure(df: pd.DataFrame, selected: str | None, k: int | None) -> go.Figure:
     """基础层 → 技术层 → 应用层 as three columns of boxes coloured by status."""
-    placed, heads = diagram_positions(df)
+    placed, heads = gaps.chain_positions(df)
     fig = go.Figure([_status_trace(placed[placed["status"] == s], s, selected, k)
                      for s in STATUSES] + [_legend_trace(s) for s in STATUSES])
     notes = [{"x": col + 0.5, "y": -1.1, "text": f"<b>{layer}</b>", "showarrow": False,
