@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 import settings
-from etl import mapping, readers, transform, warehouse
+from etl import guard, mapping, readers, transform, warehouse
 
 Progress = Callable[[str], None]
 
@@ -79,6 +79,7 @@ def load_files(paths: list[Path], *, kind: str | None = None, mapping_file: Path
     user_map = mapping.load_user_mapping(mapping_file) if mapping_file else None
     ctx = transform.Context(source or str(settings.get("default_source")),
                             str(settings.get("pseudonym_key")), as_of or dt.date.today())
+    limits = guard.Limits.from_settings()
     report = LoadReport()
     with warehouse.writer_lock(db_path):
         warehouse.crashpoint("locked")
@@ -88,7 +89,10 @@ def load_files(paths: list[Path], *, kind: str | None = None, mapping_file: Path
             con = stage.open()
             for i, path in enumerate(paths, start=1):
                 say(f"[{i}/{len(paths)}] {path}")
-                result = load_one(con, Path(path), kind, user_map, ctx, say)
+                try:
+                    result = load_one(con, Path(path), kind, user_map, ctx, say, stage, limits)
+                except warehouse.STORAGE_ERRORS as e:  # the staging copy, not the file
+                    raise warehouse.storage_error(stage.path, e) from e
                 report.files.append(result)
                 _inject(_fail_after, "file")
             if any(f.status != "skipped" for f in report.files) or not db_path.exists():
@@ -110,34 +114,49 @@ def _inject(point: str | None, here: str) -> None:
 
 
 def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
-             user_map: dict | None, ctx: transform.Context, say: Progress) -> FileResult:
-    """Load one file: all its rows or none of them; never raises for a bad file."""
-    started = time.perf_counter()
+             user_map: dict | None, ctx: transform.Context, say: Progress,
+             stage: warehouse.Staging, limits: guard.Limits | None = None) -> FileResult:
+    """Load one file: all its rows or none of them. A bad file — unreadable, crafted to crash
+    or exhaust a parser, or holding values no step expected — becomes a failed batch with one
+    message naming it; only a storage failure or a reconciliation mismatch (which concern the
+    whole load) propagate."""
     started_at = dt.datetime.now()
+    copy = stage.input_copy(path)
     try:
-        digest = sha256_of(path)
-    except OSError as e:
-        return _record_failure(con, path, "-", kind, started_at, f"{path}: 无法读取文件: {e}", say)
+        digest = guard.private_copy(path, copy)  # the hash of exactly the bytes parsed
+    except readers.ReadError as e:
+        return _record_failure(con, path, "-", kind, started_at, str(e), say)
+    except OSError as e:  # writing the copy: the staging disk
+        raise warehouse.storage_error(copy.parent, e) from e
+    try:
+        return _load_copy(con, path, copy, digest, kind, user_map, ctx, say, started_at,
+                          limits or guard.Limits.from_settings())
+    finally:
+        guard.remove_tree(copy.parent)
+
+
+def _load_copy(con, path: Path, copy: Path, digest: str, kind: str | None, user_map: dict | None,
+               ctx: transform.Context, say: Progress, started_at: dt.datetime,
+               limits: guard.Limits) -> FileResult:
+    started = time.perf_counter()
     done = warehouse.fetch_one(
         con, "SELECT batch_id FROM load_batch WHERE sha256 = ? AND status = 'loaded'", [digest])
     if done:
         say(f"  已加载过 (批次 {done[0]}, 内容相同), 跳过")
         return FileResult(str(path), "skipped", message=f"与批次 {done[0]} 内容相同")
     warehouse.crashpoint(f"reading-{path.stem}")
+    chunks = guard.iter_tables(copy, path, kind, user_map, int(settings.get("chunk_rows")),
+                               int(settings.get("stream_threshold_mb")) << 20, limits)
+    batch_id = _next_batch_id(con)
+    pending = None
     try:
-        chunks = readers.iter_tables(path, _header_score(kind, user_map),
-                                     int(settings.get("chunk_rows")),
-                                     int(settings.get("stream_threshold_mb")) << 20)
         raw = next(chunks)
         file_kind, cols = mapping.resolve_mapping(raw.headers, kind, str(path), user_map)
-    except (readers.ReadError, mapping.MappingError) as e:
-        return _record_failure(con, path, digest, kind, started_at, str(e), say)
-    say(f"  {mapping.KIND_ZH[file_kind]}数据 ({raw.fmt}"
-        f"{', ' + raw.encoding if raw.encoding else ''}{', ' + '; '.join(raw.notes) if raw.notes else ''})")
-    batch_id = _next_batch_id(con)
-    pending = Pending(con, batch_id)
-    ctx = dataclasses.replace(ctx, seen=pending.seen)  # duplicate keys: within this file
-    try:
+        say(f"  {mapping.KIND_ZH[file_kind]}数据 ({raw.fmt}"
+            f"{', ' + raw.encoding if raw.encoding else ''}"
+            f"{', ' + '; '.join(raw.notes) if raw.notes else ''})")
+        pending = Pending(con, batch_id, path)
+        ctx = dataclasses.replace(ctx, seen=pending.seen)  # duplicate keys: within this file
         totals = [0, 0, 0]  # rows read, loaded, quarantined
         for part in itertools.chain([raw], chunks):
             con.execute("BEGIN TRANSACTION")  # each chunk is committed to its pending tables,
@@ -149,26 +168,53 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
         rows_read, loaded, quarantined = totals
         note = "只有表头, 没有数据行" if rows_read == 0 else None
         con.execute("BEGIN TRANSACTION")  # the whole file goes in at once, or not at all
-        pending.merge()
+        written = pending.merge()
+        reconcile(path, batch_id, loaded, written)
         con.execute(
             "INSERT INTO load_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
             [batch_id, str(path), digest, file_kind, ctx.source, rows_read, loaded,
              quarantined, started_at, dt.datetime.now(), note])
         con.execute("COMMIT")
         warehouse.crashpoint(f"committed-{path.stem}")
-    except (readers.ReadError, mapping.MappingError) as e:  # a later chunk broke: nothing kept
-        _rollback(con)
-        pending.drop()
+    except (readers.ReadError, mapping.MappingError) as e:  # nothing of the file is kept
+        _abandon(con, pending)
         return _record_failure(con, path, digest, kind, started_at, str(e), say)
-    except Exception:
-        _rollback(con)
-        with contextlib.suppress(Exception):
-            pending.drop()
+    except (warehouse.PublishError, *warehouse.STORAGE_ERRORS):
+        _abandon(con, pending)
         raise
+    except Exception as e:  # noqa: BLE001 - a value no step expected: this file fails alone
+        _abandon(con, pending)
+        message = f"{path}: 加载失败, 文件未载入 ({type(e).__name__}: {_first_line(e)})"
+        return _record_failure(con, path, digest, kind, started_at, message, say)
+    finally:
+        chunks.close()  # ends the reading process whatever happened
     seconds = time.perf_counter() - started
     say(f"  {rows_read:,} 行: 载入 {loaded:,} 行, 隔离 {quarantined:,} 行 ({seconds:.1f} 秒)")
     return FileResult(str(path), "loaded", file_kind, rows_read, loaded, quarantined,
                       note, seconds)
+
+
+def reconcile(path: Path, batch_id: int, loaded: int, written: dict[str, int]) -> None:
+    """The rows a file's batch records must be the rows it put in the fact tables, counted
+    there (talent contacts travel with their talents and are not counted)."""
+    present = sum(n for table, n in written.items() if table != "talent_contact")
+    if present != loaded:
+        detail = ", ".join(f"{t} {n:,}" for t, n in written.items()) or "无"
+        raise warehouse.ReconciliationError(
+            f"{path}: 行数核对未通过, 未发布: 批次 {batch_id} 记录载入 {loaded:,} 行, "
+            f"事实表中实有 {present:,} 行 ({detail})")
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0][:300] if text else type(e).__name__
+
+
+def _abandon(con, pending: Pending | None) -> None:
+    _rollback(con)
+    if pending is not None:
+        with contextlib.suppress(Exception):
+            pending.drop()
 
 
 def _load_table(con, pending: Pending, path: Path, raw: readers.RawTable, kind: str,
@@ -187,15 +233,6 @@ def _load_table(con, pending: Pending, path: Path, raw: readers.RawTable, kind: 
     _write_quarantine(con, pending.batch_id, pending.table("quarantine"), path, raw, result)
     return (result.rows_read + len(raw.bad_rows), loaded,
             len(result.bad_rows) + len(raw.bad_rows))
-
-
-def _header_score(kind: str | None, user_map: dict | None):
-    """Score a candidate header row by how many cells are known column names."""
-    kinds = [kind] if kind else list(mapping.KINDS)
-
-    def score(cells: list[str]) -> float:
-        return max(len(mapping.map_columns(cells, k, user_map)) for k in kinds)
-    return score
 
 
 def _next_batch_id(con) -> int:
@@ -219,8 +256,8 @@ class Pending:
 
     PREFIX = "_pending_"
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, batch_id: int):
-        self.con, self.batch_id = con, batch_id
+    def __init__(self, con: duckdb.DuckDBPyConnection, batch_id: int, path: Path | None = None):
+        self.con, self.batch_id, self.path = con, batch_id, path
         self.created: list[str] = []  # fact tables in the order they were first written
         self.drop_all(con)  # leftovers of an earlier failure in this staging copy
         self.seen = _DiskSeenKeys(con, self.PREFIX + "_keys")
@@ -248,18 +285,46 @@ class Pending:
         finally:
             self.con.unregister("_incoming")
 
-    def merge(self) -> None:
+    def merge(self) -> dict[str, int]:
         """Upsert every pending table into its fact table (last load wins on a natural key),
-        then drop it. Runs inside the caller's transaction."""
+        then drop it. Runs inside the caller's transaction. Returns, per fact table, the rows
+        this batch now has there — counted by scanning the table, and checked against the rows
+        scanned in the pending table — and records them in ``batch_rows``, with the rows of
+        earlier batches it replaced."""
+        written: dict[str, int] = {}
         for fact in self.created:
             name = self.PREFIX + fact
-            if fact in KEYS:
-                cond = " AND ".join(f"t.{k} = i.{k}" for k in KEYS[fact])
-                self.con.execute(f"DELETE FROM {fact} t WHERE EXISTS "  # noqa: S608 - constants
-                                 f"(SELECT 1 FROM {name} i WHERE {cond})")
+            if fact not in KEYS:  # the quarantine
+                self.con.execute(f"INSERT INTO {fact} BY NAME SELECT * FROM {name}")  # noqa: S608
+                continue
+            cond = " AND ".join(f"t.{k} = i.{k}" for k in KEYS[fact])
+            match = f"EXISTS (SELECT 1 FROM {name} i WHERE {cond})"  # noqa: S608 - constants
+            incoming = self._scan_count(name)
+            replaced = self.con.execute(
+                f"SELECT batch_id, count(*) FROM {fact} t WHERE {match} GROUP BY ALL"  # noqa: S608
+            ).fetchall()
+            self.con.execute(f"DELETE FROM {fact} t WHERE {match}")  # noqa: S608 - constants
             self.con.execute(f"INSERT INTO {fact} BY NAME SELECT * FROM {name}")  # noqa: S608
-            self.con.execute(f"DROP TABLE {name}")
+            present = self._scan_count(fact)
+            if present != incoming:
+                raise warehouse.ReconciliationError(
+                    f"{self.path}: 行数核对未通过, 未发布: 批次 {self.batch_id} 应写入 {fact} "
+                    f"{incoming:,} 行, 表中实有 {present:,} 行")
+            for earlier, n in replaced:
+                self.con.execute("UPDATE batch_rows SET rows_replaced = rows_replaced + ? "
+                                 "WHERE batch_id = ? AND table_name = ?", [n, earlier, fact])
+            self.con.execute("INSERT INTO batch_rows VALUES (?, ?, ?, 0)",
+                             [self.batch_id, fact, present])
+            written[fact] = present
         self.drop()
+        return written
+
+    def _scan_count(self, table: str) -> int:
+        """Rows of this batch in ``table``, counted by reading them (a filter forces a scan; a
+        bare count(*) may answer from metadata that DuckDB 2.0.0 got wrong)."""
+        return int(warehouse.fetch_one(
+            self.con, f"SELECT count(*) FROM {table} WHERE batch_id = ?",  # noqa: S608
+            [self.batch_id])[0])
 
     def drop(self) -> None:
         self.drop_all(self.con)

@@ -22,6 +22,8 @@ import pandas as pd
 
 SAMPLE_BYTES = 1 << 20
 HEADER_SEARCH_ROWS = 20
+MAX_JSON_DEPTH = 64  # deeper JSON is refused (etl.guard sets it from read_max_depth)
+MAX_EXPANDED_BYTES = 2048 << 20  # a Parquet file decoding to more is refused (read_max_expanded_mb)
 
 
 class ReadError(ValueError):
@@ -360,10 +362,16 @@ def read_json(path: Path) -> RawTable:
     except (ReadError, UnicodeDecodeError) as e:
         raise ReadError(f"{path}: 无法解码 JSON 文件: {e}") from None
     text = text.lstrip("\ufeff").strip()
-    fast = _jsonl_arrow(path, raw, text)
+    shallow = bracket_depth(raw) <= MAX_JSON_DEPTH  # an upper bound: brackets in text count too
+    fast = _jsonl_arrow(path, raw, text) if shallow else None
     if fast is not None:
         return fast
     records, numbers = _json_records(text, path)
+    if not shallow:
+        for r, n in zip(records, numbers, strict=True):
+            if json_depth(r) > MAX_JSON_DEPTH:
+                raise ReadError(f"{path}: 第 {n} 条记录嵌套超过 {MAX_JSON_DEPTH} 层 "
+                                "(设置 read_max_depth), 不像表格数据")
     bad = [n for r, n in zip(records, numbers, strict=True) if not isinstance(r, dict)]
     if bad:
         raise ReadError(f"{path}: 第 {bad[0]} 条记录不是对象 (应为 {{\"列名\": 值}})")
@@ -411,17 +419,44 @@ def _jsonl_arrow(path: Path, raw: bytes, text: str) -> RawTable | None:
     return RawTable(df, pd.Series(range(1, len(df) + 1), dtype="int64"), "json", "utf-8")
 
 
+def bracket_depth(raw: bytes) -> int:
+    """The deepest nesting of brackets and braces in ``raw``, counting those inside strings too
+    (so never less than the JSON's real depth). Vectorised: a gate before any parser runs."""
+    import numpy as np
+
+    a = np.frombuffer(raw, dtype=np.uint8)
+    step = ((a == 0x5B) | (a == 0x7B)).astype(np.int32) - ((a == 0x5D) | (a == 0x7D))
+    return int(np.cumsum(step).max()) if len(step) else 0
+
+
+def json_depth(value) -> int:
+    """Nesting depth of a parsed JSON value (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict | list):
+            deepest = max(deepest, d + 1)
+            stack.extend((x, d + 1) for x in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
+def _loads(text: str):
+    """json.loads keeping integers as their text: a 5,000-digit number is a cell like any other
+    (Python refuses to turn more than 4,300 digits into an int)."""
+    return json.loads(text, parse_int=str)
+
+
 def _json_records(text: str, path: Path) -> tuple[list, list[int]]:
     if not text:
         raise ReadError(f"{path}: 文件为空")
     if text[0] == "[":
         try:
-            data = json.loads(text)
+            data = _loads(text)
         except json.JSONDecodeError as e:
             raise ReadError(f"{path}: JSON 格式错误 (第 {e.lineno} 行): {e.msg}") from None
         return data, list(range(1, len(data) + 1))
     try:
-        one = json.loads(text)
+        one = _loads(text)
         if isinstance(one, dict):
             return [one], [1]
     except json.JSONDecodeError:
@@ -431,7 +466,7 @@ def _json_records(text: str, path: Path) -> tuple[list, list[int]]:
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            records.append(_loads(line))
         except json.JSONDecodeError as e:
             raise ReadError(f"{path}: 第 {i} 行不是合法的 JSON: {e.msg}") from None
         numbers.append(i)
@@ -445,21 +480,53 @@ def _json_cell(v):
         v = v.tolist()
     if isinstance(v, list):
         return "、".join(str(x) for x in v if x is not None)
-    if isinstance(v, dict):
-        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, dict):  # a struct: its values may be datetimes, Decimals, bytes …
+        return json.dumps(v, ensure_ascii=False, default=_json_default)
     return _cell_text(v)
+
+
+def _json_default(v) -> str:
+    if isinstance(v, bytes):
+        return v.hex()
+    return _cell_text(v) or ""
 
 
 # -- Parquet --------------------------------------------------------------------------------------
 def read_parquet(path: Path) -> RawTable:
-    """Parquet of any column types; cells turned into text like the other formats."""
+    """Parquet of any column types; cells turned into text like the other formats. Text columns
+    are read dictionary-encoded and their decoded size is checked before any cell is built: a
+    small file of one long string repeated a million times is refused, not expanded."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        schema = pq.ParquetFile(path).schema_arrow
+        text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_binary(f.type)
+                or pa.types.is_large_string(f.type)]
+        table = pq.ParquetFile(path, read_dictionary=text).read()
     except Exception as e:
         raise ReadError(f"{path}: 无法读取 Parquet 文件: {e}") from None
+    size = decoded_bytes(table)
+    if size > MAX_EXPANDED_BYTES:
+        raise ReadError(f"{path}: Parquet 文件解码后有 {size / 2**20:,.0f} MB, 超过上限 "
+                        f"{MAX_EXPANDED_BYTES >> 20:,} MB (设置 read_max_expanded_mb); 疑似压缩炸弹")
     out = pd.DataFrame({name: pd.Series([_json_cell(v) for v in col.to_pylist()], dtype=object)
                         for name, col in zip(table.column_names, table.columns, strict=True)})
     out.columns = _dedupe_headers(list(out.columns))
     return RawTable(out, pd.Series(range(1, len(out) + 1), dtype="int64"), "parquet")
+
+
+def decoded_bytes(table) -> int:
+    """Bytes a table takes once its dictionary-encoded columns are decoded."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    total = 0
+    for col in table.columns:
+        for chunk in col.chunks:
+            if pa.types.is_dictionary(chunk.type):
+                lengths = pc.binary_length(chunk.dictionary)
+                total += int(pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0)
+            else:
+                total += chunk.nbytes
+    return total

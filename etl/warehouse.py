@@ -46,6 +46,25 @@ class IntegrityError(PublishError):
     """The staged warehouse failed an integrity check and was not published."""
 
 
+class ReconciliationError(IntegrityError):
+    """Rows a file loaded are not all in the fact tables: nothing is published."""
+
+
+class StorageError(PublishError):
+    """The staging copy cannot be written (disk full, read-only directory …)."""
+
+
+# What a full disk or an unwritable directory raises while a staging copy is written.
+STORAGE_ERRORS = (OSError, duckdb.IOException, duckdb.FatalException)
+
+
+def storage_error(where: Path, error: BaseException) -> StorageError:
+    """One clear line for a disk that is full or a directory that cannot be written."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return StorageError(f"{where}: 无法写入暂存数据库 ({first}); 请检查磁盘空间和目录权限, "
+                        "已发布的数据库未改变")
+
+
 def offline_config() -> dict:
     """Connection settings that keep DuckDB from ever reaching the network for extensions."""
     return {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
@@ -149,11 +168,15 @@ def writer_lock(db_path: Path):
 
 
 def remove_stale_staging(db_path: Path) -> list[Path]:
-    """Delete staging files left by a load that crashed (the caller holds the writer lock)."""
+    """Delete staging files (and private copies of inputs) left by a load that crashed (the
+    caller holds the writer lock)."""
     removed = []
     for p in db_path.parent.glob(db_path.name + ".staging-*"):
         with contextlib.suppress(OSError):
-            p.unlink()
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
             removed.append(p)
     return removed
 
@@ -171,30 +194,44 @@ class Staging:
         self.memory_limit = memory_limit.strip() if memory_limit else None
         self.db_path = Path(db_path)
         self.path = self.db_path.with_name(f"{self.db_path.name}.staging-{uuid.uuid4().hex[:8]}")
+        self.inputs = self.path.with_name(self.path.name + ".inputs")  # private copies of files
         self.con: duckdb.DuckDBPyConnection | None = None
+        self._inputs = 0
 
     def open(self) -> duckdb.DuckDBPyConnection:
-        if self.db_path.exists():
-            shutil.copyfile(self.db_path, self.path)
-        crashpoint("staging-copied")
-        self.con = connect(self.path)
-        if self.memory_limit:  # beyond it DuckDB spills committed data to disk
-            self.con.execute(f"SET memory_limit = '{self.memory_limit}'")  # checked in __init__
-        init_schema(self.con)
-        load_dimensions(self.con)
+        try:
+            if self.db_path.exists():
+                shutil.copyfile(self.db_path, self.path)
+            crashpoint("staging-copied")
+            self.con = connect(self.path)
+            if self.memory_limit:  # beyond it DuckDB spills committed data to disk
+                self.con.execute(f"SET memory_limit = '{self.memory_limit}'")  # checked in __init__
+            init_schema(self.con)
+            _mark_reconciled_from(self.con)
+            load_dimensions(self.con)
+        except STORAGE_ERRORS as e:
+            raise storage_error(self.path, e) from e
         crashpoint("dimensions-loaded")
         return self.con
 
+    def input_copy(self, path: Path) -> Path:
+        """Where the private copy of an input file goes (same name, own folder)."""
+        self._inputs += 1
+        return self.inputs / str(self._inputs) / Path(path).name
+
     def publish(self) -> str:
         """Build marts, check integrity, stamp a version and swap the file in."""
+        try:
+            return self._publish()
+        except STORAGE_ERRORS as e:
+            raise storage_error(self.path, e) from e
+
+    def _publish(self) -> str:
         con = self.con
         crashpoint("before-marts")
         build_marts(con)
         crashpoint("marts-built")
-        failed = [(n, c) for n, c in run_checks(con) if c]
-        if failed:
-            detail = "; ".join(f"{n}: {c} 行" for n, c in failed)
-            raise IntegrityError(f"完整性检查未通过, 未发布: {detail}")
+        check_integrity(con)
         version = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         con.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?), ('published_at', ?)",
                     [version, dt.datetime.now().astimezone().isoformat(timespec="seconds")])
@@ -203,6 +240,12 @@ class Staging:
         con.close()
         self.con = None
         crashpoint("staging-closed")
+        # Measured where readers will look: the closed file, opened afresh, must hold every row.
+        fresh = connect(self.path, read_only=True)
+        try:
+            check_reconciled(fresh)
+        finally:
+            fresh.close()
         _fsync(self.path)
         crashpoint("before-replace")
         try:
@@ -221,6 +264,46 @@ class Staging:
         for p in (self.path, self.path.with_name(self.path.name + ".wal")):
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
+        shutil.rmtree(self.inputs, ignore_errors=True)
+
+
+def _mark_reconciled_from(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse from before batch_rows existed: reconcile from its next batch on."""
+    con.execute("INSERT OR IGNORE INTO meta SELECT 'reconciled_from_batch', "
+                "CAST(coalesce(max(batch_id), 0) + 1 AS VARCHAR) FROM load_batch")
+
+
+def check_integrity(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise IntegrityError naming every failed check (a reconciliation failure names the
+    files and their counts)."""
+    failed = [(n, c) for n, c in run_checks(con) if c]
+    if not failed:
+        return
+    detail = "; ".join(f"{n}: {c} 行" for n, c in failed)
+    bad = unreconciled(con)
+    if len(bad):
+        raise ReconciliationError(f"完整性检查未通过, 未发布: {detail}; {_describe(bad)}")
+    raise IntegrityError(f"完整性检查未通过, 未发布: {detail}")
+
+
+def unreconciled(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Batches whose rows in a fact table are not what they wrote less what was replaced."""
+    return con.execute("SELECT * FROM batch_reconciliation WHERE NOT ok "
+                       "ORDER BY batch_id, table_name").df()
+
+
+def check_reconciled(con: duckdb.DuckDBPyConnection) -> None:
+    bad = unreconciled(con)
+    if len(bad):
+        raise ReconciliationError(f"行数核对未通过, 未发布: {_describe(bad)}")
+
+
+def _describe(bad: pd.DataFrame) -> str:
+    parts = [f"{r.file} (批次 {r.batch_id}) 写入 {r.table_name} {r.rows_written:,} 行"
+             + (f", 之后被替换 {r.rows_replaced:,} 行" if r.rows_replaced else "")
+             + f", 表中现有 {r.rows_present:,} 行" for r in bad.head(5).itertuples()]
+    more = f" 等 {len(bad)} 处" if len(bad) > 5 else ""
+    return "; ".join(parts) + more
 
 
 def _fsync(path: Path) -> None:
@@ -255,10 +338,31 @@ def status(con: duckdb.DuckDBPyConnection) -> dict:
     counts = {t: fetch_one(con, f"SELECT count(*) FROM {t}")[0]  # noqa: S608
               for t in tables}
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    batches = con.execute(
-        "SELECT batch_id, file, kind, status, rows_read, rows_loaded, rows_quarantined, "
-        "finished_at, message FROM load_batch ORDER BY batch_id DESC LIMIT 20").df()
+    batches = con.execute(BATCHES if _has_view(con, "batch_reconciliation") else BATCHES_OLD).df()
     reasons = con.execute(
         f"SELECT field, {REASON_KIND} AS reason, count(*) AS rows "  # noqa: S608 - constant
         "FROM quarantine GROUP BY ALL ORDER BY rows DESC").df()
     return {"meta": meta, "counts": counts, "batches": batches, "quarantine": reasons}
+
+
+def _has_view(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return fetch_one(con, "SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [name])[0] > 0
+
+
+# Recent batches with the rows each recorded and the rows present now, counted in the fact
+# tables (talent_contact aside: contacts travel with talents). rows_replaced: rows a later
+# batch replaced (same key, newer export), so rows_present = rows_loaded - rows_replaced.
+BATCHES = """
+SELECT l.batch_id, l.file, l.kind, l.status, l.rows_read, l.rows_loaded, r.rows_present,
+       r.rows_replaced, l.rows_quarantined, l.finished_at, l.message
+FROM load_batch l
+LEFT JOIN (SELECT batch_id,
+                  sum(rows_present) FILTER (WHERE table_name <> 'talent_contact') AS rows_present,
+                  sum(rows_replaced) FILTER (WHERE table_name <> 'talent_contact')
+                      AS rows_replaced
+           FROM batch_reconciliation GROUP BY ALL) r USING (batch_id)
+ORDER BY l.batch_id DESC LIMIT 20"""
+BATCHES_OLD = """
+SELECT batch_id, file, kind, status, rows_read, rows_loaded, NULL AS rows_present,
+       NULL AS rows_replaced, rows_quarantined, finished_at, message
+FROM load_batch ORDER BY batch_id DESC LIMIT 20"""

@@ -234,8 +234,9 @@ def test_a_streamed_file_broken_in_a_later_chunk_leaves_nothing(fresh_db, tmp_pa
     """Chunks are committed one by one to pending tables; a bad byte on line 9 (the fourth
     chunk) must still keep none of the file's rows, name the real line, and leave the other
     file of the same command loaded and no pending table in the published file."""
-    path = fixtures.write_csv(tmp_path / "stream.csv", fixtures.ENTERPRISE_HEADER,
-                              _new_enterprises(10), "utf-8")
+    pad = "x" * 150_000  # an unmapped column: lines 1–8 fill more than the 1 MB encoding sniff
+    path = fixtures.write_csv(tmp_path / "stream.csv", [*fixtures.ENTERPRISE_HEADER, "备注"],
+                              [[*r, pad] for r in _new_enterprises(10)], "utf-8")
     lines = path.read_bytes().split(b"\n")
     lines[8] = lines[8].replace("流式公司7".encode(), b"\xff\xfe bad")
     path.write_bytes(b"\n".join(lines))
@@ -245,8 +246,6 @@ def test_a_streamed_file_broken_in_a_later_chunk_leaves_nothing(fresh_db, tmp_pa
     before = q(fresh_db, "SELECT count(*) FROM enterprise")
     monkeypatch.setenv("TALENTMAP_STREAM_THRESHOLD_MB", "0")
     monkeypatch.setenv("TALENTMAP_CHUNK_ROWS", "2")
-    from etl import readers
-    monkeypatch.setattr(readers, "SAMPLE_BYTES", 400)  # the sniff sees lines 1–3 only
     report = load_files([path, good], db_path=fresh_db)
     assert [f.status for f in report.files] == ["failed", "loaded"]
     assert report.files[0].message.startswith(f"{path}: 第 9 行附近编码错误 (按 utf-8 解码失败)")

@@ -36,3 +36,11 @@ SELECT abs((SELECT coalesce(sum(postings), 0) FROM mart_posting_demand WHERE lev
 -- check: provinces add up to the country in the talent mart
 SELECT abs((SELECT coalesce(sum(talents), 0) FROM mart_talent_supply WHERE level = 'province')
          - (SELECT coalesce(sum(talents), 0) FROM mart_talent_supply WHERE level = 'country'));
+-- check: every batch's rows are present in its fact tables
+SELECT count(*) FROM batch_reconciliation WHERE NOT ok;
+-- check: every loaded batch wrote the rows it records
+SELECT count(*) FROM load_batch l
+LEFT JOIN (SELECT batch_id, sum(rows_written) AS written FROM batch_rows
+           WHERE table_name <> 'talent_contact' GROUP BY ALL) b USING (batch_id)
+WHERE l.status = 'loaded' AND l.batch_id >= (SELECT first_batch FROM reconciled_since)
+  AND l.rows_loaded <> coalesce(b.written, 0);

@@ -154,6 +154,41 @@ CREATE TABLE IF NOT EXISTS load_batch (
     message          VARCHAR
 );
 
+-- What each batch wrote to each fact table, kept true at every later load: rows_replaced counts
+-- the rows a later batch replaced (same natural key, last load wins). The integrity checks hold
+-- every batch to rows_written - rows_replaced = the rows with its batch_id present now, counted
+-- by scanning the fact table (never from a table's row count metadata).
+CREATE TABLE IF NOT EXISTS batch_rows (
+    batch_id      INTEGER NOT NULL,
+    table_name    VARCHAR NOT NULL,
+    rows_written  BIGINT NOT NULL,
+    rows_replaced BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (batch_id, table_name)
+);
+
+-- Batches loaded before batch_rows existed are not reconciled (meta 'reconciled_from_batch').
+CREATE OR REPLACE VIEW reconciled_since AS
+SELECT coalesce(max(CAST(value AS INTEGER)), 1) AS first_batch
+FROM meta WHERE key = 'reconciled_from_batch';
+
+-- Per batch and fact table: rows written, replaced since, and present now (counted by a scan).
+CREATE OR REPLACE VIEW batch_reconciliation AS
+WITH present AS (
+    SELECT 'enterprise' AS table_name, batch_id, count(*) AS n FROM enterprise GROUP BY ALL
+    UNION ALL SELECT 'talent', batch_id, count(*) FROM talent GROUP BY ALL
+    UNION ALL SELECT 'talent_contact', batch_id, count(*) FROM talent_contact GROUP BY ALL
+    UNION ALL SELECT 'job_posting', batch_id, count(*) FROM job_posting GROUP BY ALL
+    UNION ALL SELECT 'talent_move', batch_id, count(*) FROM talent_move GROUP BY ALL
+    UNION ALL SELECT 'region_indicator', batch_id, count(*) FROM region_indicator GROUP BY ALL
+)
+SELECT batch_id, table_name, l.file,
+       coalesce(b.rows_written, 0) AS rows_written, coalesce(b.rows_replaced, 0) AS rows_replaced,
+       coalesce(p.n, 0) AS rows_present,
+       coalesce(b.rows_written - b.rows_replaced, 0) = coalesce(p.n, 0) AS ok
+FROM batch_rows b FULL JOIN present p USING (table_name, batch_id)
+LEFT JOIN load_batch l USING (batch_id)
+WHERE batch_id >= (SELECT first_batch FROM reconciled_since);
+
 CREATE TABLE IF NOT EXISTS quarantine (
     batch_id   INTEGER NOT NULL,
     file       VARCHAR NOT NULL,
