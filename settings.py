@@ -53,6 +53,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chunk_rows", 200_000, "Rows per chunk when a large CSV is streamed."),
     Setting("etl_memory_limit", "1GB",
             "DuckDB memory limit for a load (e.g. 1GB, 512MB); beyond it data spills to disk."),
+    Setting("read_max_columns", 2_000,
+            "A file with more columns than this is refused before it is parsed."),
+    Setting("read_max_header_kb", 256,
+            "A CSV whose header line is longer than this (KB) is refused before it is parsed."),
+    Setting("read_max_depth", 64,
+            "JSON nested deeper than this is refused (tables are flat; deep nesting crashes parsers)."),
+    Setting("read_max_expanded_mb", 2_048,
+            "An XLSX or Parquet file that would expand beyond this (MB) is refused (decompression bombs)."),
+    Setting("read_memory_mb", 4_096,
+            "Address space (MB) of the process that parses one file; beyond it the file fails alone."),
+    Setting("read_timeout_s", 600.0,
+            "Seconds the parsing process may take to produce a file's next table before it is stopped."),
     Setting("role", "planner",
             "Role of the embedded local user when no sign-in is configured: planner, recruiter, "
             "analyst or admin."),
@@ -78,6 +90,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("run_log", "",
             "JSON-lines file where the dashboard logs each script run (session, page, ms, "
             "outcome) for operators and bench/concurrent_users.py. Empty: off."),
+    Setting("min_fact_year", 1949,
+            "Earliest year a fact may describe (founding, snapshot, posting, move dates and an "
+            "indicator's year); an earlier one is quarantined. Birth years have their own range."),
+    Setting("default_year_min_share", 0.1,
+            "The default year is the latest whose talent records reach this share of the busiest "
+            "year's, so a handful of stray late records cannot become everyone's default."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
