@@ -23,7 +23,7 @@ def ensure_warehouse() -> None:
     if db.exists():
         return
     from etl.demo import generate
-    from etl.load import load_files
+    from etl.load import load_files_isolated
     from etl.warehouse import PublishError
 
     scale = str(settings.get("demo_scale"))
@@ -33,7 +33,7 @@ def ensure_warehouse() -> None:
         files = generate(out, scale=scale, seed=42,
                          progress=lambda m, frac: bar.progress(min(frac, 1.0), text=m))
         try:
-            load_files(files, source="demo", db_path=db, progress=st.write)
+            load_files_isolated(files, source="demo", db_path=db, progress=st.write)
         except PublishError:
             st.write("另一个会话正在构建演示数据库, 等待完成 …")
             while not db.exists():

@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 
+from bench.measure import rows_at_destination  # noqa: E402
 from etl.demo import generate  # noqa: E402
 from etl.load import load_files  # noqa: E402
 
@@ -60,8 +61,10 @@ def one_load(files: list[Path]) -> dict:
         t0 = time.perf_counter()
         report = load_files(files, db_path=db, source="demo")
         total = time.perf_counter() - t0
+        landed = rows_at_destination(db)  # exits when a batch's rows are not all there
     per = {f.kind: {"rows": f.rows_read, "seconds": f.seconds} for f in report.files}
-    return {"total": total, "files": per, "publish": total - sum(f.seconds for f in report.files)}
+    return {"total": total, "files": per, "landed": landed,
+            "publish": total - sum(f.seconds for f in report.files)}
 
 
 def main() -> None:
@@ -85,6 +88,9 @@ def main() -> None:
         rows.append({"kind": kind, "file": path.name, "rows": first["rows"], "load_s": secs,
                      "rows_per_s": first["rows"] / secs if secs else None, "floor_s": floor,
                      "ratio": secs / floor if floor else None})
+    print("rows recorded = rows present in the published tables (every run):")
+    for name, kind, recorded, present in runs[0]["landed"]:
+        print(f"  {kind:<11}{name:<24}{recorded:>12,}{present:>12,}")
     publish = statistics.median(r["publish"] for r in runs)
     total = statistics.median(r["total"] for r in runs)
     print(f"\n{'kind':<11}{'file':<18}{'rows':>10}{'load s':>9}{'rows/s':>11}{'floor s':>9}"

@@ -77,6 +77,10 @@ def cmd_status(args) -> int:
         print(f"  {table:<22} {n:>12,}")
     print("\n最近的加载批次:")
     print(st["batches"].to_string(index=False) if len(st["batches"]) else "  (无)")
+    if len(st["batches"]):
+        print("  rows_loaded: 批次记录的载入行数; rows_present: 现在事实表中属于该批次的行数 (逐行清点);\n"
+              "  rows_replaced: 之后的批次以相同主键 (更新的导出) 替换的行数. "
+              "rows_present = rows_loaded - rows_replaced, 否则发布前的完整性检查不通过.")
     print("\n隔离原因:")
     print(st["quarantine"].to_string(index=False) if len(st["quarantine"]) else "  (无)")
     return 0

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -404,3 +405,55 @@ def _write_quarantine(con, batch_id: int, target: str, path: Path, raw: readers.
     con.register("_q", q)
     con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _q")  # noqa: S608
     con.unregister("_q")
+
+
+# -- a load in its own process ---------------------------------------------------------------------
+def load_files_isolated(paths: list[Path], *, progress: Progress | None = None,
+                        **kw) -> LoadReport:
+    """``load_files`` in a child process, for a long-lived server (the dashboard): nothing a file
+    contains, and no failure of the load itself, can take the server down. Progress messages
+    are relayed as they come; the load's own errors (PublishError, MappingError) are raised
+    here as they would be in-process."""
+    ctx = guard._context()
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_load_child, args=(child, [str(p) for p in paths], kw,
+                                                 dict(os.environ)),
+                       name="etl load", daemon=False)
+    proc.start()
+    child.close()
+    say = progress or (lambda _m: None)
+    try:
+        while True:
+            try:
+                what, value = parent.recv()
+            except (EOFError, ConnectionError, OSError):
+                proc.join(5)
+                raise warehouse.PublishError(
+                    f"加载进程意外终止 (退出码 {proc.exitcode}); 已发布的数据库未改变") from None
+            if what == "say":
+                say(value)
+            elif what == "raise":
+                raise value
+            else:
+                return value
+    finally:
+        parent.close()
+        proc.join(30)
+        if proc.is_alive():
+            proc.kill()
+
+
+def _load_child(conn, paths: list[str], kw: dict, env: dict[str, str]) -> None:
+    os.environ.clear()  # the caller's settings now, not the fork server's from its start
+    os.environ.update(env)
+    try:
+        report = load_files([Path(p) for p in paths],
+                            progress=lambda m: conn.send(("say", str(m))), **kw)
+        conn.send(("report", report))
+    except (warehouse.PublishError, mapping.MappingError) as e:
+        conn.send(("raise", e))
+    except Exception as e:  # noqa: BLE001 - reported to the server, which stays up
+        conn.send(("raise", warehouse.PublishError(f"加载失败 ({type(e).__name__}: {e}); "
+                                                   "已发布的数据库未改变")))
+    finally:
+        conn.close()

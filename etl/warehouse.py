@@ -339,6 +339,7 @@ def status(con: duckdb.DuckDBPyConnection) -> dict:
               for t in tables}
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
     batches = con.execute(BATCHES if _has_view(con, "batch_reconciliation") else BATCHES_OLD).df()
+    batches = batches.astype({"rows_present": "Int64", "rows_replaced": "Int64"})
     reasons = con.execute(
         f"SELECT field, {REASON_KIND} AS reason, count(*) AS rows "  # noqa: S608 - constant
         "FROM quarantine GROUP BY ALL ORDER BY rows DESC").df()

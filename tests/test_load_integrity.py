@@ -238,3 +238,98 @@ def test_only_regular_files_are_read_and_the_rest_still_loads(tmp_path, make, wh
     report = load_files([bad, good], db_path=tmp_path / "wh.duckdb")  # the timeout: no hang
     assert [f.status for f in report.files] == ["failed", "loaded"]
     assert report.files[0].message == f"{bad}: 不是普通文件 ({what}), 只能加载普通文件"
+
+
+# -- loads from a server run in their own process ---------------------------------------------------
+def test_an_isolated_load_relays_progress_and_returns_the_report(tmp_path):
+    from etl.load import load_files_isolated
+
+    said: list[str] = []
+    path = fixtures.write_csv(tmp_path / "e.csv", fixtures.ENTERPRISE_HEADER,
+                              fixtures.ENTERPRISES[:2])
+    report = load_files_isolated([path], db_path=tmp_path / "wh.duckdb", progress=said.append)
+    assert [(f.status, f.rows_loaded) for f in report.files] == [("loaded", 2)]
+    assert said[0] == f"[1/1] {path}" and said[-1].startswith(f"已发布 {tmp_path / 'wh.duckdb'}")
+    assert q(tmp_path / "wh.duckdb", "SELECT count(*) FROM enterprise") == [(2,)]
+
+
+def test_an_isolated_load_that_dies_leaves_the_caller_running_and_the_warehouse_intact(
+        loaded_db, tmp_path, monkeypatch):
+    import shutil
+
+    from etl.load import load_files_isolated
+
+    db = tmp_path / "wh.duckdb"
+    shutil.copyfile(loaded_db, db)
+    before = q(db, "SELECT count(*) FROM enterprise")
+    monkeypatch.setenv("TALENTMAP_CRASH_AT", "dimensions-loaded")  # SIGKILL inside the child
+    path = fixtures.write_csv(tmp_path / "e.csv", fixtures.ENTERPRISE_HEADER, [
+        ["91370212MA3C000404", "新公司", "青岛市崂山区", "虚拟现实", "2019-01-01", "10", "5", "否",
+         "否", "2024-12-31"]])
+    with pytest.raises(warehouse.PublishError,
+                       match=r"^加载进程意外终止 \(退出码 -9\); 已发布的数据库未改变$"):
+        load_files_isolated([path], db_path=db)
+    assert q(db, "SELECT count(*) FROM enterprise") == before
+    monkeypatch.delenv("TALENTMAP_CRASH_AT")
+    assert load_files_isolated([path], db_path=db).ok  # the lock died with the child
+
+
+def test_an_isolated_load_raises_the_loads_own_errors(tmp_path):
+    from etl import mapping
+    from etl.load import load_files_isolated
+
+    bad_map = tmp_path / "map.json"
+    bad_map.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(mapping.MappingError, match="映射文件应为 JSON 对象"):
+        load_files_isolated([tmp_path / "x.csv"], db_path=tmp_path / "wh.duckdb",
+                            mapping_file=bad_map)
+
+
+# -- a full disk ------------------------------------------------------------------------------------
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 3 MB tmpfs (CI runs as root on Linux, where this mount works)."""
+    import subprocess
+
+    where = tmp_path / "tiny"
+    where.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(where)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"cannot mount a tmpfs for the disk-full test: {done.stderr}")
+        pytest.skip(f"needs root to mount a tmpfs: {done.stderr.strip()}")
+    yield where
+    subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_a_full_disk_ends_in_one_clear_line_and_publishes_nothing(tiny_disk, tmp_path, capsys):
+    from etl.__main__ import main
+
+    path = fixtures.write_csv(tmp_path / "e.csv", fixtures.ENTERPRISE_HEADER,
+                              fixtures.ENTERPRISES[:2])
+    db = tiny_disk / "wh.duckdb"
+    assert main(["--db", str(db), "load", str(path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(f"错误: {tiny_disk}/wh.duckdb.staging-")
+    assert "No space left on device" in err[-1]
+    assert err[-1].endswith("; 请检查磁盘空间和目录权限, 已发布的数据库未改变")
+    assert not db.exists()
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["wh.duckdb.lock"]  # nothing left
+
+
+def test_an_unwritable_staging_copy_is_one_line(loaded_db, tmp_path, monkeypatch):
+    import shutil
+
+    db = tmp_path / "wh.duckdb"
+    shutil.copyfile(loaded_db, db)
+
+    def full(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfile", full)
+    with pytest.raises(warehouse.StorageError) as e:
+        load_files([tmp_path / "x.csv"], db_path=db)
+    assert str(e.value).startswith(f"{tmp_path}/wh.duckdb.staging-")
+    assert str(e.value).endswith(": 无法写入暂存数据库 ([Errno 28] No space left on device); "
+                                 "请检查磁盘空间和目录权限, 已发布的数据库未改变")

@@ -82,9 +82,9 @@ def _load_form() -> None:
     if go and files:
         paths = _save_uploads(files)
         with st.status("正在加载 …", expanded=True) as status:
-            from etl.load import load_files
+            from etl.load import load_files_isolated
 
-            report = load_files(paths, source=source or None, progress=st.write)
+            report = load_files_isolated(paths, source=source or None, progress=st.write)
             status.update(label="加载完成" if report.ok else "部分文件失败",
                           state="complete" if report.ok else "error")
         auth.audit("load", ", ".join(p.name for p in paths), filters={"source": source})
