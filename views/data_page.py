@@ -19,8 +19,16 @@ from views.i18n import t
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 BATCHES = ("SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件, kind AS 类型, "
            "source AS 来源, status AS 状态, rows_read AS 读取行数, rows_loaded AS 载入行数, "
-           "rows_quarantined AS 隔离行数, finished_at AS 完成时间, message AS 说明 "
-           "FROM load_batch ORDER BY batch_id DESC")
+           "{present} rows_quarantined AS 隔离行数, finished_at AS 完成时间, message AS 说明 "
+           "FROM load_batch {join} ORDER BY batch_id DESC")
+# Rows present now, counted in the fact tables, and rows later batches replaced (newer exports).
+PRESENT = ("CAST(r.present AS BIGINT) AS 现存行数, CAST(r.replaced AS BIGINT) AS 被替换行数, ", """
+LEFT JOIN (SELECT batch_id,
+                  sum(rows_present) FILTER (WHERE table_name <> 'talent_contact') AS present,
+                  sum(rows_replaced) FILTER (WHERE table_name <> 'talent_contact') AS replaced
+           FROM batch_reconciliation GROUP BY ALL) r USING (batch_id)""")
+HAS_RECONCILIATION = ("SELECT count(*) AS n FROM duckdb_views() "
+                      "WHERE view_name = 'batch_reconciliation'")
 REASONS = (f"SELECT field AS 字段, {REASON_KIND} AS 原因, count(*) AS 行数 "  # noqa: S608
            "FROM quarantine GROUP BY ALL ORDER BY 行数 DESC")
 ROWS = ("SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件, row_number AS 行号, "  # noqa: S608
@@ -37,7 +45,13 @@ def page() -> None:
     names = [t("batches"), t("quarantine"), t("dictionary"), t("definitions")]
     tabs = st.tabs(names + (["审计日志", "加载数据"] if admin else []))
     with tabs[0]:
-        st.dataframe(state.table(ver, BATCHES), hide_index=True, width="stretch")
+        reconciled = int(state.table(ver, HAS_RECONCILIATION)["n"].iloc[0]) > 0
+        present, join = PRESENT if reconciled else ("", "")  # a warehouse from before it existed
+        st.dataframe(state.table(ver, BATCHES.format(present=present, join=join)),
+                     hide_index=True, width="stretch")
+        if reconciled:
+            st.caption("现存行数: 现在事实表中属于该批次的行数 (逐行清点); 之后以相同主键载入的更新导出会替换"
+                       "旧行 (被替换行数)。现存 = 载入 − 被替换, 否则发布前的完整性检查不通过。")
         st.subheader(t("row_counts"))
         counts = {name: int(state.table(ver, f"SELECT count(*) AS n FROM {name}")  # noqa: S608
                             ["n"].iloc[0]) for name in FACT_TABLES + MART_TABLES}  # whitelist
