@@ -62,7 +62,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("read_max_expanded_mb", 2_048,
             "An XLSX or Parquet file that would expand beyond this (MB) is refused (decompression bombs)."),
     Setting("read_memory_mb", 4_096,
-            "Address space (MB) of the process that parses one file; beyond it the file fails alone."),
+            "Resident memory (MB) the process parsing one file may use; beyond it the file fails alone."),
     Setting("read_timeout_s", 600.0,
             "Seconds the parsing process may take to produce a file's next table before it is stopped."),
     Setting("role", "planner",

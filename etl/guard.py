@@ -20,6 +20,7 @@ import resource
 import shutil
 import signal
 import stat
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ class Limits:
     max_header_kb: int = 256
     max_depth: int = 64
     max_expanded_mb: int = 2_048
-    memory_mb: int = 4_096
+    memory_mb: int = 4_096  # resident; address space is capped at 4× as a backstop
     timeout_s: float = 600.0
 
     @classmethod
@@ -173,9 +174,12 @@ def _child(conn, path: str, shown: str, kind: str | None, user_map: dict | None,
     """The child process: parse under limits, send each table, then ('done',) or ('error', msg)."""
     from etl import mapping
 
-    mem = limits.memory_mb << 20
+    # The parent watches the resident size (memory_mb); address space is only a backstop
+    # (pyarrow and thread stacks reserve far more than they touch: a 4 GB cap on address space
+    # refused the large demo's 500,000 postings).
+    space = (limits.memory_mb << 20) * 4
     with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        resource.setrlimit(resource.RLIMIT_AS, (space, space))
     readers.MAX_JSON_DEPTH = limits.max_depth
     readers.MAX_EXPANDED_BYTES = limits.max_expanded_mb << 20
     kinds = [kind] if kind else list(mapping.KINDS)
@@ -197,8 +201,7 @@ def _child(conn, path: str, shown: str, kind: str | None, user_map: dict | None,
     except readers.ReadError as e:
         conn.send(("error", fix(str(e))))
     except MemoryError:
-        conn.send(("error", f"{shown}: 读取时超出内存上限 {limits.memory_mb:,} MB "
-                            "(设置 read_memory_mb); 文件过大或结构异常 (疑似炸弹文件)"))
+        conn.send(("error", memory_message(shown, limits)))
     except RecursionError:
         conn.send(("error", f"{shown}: 嵌套层数过深, 超过上限 {limits.max_depth} 层 "
                             "(设置 read_max_depth)"))
@@ -241,9 +244,7 @@ def iter_tables(path: Path, shown: Path, kind: str | None, user_map: dict | None
     child.close()
     try:
         while True:
-            if not parent.poll(limits.timeout_s):
-                raise readers.ReadError(
-                    f"{shown}: 读取超时 (超过 {limits.timeout_s:g} 秒, 设置 read_timeout_s), 已中止")
+            _wait(parent, proc, shown, limits)
             try:
                 what, value = parent.recv()
             except (EOFError, ConnectionError, OSError):
@@ -260,6 +261,38 @@ def iter_tables(path: Path, shown: Path, kind: str | None, user_map: dict | None
         if proc.is_alive():
             proc.kill()
         proc.join(5)
+
+
+POLL_S = 0.1
+
+
+def _wait(parent, proc, shown: Path, limits: Limits) -> None:
+    """Wait for the child's next message, stopping it past its time or resident memory."""
+    deadline = time.monotonic() + limits.timeout_s
+    while not parent.poll(min(POLL_S, limits.timeout_s)):
+        if resident_mb(proc.pid) > limits.memory_mb:
+            proc.kill()
+            raise readers.ReadError(memory_message(shown, limits))
+        if time.monotonic() >= deadline:
+            raise readers.ReadError(
+                f"{shown}: 读取超时 (超过 {limits.timeout_s:g} 秒, 设置 read_timeout_s), 已中止")
+
+
+def resident_mb(pid: int | None) -> float:
+    """Resident memory of a process in MB (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def memory_message(shown: Path | str, limits: Limits) -> str:
+    return (f"{shown}: 读取时超出内存上限 {limits.memory_mb:,} MB (设置 read_memory_mb); "
+            "文件过大或结构异常 (疑似炸弹文件)")
 
 
 def _death(shown: Path, exitcode: int | None, limits: Limits) -> str:
