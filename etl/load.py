@@ -165,7 +165,7 @@ def _load_copy(con, path: Path, copy: Path, digest: str, kind: str | None, user_
             con.execute("COMMIT")  # so DuckDB can write it out and memory stays bounded
             totals = [a + b for a, b in zip(totals, counts, strict=True)]
             if part is not raw:
-                say(f"  … {totals[0]:,} 行")
+                say(f"  … {totals[0]:,} 行" + "".join(f"; {n}" for n in part.notes))
         rows_read, loaded, quarantined = totals
         note = "只有表头, 没有数据行" if rows_read == 0 else None
         con.execute("BEGIN TRANSACTION")  # the whole file goes in at once, or not at all

@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import math
 import re
@@ -241,12 +242,16 @@ def _dedupe_headers(headers: list) -> list[str]:
 
 def iter_tables(path: Path, header_hint=None, chunk_rows: int = 200_000,
                 stream_bytes: int = 100 << 20):
-    """The file as one RawTable, or — a CSV larger than ``stream_bytes`` — as consecutive
-    chunks of ``chunk_rows`` rows, so that memory stays bounded whatever the file's size."""
+    """The file as one RawTable, or — a CSV or JSON-lines file larger than ``stream_bytes`` — as
+    consecutive chunks of ``chunk_rows`` rows, so that memory stays bounded whatever its size."""
     path = Path(path)
-    if (path.suffix.lower() not in {".csv", ".tsv", ".txt", ""} or not path.exists()
-            or path.stat().st_size <= stream_bytes):
+    suffix = path.suffix.lower()
+    streamable = suffix in {".csv", ".tsv", ".txt", "", ".jsonl", ".ndjson"}
+    if not streamable or not path.exists() or path.stat().st_size <= stream_bytes:
         yield read_file(path, header_hint)
+        return
+    if suffix in {".jsonl", ".ndjson"}:
+        yield from _jsonl_chunks(path, chunk_rows)
         return
     yield from _csv_chunks(path, chunk_rows)
 
@@ -356,7 +361,43 @@ def _find_header(rows: list[list], header_hint) -> int:
 # -- JSON -----------------------------------------------------------------------------------------
 def read_json(path: Path) -> RawTable:
     """A JSON array of objects, JSON lines, or a single object (one record)."""
-    raw = path.read_bytes()
+    return _json_table(path, path.read_bytes())
+
+
+def _jsonl_chunks(path: Path, chunk_rows: int):
+    """A large JSON-lines file ``chunk_rows`` lines at a time (cut at newlines, which never fall
+    inside a UTF-8 or GBK character), each chunk read like a whole file; row numbers are the
+    file's line numbers. The columns are those of the first chunk: a key first met later is
+    reported in the chunk's notes and not loaded."""
+    with open(path, "rb") as f:
+        encoding = detect_encoding(f.read(SAMPLE_BYTES))
+    if encoding.startswith("utf-16"):
+        yield read_json(path)
+        return
+    columns: list[str] | None = None
+    line = 0
+    with open(path, "rb") as f:
+        while True:
+            lines = list(itertools.islice(f, chunk_rows))
+            if not lines:
+                break
+            if line == 0 and lines[0].startswith(codecs.BOM_UTF8):
+                lines[0] = lines[0][len(codecs.BOM_UTF8):]
+            table = _json_table(path, b"".join(lines))
+            table.row_numbers = table.row_numbers + line
+            if columns is None:
+                columns = table.headers
+            else:
+                extra = [c for c in table.headers if c not in columns]
+                if extra:
+                    table.notes.append(f"第 {line + 1} 行起出现新的键 {'、'.join(extra[:5])}, "
+                                       "未载入 (流式读取时以前面记录的键为列)")
+                table.data = table.data.reindex(columns=columns)
+            line += len(lines)
+            yield table
+
+
+def _json_table(path: Path, raw: bytes) -> RawTable:
     try:
         text = raw.decode(detect_encoding(raw[:SAMPLE_BYTES]))
     except (ReadError, UnicodeDecodeError) as e:
@@ -392,7 +433,7 @@ def _jsonl_arrow(path: Path, raw: bytes, text: str) -> RawTable | None:
             codecs.BOM_UTF8) or "\n" not in text:
         return None
     try:
-        table = pj.read_json(path)
+        table = pj.read_json(io.BytesIO(raw))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     cols = {}

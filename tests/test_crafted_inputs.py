@@ -213,3 +213,18 @@ def test_bracket_depth_is_an_upper_bound_and_json_depth_is_exact():
     assert readers.bracket_depth(b'{"a": "[[[[", "b": 1}') == 5  # text counts: a bound only
     assert readers.json_depth({"a": [[1]], "b": "[[[["}) == 3
     assert readers.json_depth("x") == 0
+
+
+def test_a_large_jsonl_is_streamed_with_the_files_line_numbers(tmp_path):
+    p = tmp_path / "p.jsonl"
+    rows = [{"职位名称": f"t{i}", "工作地点": "青岛"} for i in range(5)]
+    rows[3]["新键"] = "x"
+    p.write_text("\ufeff" + "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+                 encoding="utf-8")
+    chunks = list(readers.iter_tables(p, None, chunk_rows=2, stream_bytes=0))
+    assert [c.row_numbers.tolist() for c in chunks] == [[1, 2], [3, 4], [5]]
+    assert [c.data["职位名称"].tolist() for c in chunks] == [["t0", "t1"], ["t2", "t3"], ["t4"]]
+    assert [c.headers for c in chunks] == [["职位名称", "工作地点"]] * 3
+    assert chunks[1].notes == ["第 3 行起出现新的键 新键, 未载入 (流式读取时以前面记录的键为列)"]
+    whole = readers.read_json(p)
+    assert whole.data["职位名称"].tolist() == [f"t{i}" for i in range(5)]
