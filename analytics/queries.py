@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+import settings
 from analytics.db import Reader
 from analytics.filters import COUNTRY, Filters
 
@@ -66,11 +67,35 @@ def years(reader: Reader) -> list[int]:
     return [int(y) for y in df["year"]]
 
 
+def talent_per_year(reader: Reader) -> dict[int, int]:
+    """Talent records per year (each counted once: at its country, the top of its chain)."""
+    df = reader.df("SELECT year, sum(talents) AS n FROM mart_talent_supply "
+                   "WHERE level = 'country' AND year IS NOT NULL GROUP BY year ORDER BY year")
+    return {int(y): int(n) for y, n in zip(df["year"], df["n"], strict=True)}
+
+
+def pick_default_year(counts: dict[int, int], min_share: float) -> int:
+    """The latest year whose count reaches ``min_share`` of the busiest year's (the latest year
+    when none does; 0 without data): a few stray records dated late never become the default."""
+    if not counts:
+        return 0
+    need = min_share * max(counts.values())
+    enough = [y for y, n in counts.items() if n >= need]
+    return max(enough) if enough else max(counts)
+
+
+def default_year(reader: Reader) -> int:
+    """The year in view when none is asked for (setting ``default_year_min_share``)."""
+    share = float(settings.get("default_year_min_share"))
+    return pick_default_year(talent_per_year(reader), share)
+
+
 def resolve_year(reader: Reader, f: Filters) -> int:
+    """The year asked for when it has data, else the default year (see default_year)."""
     ys = years(reader)
     if not ys:
         return 0
-    return f.year if f.year in ys else ys[-1]
+    return f.year if f.year in ys else default_year(reader)
 
 
 def region_info(reader: Reader, adcode: str) -> dict:

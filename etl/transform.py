@@ -17,22 +17,40 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+import settings
 from etl.mapping import FIELDS
-from etl.normalize import credit_code, dates, education, experience, flags, salary, skills, text
+from etl.normalize import (
+    credit_code,
+    dates,
+    education,
+    experience,
+    flags,
+    number,
+    salary,
+    skills,
+    text,
+)
 from etl.taxonomy import default_classifier, parse_tier
 from maps.resolver import default_resolver
 
 SKILL_SEP = "\x1f"  # skills travel to DuckDB joined, and are split there
 MAX_FIELD_CHARS = 10_000  # a longer cell is a broken export (a whole file in one field …)
 BIRTH_YEAR_RANGE = (1930, 2010)
+# Sane bounds of the plain numbers: beyond them a cell is broken, not a fact, and is quarantined
+# (never inserted: employees is an INTEGER column, and inf or 1e308 would poison every sum).
+EMPLOYEES_MAX = 10_000_000  # the largest employers anywhere have 2–3 million staff
+CAPITAL_WAN_MAX = 1e10      # 万元, i.e. 100 万亿元: above China's GDP; the largest is ~1 万亿元
+INDICATOR_ABS_MAX = 1e15    # 千万亿 in any unit: China's GDP in 元 is ~1.3×10¹⁴, people ~1.4×10⁹
 
 
 @dataclass
 class Context:
     source: str
     pseudonym_key: str
-    as_of: dt.date = field(default_factory=dt.date.today)
+    as_of: dt.date = field(default_factory=dt.date.today)  # the load date: no fact is later
     seen: SeenKeys | None = None  # per file: keys already met in earlier chunks
+    # No fact is earlier (founding, snapshot, posting, move dates; indicator years).
+    min_fact_year: int = field(default_factory=lambda: int(settings.get("min_fact_year")))
 
 
 class SeenKeys:
@@ -127,13 +145,41 @@ def _region(rows: Rows, name: str, required: bool = True) -> pd.Series:
     return res["adcode"]
 
 
-def _date(rows: Rows, name: str) -> pd.Series:
-    return _parsed(rows, name, dates.parse_date_series(rows.col(name)), "date", "date_error")
+def fact_date_reason(label: str, day: dt.date, as_of: dt.date, min_year: int) -> str | None:
+    """Why a fact's date cannot be: after the load date, or before ``min_year``; else None."""
+    if day > as_of:
+        return f"{label}晚于载入日期 ({day.isoformat()} 晚于 {as_of.isoformat()})"
+    if day.year < min_year:
+        return f"{label}早于数据起始年份 ({day.isoformat()} 早于 {min_year} 年)"
+    return None
+
+
+def fact_year_reason(label: str, year: int, as_of: dt.date, min_year: int) -> str | None:
+    """Why a fact's year cannot be: after the load's year, or before ``min_year``; else None."""
+    if year > as_of.year:
+        return f"{label}晚于载入年份 ({year} 晚于 {as_of.year})"
+    if year < min_year:
+        return f"{label}早于数据起始年份 ({year} 早于 {min_year} 年)"
+    return None
+
+
+def _date(rows: Rows, name: str, ctx: Context) -> pd.Series:
+    """A fact's date: parsed, and quarantined when after the load date or before the data
+    could exist (``min_fact_year``)."""
+    day = _parsed(rows, name, dates.parse_date_series(rows.col(name)), "date", "date_error")
+    low = pd.Timestamp(ctx.min_fact_year, 1, 1)
+    impossible = day.notna() & ((day > pd.Timestamp(ctx.as_of)) | (day < low))
+    if impossible.any():
+        label = rows.labels.get(name, name)
+        table = {d: fact_date_reason(label, d.date(), ctx.as_of, ctx.min_fact_year)
+                 for d in day[impossible].drop_duplicates()}
+        rows.fail(name, day[impossible].map(table).astype(object))
+    return day
 
 
 def _observed(rows: Rows, ctx: Context) -> pd.Series:
     """Snapshot date: the file's own, else the load's as-of date (a snapshot is of some day)."""
-    observed = _date(rows, "observed_on")
+    observed = _date(rows, "observed_on", ctx)
     return observed.fillna(pd.Timestamp(ctx.as_of))
 
 
@@ -141,14 +187,18 @@ def _bool(rows: Rows, name: str) -> pd.Series:
     return _parsed(rows, name, flags.parse_bool_series(rows.col(name)), "value", "error")
 
 
-def _number(rows: Rows, name: str, minimum: float = 0) -> pd.Series:
+def _number(rows: Rows, name: str, minimum: float = 0, maximum: float = float("inf"),
+            integer: bool = False) -> pd.Series:
+    """A plain number: finite, within [minimum, maximum], whole when ``integer``; anything else
+    is an error naming the field and the value (a long cell is cut)."""
     raw = rows.col(name)
-    cleaned = raw.map(lambda v: None if v is None else str(v).replace(",", "").replace("万", ""))
-    num = pd.to_numeric(cleaned, errors="coerce")
-    bad = raw.notna() & (num.isna() | (num < minimum))
+    parsed = number.parse_number_series(raw, minimum, maximum, integer)
+    bad = parsed["number_error"].notna()
     label = rows.labels.get(name, name)
-    rows.fail(name, pd.Series([f"{label}不是有效数字: {v}" for v in raw[bad]], index=raw[bad].index))
-    return num.where(~bad)
+    rows.fail(name, pd.Series([f"{label}{r}: {number.shown(v)}" for r, v in
+                               zip(parsed["number_error"][bad], raw[bad], strict=True)],
+                              index=raw[bad].index, dtype=object))
+    return parsed["value"]
 
 
 def _skills_and_node(rows: Rows, *parts: str, with_skills: bool = True
@@ -237,9 +287,10 @@ def transform_enterprise(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[s
         "credit_code": code, "name": name, "adcode": _region(rows, "address"),
         "address": rows.col("address"),
         "node_id": _skills_and_node(rows, "business_scope", "name", with_skills=False)[1],
-        "founded_on": _date(rows, "founded_on"),
-        "registered_capital_wan": _number(rows, "registered_capital_wan"),
-        "employees": _number(rows, "employees"),
+        "founded_on": _date(rows, "founded_on", ctx),
+        "registered_capital_wan": _number(rows, "registered_capital_wan",
+                                          maximum=CAPITAL_WAN_MAX),
+        "employees": _number(rows, "employees", maximum=EMPLOYEES_MAX, integer=True),
         "is_listed": _bool(rows, "is_listed"), "is_chain_leader": _bool(rows, "is_chain_leader"),
         "observed_on": _observed(rows, ctx), "source": ctx.source,
     })
@@ -292,7 +343,7 @@ def transform_posting(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str,
     title = rows.col("title")
     rows.require("title", title)
     rows.require("posted_on", rows.col("posted_on"))
-    posted = _date(rows, "posted_on")
+    posted = _date(rows, "posted_on", ctx)
     sal = salary.parse_salary_series(rows.col("salary"))
     rows.fail("salary", sal["salary_error"].astype(object).where(sal["salary_error"].notna(), None))
     code = credit_code.check_credit_code_series(rows.col("credit_code"))
@@ -323,13 +374,13 @@ def transform_move(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, pd
     sid = rows.col("source_id")
     rows.require("source_id", sid)
     rows.require("moved_on", rows.col("moved_on"))
-    moved = _date(rows, "moved_on")
+    moved = _date(rows, "moved_on", ctx)
     out = pd.DataFrame({
         "talent_id": _pseudonyms(ctx, sid), "from_adcode": _region(rows, "from_region"),
         "to_adcode": _region(rows, "to_region"), "moved_on": moved, "source": ctx.source,
     })
     key = _key(out["talent_id"], out["from_adcode"], out["to_adcode"], out["moved_on"])
-    rows.unique("source_id", key.where(out["talent_id"].notna()), numbers)
+    rows.unique("source_id", key.where(out["talent_id"].notna() & moved.notna()), numbers)
     return {"talent_move": out}
 
 
@@ -337,15 +388,21 @@ def transform_indicator(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[st
     name = rows.col("indicator")
     rows.require("indicator", name)
     year = _parsed(rows, "year", dates.parse_year_series(rows.col("year")), "year", "year_error")
+    impossible = year.notna() & ((year > ctx.as_of.year) | (year < ctx.min_fact_year))
+    if impossible.any():
+        label = rows.labels.get("year", "year")
+        rows.fail("year", year[impossible].map(
+            lambda y: fact_year_reason(label, int(y), ctx.as_of, ctx.min_fact_year)).astype(object))
     rows.require("value", rows.col("value"))
-    value = _number(rows, "value", minimum=float("-inf"))
+    value = _number(rows, "value", minimum=-INDICATOR_ABS_MAX, maximum=INDICATOR_ABS_MAX)
     src = rows.col("source")
     out = pd.DataFrame({
         "adcode": _region(rows, "region"), "indicator": name, "year": year, "value": value,
         "unit": rows.col("unit"), "source": src.where(src.notna(), ctx.source),
     })
     key = _key(out["adcode"], name, year)
-    rows.unique("indicator", key.where(out["adcode"].notna()), numbers)
+    # A row without a place or year is an error already, not a repeat of another one.
+    rows.unique("indicator", key.where(out["adcode"].notna() & year.notna()), numbers)
     return {"region_indicator": out}
 
 

@@ -337,7 +337,7 @@ def export_lines(ver: str, f: Filters, tf: tl.TalentFilters) -> list[str]:
     """'筛选条件: …' header lines, then who exported what version and when."""
     ref = state.reference(ver)
     node_names = dict(zip(ref["nodes"]["node_id"], ref["nodes"]["name_zh"], strict=True))
-    year = ref["years"][-1] if f.year is None and ref["years"] else f.year
+    year = ref["default_year"] if f.year is None and ref["years"] else f.year
     lines = [f"筛选条件: {x}" for x in tl.describe(f, tf, ref["region_names"], node_names, year)]
     name, role = auth.current_user()
     stamp = pd.Timestamp.now().strftime("%Y-%m-%d %H:%M")

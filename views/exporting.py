@@ -73,7 +73,7 @@ def meta_for(title: str, *, unit: str = "", filters_text: str | None = None, pag
 def current_filters_text(ref: dict) -> str:
     f = state.filters()
     nodes = dict(zip(ref["nodes"]["node_id"], ref["nodes"]["name_zh"], strict=True))
-    year = f.year or (ref["years"][-1] if ref["years"] else None)
+    year = f.year or (ref["default_year"] if ref["years"] else None)
     return describe_filters(f, ref["region_names"], nodes, year=year)
 
 

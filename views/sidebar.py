@@ -43,9 +43,10 @@ def render() -> Filters:
                          placeholder=t("choose"))
     ret = sb.checkbox(t("returnees"), value=f.returnees_only)
     years = ref["years"] or [None]
-    year = sb.selectbox(t("year"), years[::-1], index=_index(years[::-1], f.year or years[-1]))
-    if f.year is None and year == years[-1]:
-        year = None  # "the latest year": a shared link follows new data
+    default = ref["default_year"] if ref["years"] else None
+    year = sb.selectbox(t("year"), years[::-1], index=_index(years[::-1], f.year or default))
+    if f.year is None and year == default:
+        year = None  # "the default year": a shared link follows new data
     new = f.with_(layer=layer, nodes=tuple(chosen), tiers=tuple(tiers), education=tuple(edu),
                   experience=tuple(exp), returnees_only=ret, year=year)
     if sb.button(t("reset"), width="stretch"):

@@ -64,6 +64,7 @@ def reference(ver: str) -> dict:
     regions = r.df("SELECT adcode, name, level, parent_adcode FROM region")
     return {
         "years": q.years(r),
+        "default_year": q.default_year(r),  # the latest year with enough data, not the max
         "nodes": q.chain_nodes(r),
         "regions": regions,
         "region_names": dict(zip(regions["adcode"], regions["name"], strict=True)),

@@ -87,7 +87,7 @@ def _year(ver: str, f: Filters) -> int:
     years = state.reference(ver)["years"]
     if not years:
         return 0
-    return f.year if f.year in years else years[-1]
+    return f.year if f.year in years else state.reference(ver)["default_year"]
 
 
 def _memo(key: tuple, compute):
