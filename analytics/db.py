@@ -5,7 +5,9 @@ DuckDB shares one database instance per file path inside a process: connecting t
 path again while a connection is open would still read the old file. So each version is opened
 through a hard link named after its inode (``.warehouse.duckdb.r<inode>``): a new version gets a
 new path and a new instance, while queries already running on the old one finish undisturbed.
-Old connections are closed after a grace period.
+Old connections are closed after a grace period. The reader holds a lock on each link it uses,
+removes the link when it closes that version unless another process still uses it, and on
+start removes the links that readers killed earlier left behind (``etl.reader_links``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl import reader_links
 from etl.warehouse import connect
 
 GRACE_SECONDS = 120.0  # how long a replaced version stays open for queries still running on it
@@ -46,7 +49,7 @@ def stamp(path: Path) -> FileStamp | None:
 
 def version_alias(path: Path, inode: int) -> Path:
     """The per-version path a reader opens (a hard link to the published file)."""
-    return path.with_name(f".{path.name}.r{inode}")
+    return reader_links.link_path(path, inode)
 
 
 class Reader:
@@ -56,10 +59,12 @@ class Reader:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._con = None
-        self._alias: Path | None = None
+        self._held: reader_links.HeldLink | None = None
         self._stamp: FileStamp | None = None
-        self._retired: list[tuple[float, object, Path | None]] = []
+        self._retired: list[tuple[float, object, reader_links.HeldLink | None]] = []
         self.version: str | None = None
+        with contextlib.suppress(OSError):  # links of readers that were killed: never in the way
+            reader_links.remove_stale_reader_links(self.path)
 
     def refresh(self) -> str:
         """Open the current version if it changed; returns the version in use."""
@@ -73,32 +78,39 @@ class Reader:
             return self.version
 
     def _open(self, current: FileStamp) -> None:
-        alias = version_alias(self.path, current.inode)
-        try:
-            if not alias.exists():
-                os.link(self.path, alias)
-        except OSError:  # no hard links here (another filesystem): open the path itself
-            alias = None
+        try:  # a link with a shared lock on it, or None: no hard links here, open the path
+            held = reader_links.hold_reader_link(self.path)
+        except FileNotFoundError:
+            raise NoWarehouse(f"{self.path}: 尚未发布数据库") from None
         if self._con is not None:
-            if alias is None:  # same path: the old instance must go first
+            if held is None:  # same path: the old instance must go first
                 self._con.close()
+                if self._held is not None:
+                    self._held.release()
             else:
-                self._retired.append((time.monotonic(), self._con, self._alias))
-        con = connect(alias or self.path, read_only=True)
-        rows = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchall()
-        self._con, self._alias, self._stamp = con, alias, current
+                self._retired.append((time.monotonic(), self._con, self._held))
+            self._con, self._held = None, None
+        try:
+            con = connect(held.path if held else self.path, read_only=True)
+            rows = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchall()
+        except BaseException:
+            if held is not None:
+                held.release()
+            raise
+        if held is not None:  # the version actually linked (a publish may have come between)
+            current = FileStamp(held.stat.st_ino, held.stat.st_mtime_ns, held.stat.st_size)
+        self._con, self._held, self._stamp = con, held, current
         self.version = rows[0][0] if rows else "unversioned"
 
     def _close_retired(self, everything: bool = False) -> None:
         keep = []
-        for since, con, alias in self._retired:
+        for since, con, held in self._retired:
             if everything or time.monotonic() - since > GRACE_SECONDS:
                 con.close()
-                if alias is not None:
-                    with contextlib.suppress(OSError):
-                        alias.unlink()
+                if held is not None:  # removed unless another process still reads it
+                    held.release()
             else:
-                keep.append((since, con, alias))
+                keep.append((since, con, held))
         self._retired = keep
 
     def df(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
@@ -116,6 +128,6 @@ class Reader:
     def close(self) -> None:
         with self._lock:
             if self._con is not None:
-                self._retired.append((0.0, self._con, self._alias))
-                self._con, self._alias, self._stamp = None, None, None
+                self._retired.append((0.0, self._con, self._held))
+                self._con, self._held, self._stamp = None, None, None
             self._close_retired(everything=True)

@@ -32,6 +32,11 @@ def _summarise(report) -> int:
     for f in report.files:
         if f.status == "failed":
             print(f"错误: {f.message}", file=sys.stderr)
+        if f.unmapped:
+            print(f"提示: {f.file}: 未映射的列 (未载入): {'、'.join(f.unmapped)}", file=sys.stderr)
+        if f.absent:
+            print(f"提示: {f.file}: 映射文件中的列在此文件中不存在: {'、'.join(f.absent)}",
+                  file=sys.stderr)
     loaded = sum(f.rows_loaded for f in report.files)
     quarantined = sum(f.rows_quarantined for f in report.files)
     failed = sum(f.status == "failed" for f in report.files)

@@ -50,6 +50,8 @@ class FileResult:
     rows_quarantined: int = 0
     message: str | None = None
     seconds: float = 0.0
+    unmapped: list[str] = field(default_factory=list)  # columns of the file that map to nothing
+    absent: list[str] = field(default_factory=list)    # mapping-file columns the file lacks
 
 
 @dataclass
@@ -156,6 +158,12 @@ def _load_copy(con, path: Path, copy: Path, digest: str, kind: str | None, user_
         say(f"  {mapping.KIND_ZH[file_kind]}数据 ({raw.fmt}"
             f"{', ' + raw.encoding if raw.encoding else ''}"
             f"{', ' + '; '.join(raw.notes) if raw.notes else ''})")
+        unmapped = mapping.unmapped_columns(raw.headers, cols)
+        absent = mapping.absent_mapping_sources(raw.headers, user_map)
+        if unmapped:
+            say(f"  未映射的列 (未载入): {'、'.join(unmapped)}")
+        if absent:
+            say(f"  映射文件中的列在此文件中不存在: {'、'.join(absent)}")
         pending = Pending(con, batch_id, path)
         ctx = dataclasses.replace(ctx, seen=pending.seen)  # duplicate keys: within this file
         totals = [0, 0, 0]  # rows read, loaded, quarantined
@@ -192,7 +200,7 @@ def _load_copy(con, path: Path, copy: Path, digest: str, kind: str | None, user_
     seconds = time.perf_counter() - started
     say(f"  {rows_read:,} 行: 载入 {loaded:,} 行, 隔离 {quarantined:,} 行 ({seconds:.1f} 秒)")
     return FileResult(str(path), "loaded", file_kind, rows_read, loaded, quarantined,
-                      note, seconds)
+                      note, seconds, unmapped, absent)
 
 
 def reconcile(path: Path, batch_id: int, loaded: int, written: dict[str, int]) -> None:

@@ -2,13 +2,18 @@
 
 Each kind lists its canonical fields with the Chinese and English synonyms seen in registry,
 résumé and job-board exports. A user mapping file (JSON ``{"原列名": "canonical_field"}`` or a
-two-column CSV) covers anything else. A file missing a required field fails with one message
-listing the columns found and those missing.
+two-column CSV) covers anything else; it is checked when read (every target is a field name, no
+two columns map to the same field) and again against the kind of each file it is applied to, and
+its entries win over the synonyms. A file missing a required field fails with one message listing
+the columns found and those missing. Columns that map to nothing are listed by
+``unmapped_columns`` (and mapping entries that match no column by ``absent_mapping_sources``),
+never dropped silently.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import json
 import re
 import unicodedata
@@ -127,39 +132,167 @@ _SYNONYMS = {kind: {_norm(s): f.name for f in fields for s in f.synonyms}
              for kind, fields in FIELDS.items()}
 
 
-def load_user_mapping(path: str | Path) -> dict[str, str]:
-    """Read a user mapping file: JSON object or CSV with columns source,target."""
-    path = Path(path)
+ALL_FIELDS = frozenset(f.name for fields in FIELDS.values() for f in fields)
+# Words accepted as the header row of a CSV mapping file (the target column's heading). Any
+# other first row is a mapping like the rest, so a file without a header loses no entry.
+CSV_HEADER_TARGETS = frozenset({"target", "field", "fieldname", "canonicalfield", "to",
+                                "字段", "字段名", "目标字段", "目标列", "标准字段", "映射字段"})
+
+
+class UserMapping(dict):
+    """A user's column mapping {source column: field} that remembers the file it came from."""
+
+    def __init__(self, pairs=(), path: str | Path | None = None):
+        super().__init__(pairs)
+        self.path = None if path is None else str(path)
+
+
+def _closest_fields(target: str, names) -> list[str]:
+    """Up to three valid field names close to ``target``: fields that have ``target`` as a header
+    synonym (统一社会信用代码 → credit_code), then by spelling (adress → address), then names
+    containing it or contained in it (name → company_name)."""
+    names = sorted(names)
+    low = target.strip().lower()
+    by_synonym = sorted({f.name for fields in FIELDS.values() for f in fields
+                         if f.name in names and _norm(target) in {_norm(x) for x in f.synonyms}})
+    by_spelling = difflib.get_close_matches(low, names, n=3, cutoff=0.6)
+    by_part = [n for n in names if len(low) >= 3 and (low in n or n in low)]
+    return list(dict.fromkeys(by_synonym + by_spelling + by_part))[:3]
+
+
+def _suggest(target: str, names) -> str:
+    close = _closest_fields(target, names)
+    return (f"最接近的字段: {'、'.join(close)}" if close
+            else "没有相近的字段名 (字段名见 docs/loading-data.md)")
+
+
+class _Pairs(list):
+    """A JSON object as its (key, value) pairs, so that a key given twice is seen."""
+
+
+def _read_entries(path: Path) -> list[tuple[str, str, str]]:
+    """(where, source, target) of each entry of a mapping file, in file order."""
     try:
         if path.suffix.lower() == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict):
+            pairs = json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=_Pairs)
+            if not isinstance(pairs, _Pairs):
                 raise MappingError(f"{path}: 映射文件应为 JSON 对象 {{\"原列名\": \"字段名\"}}")
-            return {str(k): str(v) for k, v in data.items()}
+            out = []
+            for k, v in pairs:
+                if not isinstance(v, str):
+                    raise MappingError(f"{path}: 列 {k} 的目标应为字段名 (文本), 实际为 {json.dumps(v)}")
+                out.append((f"键 {json.dumps(k, ensure_ascii=False)}", str(k).strip(), v.strip()))
+            return out
         with open(path, encoding="utf-8-sig", newline="") as f:
             rows = list(csv.reader(f))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, csv.Error) as e:
         raise MappingError(f"{path}: 无法读取映射文件: {e}") from e
-    return {r[0].strip(): r[1].strip() for r in rows[1:] if len(r) >= 2 and r[0].strip()}
+    out = []
+    for n, r in enumerate(rows, start=1):
+        cells = [c.strip() for c in r]
+        if not any(cells):
+            continue
+        if n == 1 and len(cells) >= 2 and _norm(cells[1]) in CSV_HEADER_TARGETS:
+            continue  # the header row (source,target)
+        out.append((f"第 {n} 行", cells[0], cells[1] if len(cells) >= 2 else ""))
+    return out
+
+
+def load_user_mapping(path: str | Path) -> UserMapping:
+    """Read and check a user mapping file: JSON object or CSV with columns source,target.
+
+    Every problem is reported in one MappingError naming the file: a target that is not a field
+    of any kind (with the closest field names), a blank source or target, a column given twice
+    with different targets, and two columns mapped to the same field ("collision"). Sources
+    equal after normalising case, spaces and full-width characters count as the same column.
+    A CSV's first row is skipped as a header only when its target cell is a heading such as
+    ``target`` or ``字段名``; otherwise it is a mapping like the others.
+    """
+    path = Path(path)
+    problems: list[str] = []
+    by_source: dict[str, tuple[str, str]] = {}  # normalised source → (source, target)
+    by_target: dict[str, str] = {}  # target → first source mapped to it
+    for where, src, tgt in _read_entries(path):
+        if not src or not tgt:
+            problems.append(f"{where}: 原列名和字段名都不能为空 (原列名 {src or '(空)'}, "
+                            f"字段名 {tgt or '(空)'})")
+            continue
+        if tgt not in ALL_FIELDS:
+            problems.append(f"列 {src} 映射到未知字段 {tgt}; {_suggest(tgt, ALL_FIELDS)}")
+            continue
+        key = _norm(src)
+        if key in by_source:
+            first, first_tgt = by_source[key]
+            if first_tgt != tgt:  # the same entry twice is harmless
+                same = f"列 {src} 出现两次" if first == src else f"列 {first} 与列 {src} 是同一列"
+                problems.append(f"{same}, 却分别映射到 {first_tgt} 和 {tgt}")
+            continue
+        by_source[key] = (src, tgt)
+        if tgt in by_target:
+            problems.append(f"列 {by_target[tgt]} 与列 {src} 都映射到字段 {tgt}")
+        else:
+            by_target[tgt] = src
+    if problems:
+        raise MappingError(f"{path}: 映射文件有误: " + "; ".join(problems))
+    return UserMapping(by_source.values(), path)
+
+
+def check_user_mapping_for_kind(headers: list[str], kind: str, source: str,
+                                user: dict[str, str] | None) -> None:
+    """MappingError if the user mapping maps a column of this file to a field that ``kind``
+    does not have (a mapping file may serve several kinds, so entries for absent columns are
+    not checked here)."""
+    if not user:
+        return
+    present = {_norm(h) for h in headers}
+    known = {f.name for f in FIELDS[kind]}
+    bad = [(src, tgt) for src, tgt in user.items() if _norm(src) in present and tgt not in known]
+    if bad:
+        where = getattr(user, "path", None)
+        what = f"映射文件 {where} " if where else "映射文件"
+        detail = "; ".join(f"列 {src} 映射到 {tgt}, 但{KIND_ZH[kind]}数据没有这个字段, "
+                           f"{_suggest(tgt, known)}" for src, tgt in bad)
+        raise MappingError(f"{source}: {what}不适用于{KIND_ZH[kind]}数据: {detail}")
+
+
+def unmapped_columns(headers: list[str], cols: dict[str, str]) -> list[str]:
+    """The file's columns, in file order, that map to no field (``cols`` is the mapping of
+    ``map_columns``/``resolve_mapping``): unknown headers, and a second column for a field that
+    an earlier column (or the user mapping) already took. They are not loaded."""
+    return [h for h in headers if h not in cols]
+
+
+def absent_mapping_sources(headers: list[str], user: dict[str, str] | None) -> list[str]:
+    """Source columns of the user mapping, in mapping order, that this file does not have."""
+    present = {_norm(h) for h in headers}
+    return [src for src in (user or {}) if _norm(src) not in present]
 
 
 def map_columns(headers: list[str], kind: str, user: dict[str, str] | None = None
                 ) -> dict[str, str]:
     """Return {original header: canonical field} for the headers that map to ``kind``.
 
-    The first header mapping to a field wins; later duplicates are left unmapped.
+    The user mapping wins over the synonyms (its targets that ``kind`` lacks are skipped here;
+    ``resolve_mapping`` reports them). Otherwise the first header mapping to a field wins and
+    later duplicates are left unmapped.
     """
     user_norm = {_norm(k): v for k, v in (user or {}).items()}
     known = {f.name for f in FIELDS[kind]}
     out: dict[str, str] = {}
     taken: set[str] = set()
+    for h in headers:  # the user's own mapping first
+        field = user_norm.get(_norm(h))
+        if field in known and field not in taken:
+            out[h] = field
+            taken.add(field)
     for h in headers:
-        key = _norm(h)
-        field = user_norm.get(key) if user_norm.get(key) in known else _SYNONYMS[kind].get(key)
+        if h in out or _norm(h) in user_norm:
+            continue
+        field = _SYNONYMS[kind].get(_norm(h))
         if field and field not in taken:
             out[h] = field
             taken.add(field)
-    return out
+    return {h: out[h] for h in headers if h in out}
 
 
 def missing_required(mapped: dict[str, str], kind: str) -> list[Field]:
@@ -204,6 +337,7 @@ def resolve_mapping(headers: list[str], kind: str | None, source: str,
             raise MappingError(
                 f"{source}: 无法从列名判断数据类型; 找到的列: {shown}; "
                 f"请用 --kind 指定 ({'|'.join(KINDS)}) 并用 --mapping 提供列名映射")
+    check_user_mapping_for_kind(headers, kind, source, user)
     mapped = map_columns(headers, kind, user)
     missing = missing_required(mapped, kind)
     if missing:

@@ -21,6 +21,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from etl import reader_links
+
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 # A quarantine reason without its details (the value, the earlier row): groups rows by kind.
 REASON_KIND = r"regexp_replace(reason, '(:| \().*$', '')"
@@ -254,6 +256,8 @@ class Staging:
             raise PublishError(f"{self.db_path}: 无法替换已发布的数据库: {e}") from e
         crashpoint("after-replace")
         _fsync_dir(self.db_path.parent)
+        with contextlib.suppress(OSError):  # old versions' reader links no process holds
+            reader_links.remove_stale_reader_links(self.db_path)
         return version
 
     def discard(self) -> None:

@@ -333,3 +333,34 @@ def test_an_unwritable_staging_copy_is_one_line(loaded_db, tmp_path, monkeypatch
     assert str(e.value).startswith(f"{tmp_path}/wh.duckdb.staging-")
     assert str(e.value).endswith(": 无法写入暂存数据库 ([Errno 28] No space left on device); "
                                  "请检查磁盘空间和目录权限, 已发布的数据库未改变")
+
+
+def test_a_publish_removes_old_reader_links_no_process_holds(loaded_db, tmp_path):
+    import shutil
+
+    from etl.reader_links import link_path
+
+    db = tmp_path / "wh.duckdb"
+    shutil.copyfile(loaded_db, db)
+    stale = link_path(db, os.stat(db).st_ino)
+    os.link(db, stale)  # the link a killed dashboard left on this version
+    path = fixtures.write_csv(tmp_path / "e.csv", fixtures.ENTERPRISE_HEADER, [
+        ["91370212MA3C000404", "新公司", "青岛市崂山区", "虚拟现实", "2019-01-01", "10", "5", "否",
+         "否", "2024-12-31"]])
+    assert load_files([path], db_path=db).ok
+    assert not stale.exists()
+
+
+def test_columns_that_map_to_nothing_are_listed_in_the_summary(tmp_path, capsys):
+    from etl.__main__ import main
+
+    path = fixtures.write_csv(tmp_path / "e.csv", [*fixtures.ENTERPRISE_HEADER, "备注", "内部编号"],
+                              [[*fixtures.ENTERPRISES[0], "x", "7"]])
+    mapping_file = tmp_path / "map.json"
+    mapping_file.write_text('{"企业简称": "name"}', encoding="utf-8")
+    report = load_files([path], db_path=tmp_path / "wh.duckdb", mapping_file=mapping_file)
+    assert report.files[0].unmapped == ["备注", "内部编号"]
+    assert report.files[0].absent == ["企业简称"]
+    assert main(["--db", str(tmp_path / "wh2.duckdb"), "load", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert f"提示: {path}: 未映射的列 (未载入): 备注、内部编号" in err
