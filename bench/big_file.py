@@ -53,7 +53,7 @@ def measure(csv: Path, env_extra: dict) -> tuple[float, float]:
                                             "big"], cwd=ROOT, env=env)
         if code != 0:
             raise RuntimeError(err[-2000:])
-        (name, kind, recorded, present), = rows_at_destination(Path(tmp) / "w.duckdb")
+        (name, kind, recorded, present, _), = rows_at_destination(Path(tmp) / "w.duckdb")
         print(f"  {name}: {recorded:,} rows recorded, {present:,} in {kind} table")
     return rss, seconds
 

@@ -89,7 +89,7 @@ def main() -> None:
                      "rows_per_s": first["rows"] / secs if secs else None, "floor_s": floor,
                      "ratio": secs / floor if floor else None})
     print("rows recorded = rows present in the published tables (every run):")
-    for name, kind, recorded, present in runs[0]["landed"]:
+    for name, kind, recorded, present, _ in runs[0]["landed"]:
         print(f"  {kind:<11}{name:<24}{recorded:>12,}{present:>12,}")
     publish = statistics.median(r["publish"] for r in runs)
     total = statistics.median(r["total"] for r in runs)

@@ -73,21 +73,24 @@ TABLE_OF_KIND = {"enterprise": "enterprise", "talent": "talent", "posting": "job
 
 
 def rows_at_destination(db: Path) -> list[tuple]:
-    """Per loaded batch: (file, kind, rows recorded, rows present in its fact table now),
-    counted by scanning the published file. Raises SystemExit when they differ."""
+    """Per loaded batch: (file, kind, rows recorded, rows present in its fact table now, rows
+    replaced since by a later batch), present counted by scanning the published file. Raises
+    SystemExit unless present = recorded - replaced."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        batches = con.execute("SELECT batch_id, file, kind, rows_loaded FROM load_batch "
-                              "WHERE status = 'loaded' ORDER BY batch_id").fetchall()
+        batches = con.execute(
+            "SELECT l.batch_id, l.file, l.kind, l.rows_loaded, coalesce(b.rows_replaced, 0) "
+            "FROM load_batch l LEFT JOIN batch_rows b ON b.batch_id = l.batch_id AND "
+            "b.table_name <> 'talent_contact' WHERE l.status = 'loaded' ORDER BY 1").fetchall()
         out = []
-        for batch_id, file, kind, recorded in batches:
+        for batch_id, file, kind, recorded, replaced in batches:
             table = TABLE_OF_KIND[kind]
             present = con.execute(f"SELECT count(*) FROM {table} WHERE batch_id = ?",  # noqa: S608
                                   [batch_id]).fetchone()[0]
-            out.append((Path(file).name, kind, recorded, present))
+            out.append((Path(file).name, kind, recorded, present, replaced))
     finally:
         con.close()
-    bad = [r for r in out if r[2] != r[3]]
+    bad = [r for r in out if r[2] - r[4] != r[3]]
     if bad:
         raise SystemExit(f"rows lost: {bad}")
     return out

@@ -45,8 +45,8 @@ def load_with_good(bad: Path, tmp_path: Path, **kw):
 
 
 def deep_jsonl(p: Path, depth: int = 20_000) -> Path:
-    p.write_text('{"职位名称": "x", "a": ' + "[" * depth + "]" * depth + "}\n" * 2,
-                 encoding="utf-8")
+    line = '{"职位名称": "x", "a": ' + "[" * depth + "]" * depth + "}\n"
+    p.write_text(line * 2, encoding="utf-8")
     return p
 
 
@@ -75,9 +75,7 @@ def test_a_parser_that_really_crashes_takes_only_its_child(tmp_path, monkeypatch
     bad = deep_jsonl(tmp_path / "deep.jsonl", 200_000)
     result = load_with_good(bad, tmp_path)
     assert result.status == "failed"
-    assert result.message in {
-        f"{bad}: 文件解析器崩溃 (SIGSEGV); 文件结构异常 (例如嵌套过深), 未加载",
-        f"{bad}: 嵌套层数过深, 超过上限 1000000 层 (设置 read_max_depth)"}
+    assert result.message == f"{bad}: 文件解析器崩溃 (SIGSEGV); 文件结构异常 (例如嵌套过深), 未加载"
 
 
 def xlsx_bomb(p: Path, mb: int) -> Path:
