@@ -20,11 +20,18 @@ def _progress(message: str) -> None:
 
 
 def cmd_load(args) -> int:
-    from etl.load import load_files
+    from etl.load import load_files, report_json
 
-    report = load_files([Path(p) for p in args.paths], kind=args.kind,
-                        mapping_file=Path(args.mapping) if args.mapping else None,
-                        source=args.source, db_path=_db(args), progress=_progress)
+    try:
+        report = load_files([Path(p) for p in args.paths], kind=args.kind,
+                            mapping_file=Path(args.mapping) if args.mapping else None,
+                            source=args.source, db_path=_db(args), progress=_progress)
+    except Exception as e:
+        if args.report_json:  # the dashboard reads it back (etl.load.load_files_isolated)
+            Path(args.report_json).write_text(report_json(None, e), encoding="utf-8")
+        raise
+    if args.report_json:
+        Path(args.report_json).write_text(report_json(report), encoding="utf-8")
     return _summarise(report)
 
 
@@ -143,6 +150,7 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--kind", choices=mapping.KINDS, help="kind of records (inferred if absent)")
     load.add_argument("--mapping", help="column mapping file (JSON or CSV source,target)")
     load.add_argument("--source", help="source name recorded on rows and used for pseudonyms")
+    load.add_argument("--report-json", help="also write the load's report (or error) as JSON here")
     load.set_defaults(func=cmd_load)
 
     demo = sub.add_parser("demo", help="generate demo raw files and load them")

@@ -14,7 +14,9 @@ import datetime as dt
 import hashlib
 import itertools
 import json
-import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -417,51 +419,50 @@ def _write_quarantine(con, batch_id: int, target: str, path: Path, raw: readers.
 
 # -- a load in its own process ---------------------------------------------------------------------
 def load_files_isolated(paths: list[Path], *, progress: Progress | None = None,
-                        **kw) -> LoadReport:
-    """``load_files`` in a child process, for a long-lived server (the dashboard): nothing a file
-    contains, and no failure of the load itself, can take the server down. Progress messages
-    are relayed as they come; the load's own errors (PublishError, MappingError) are raised
-    here as they would be in-process."""
-    ctx = guard._context()
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_load_child, args=(child, [str(p) for p in paths], kw,
-                                                 dict(os.environ)),
-                       name="etl load", daemon=False)
-    proc.start()
-    child.close()
+                        kind: str | None = None, mapping_file: Path | None = None,
+                        source: str | None = None, db_path: Path | None = None) -> LoadReport:
+    """``load_files`` run as ``python -m etl load`` in a child process, for a long-lived server
+    (the dashboard): nothing a file contains, and no failure of the load itself, can take the
+    server down. (A subprocess, not multiprocessing: a Streamlit script is the server's
+    ``__main__``, and multiprocessing would run it again in the child.) Progress lines are
+    relayed as they come; the load's own errors (PublishError, MappingError) are raised here as
+    they would be in-process."""
     say = progress or (lambda _m: None)
-    try:
-        while True:
-            try:
-                what, value = parent.recv()
-            except (EOFError, ConnectionError, OSError):
-                proc.join(5)
-                raise warehouse.PublishError(
-                    f"加载进程意外终止 (退出码 {proc.exitcode}); 已发布的数据库未改变") from None
-            if what == "say":
-                say(value)
-            elif what == "raise":
-                raise value
-            else:
-                return value
-    finally:
-        parent.close()
-        proc.join(30)
-        if proc.is_alive():
-            proc.kill()
+    with tempfile.TemporaryDirectory(prefix="talentmap-load-") as tmp:
+        out = Path(tmp) / "report.json"
+        cmd = [sys.executable, "-m", "etl", "--db", str(db_path or settings.path("db_path")),
+               "load", *[str(p) for p in paths], "--report-json", str(out)]
+        for flag, value in (("--kind", kind), ("--mapping", mapping_file), ("--source", source)):
+            if value:
+                cmd += [flag, str(value)]
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True, encoding="utf-8", errors="replace")
+        last = ""
+        for line in proc.stderr:
+            line = line.rstrip("\n")
+            if line and not line.startswith(("错误: ", "提示: ")):
+                say(line)
+            last = line or last
+        code = proc.wait()
+        if not out.exists():
+            raise warehouse.PublishError(
+                f"加载进程意外终止 (退出码 {code}); 已发布的数据库未改变"
+                + (f": {last}" if code >= 0 and last else ""))
+        data = json.loads(out.read_text(encoding="utf-8"))
+    if "error" in data:
+        err = data["error"]
+        raise (mapping.MappingError if err["type"] == "MappingError"
+               else warehouse.PublishError)(err["message"])
+    return LoadReport([FileResult(**f) for f in data["files"]], data["version"])
 
 
-def _load_child(conn, paths: list[str], kw: dict, env: dict[str, str]) -> None:
-    os.environ.clear()  # the caller's settings now, not the fork server's from its start
-    os.environ.update(env)
-    try:
-        report = load_files([Path(p) for p in paths],
-                            progress=lambda m: conn.send(("say", str(m))), **kw)
-        conn.send(("report", report))
-    except (warehouse.PublishError, mapping.MappingError) as e:
-        conn.send(("raise", e))
-    except Exception as e:  # noqa: BLE001 - reported to the server, which stays up
-        conn.send(("raise", warehouse.PublishError(f"加载失败 ({type(e).__name__}: {e}); "
-                                                   "已发布的数据库未改变")))
-    finally:
-        conn.close()
+def report_json(report: LoadReport | None, error: BaseException | None = None) -> str:
+    """A load's report (or its error) as JSON, for ``load_files_isolated``."""
+    if error is not None:
+        return json.dumps({"error": {"type": type(error).__name__, "message": str(error)}},
+                          ensure_ascii=False)
+    return json.dumps({"files": [dataclasses.asdict(f) for f in report.files],
+                       "version": report.version}, ensure_ascii=False)
+
+
+ROOT = Path(__file__).resolve().parent.parent
