@@ -19,7 +19,7 @@ from views.i18n import t
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 BATCHES = ("SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件, kind AS 类型, "
            "source AS 来源, status AS 状态, rows_read AS 读取行数, rows_loaded AS 载入行数, "
-           "{present} rows_quarantined AS 隔离行数, finished_at AS 完成时间, message AS 说明 "
+           "{present} rows_quarantined AS 隔离行数, finished_at AS 完成时间, {message} AS 说明 "
            "FROM load_batch {join} ORDER BY batch_id DESC")
 # Rows present now, counted in the fact tables, and rows later batches replaced (newer exports).
 PRESENT = ("CAST(r.present AS BIGINT) AS 现存行数, CAST(r.replaced AS BIGINT) AS 被替换行数, ", """
@@ -31,8 +31,12 @@ HAS_RECONCILIATION = ("SELECT count(*) AS n FROM duckdb_views() "
                       "WHERE view_name = 'batch_reconciliation'")
 REASONS = (f"SELECT field AS 字段, {REASON_KIND} AS 原因, count(*) AS 行数 "  # noqa: S608
            "FROM quarantine GROUP BY ALL ORDER BY 行数 DESC")
+# Planners and analysts see reasons and field names, never row values: a headerless file's
+# "columns found" are its first row (names, phone numbers), a reason's details quote the cell.
+MESSAGE_ADMIN, MESSAGE = "message", \
+    "regexp_replace(message, '找到的列: [^;]*', '找到的列: (含原始数据, 仅管理员可见)')"
 ROWS = ("SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件, row_number AS 行号, "  # noqa: S608
-        "field AS 字段, reason AS 原因{raw} FROM quarantine "
+        "field AS 字段, {reason} AS 原因{raw} FROM quarantine "
         f"WHERE (? = '' OR {REASON_KIND} = ?) "
         "ORDER BY batch_id, row_number LIMIT 2000")
 RAW = ", raw AS 原始数据"  # the row as loaded: personal data, admin only
@@ -47,7 +51,8 @@ def page() -> None:
     with tabs[0]:
         reconciled = int(state.table(ver, HAS_RECONCILIATION)["n"].iloc[0]) > 0
         present, join = PRESENT if reconciled else ("", "")  # a warehouse from before it existed
-        st.dataframe(state.table(ver, BATCHES.format(present=present, join=join)),
+        message = MESSAGE_ADMIN if admin else MESSAGE
+        st.dataframe(state.table(ver, BATCHES.format(present=present, join=join, message=message)),
                      hide_index=True, width="stretch")
         if reconciled:
             st.caption("现存行数: 现在事实表中属于该批次的行数 (逐行清点); 之后以相同主键载入的更新导出会替换"
@@ -62,7 +67,7 @@ def page() -> None:
         options = [""] + sorted(reasons["原因"].unique().tolist())
         reason = st.selectbox("按原因筛选", options, format_func=lambda r: r or t("all"),
                               key="quarantine_reason")
-        rows = ROWS.format(raw=RAW if admin else "")
+        rows = ROWS.format(raw=RAW if admin else "", reason="reason" if admin else REASON_KIND)
         st.dataframe(state.table(ver, rows, (reason, reason)), hide_index=True, width="stretch")
         if not admin:
             st.caption("原始数据列含个人信息, 仅管理员可见。")
