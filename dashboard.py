@@ -43,8 +43,9 @@ def ensure_warehouse() -> None:
 
 def main() -> None:
     st.set_page_config(page_title="人才地图", page_icon="🗺️", layout="wide")
-    ensure_warehouse()
+    # Sign-in first: an anonymous visitor must not make the app build or write anything.
     auth.sign_in()  # stops here until signed in when a users file or OIDC is configured
+    ensure_warehouse()
     pages = [
         # The map is the landing page: the README's run command ends on the national map.
         st.Page("views/talent_map.py", title=t("talent_map"), url_path=LANDING, default=True),

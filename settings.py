@@ -96,6 +96,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("default_year_min_share", 0.1,
             "The default year is the latest whose talent records reach this share of the busiest "
             "year's, so a handful of stray late records cannot become everyone's default."),
+    Setting("signin_max_failures", 5,
+            "Failed sign-ins of one user name within signin_window_s that lock the name for "
+            "signin_lockout_s (a locked attempt checks no password). 0: no limit."),
+    Setting("signin_client_max_failures", 20,
+            "Failed sign-ins from one client address, whatever the names, within signin_window_s "
+            "that lock the address for signin_lockout_s. Behind a reverse proxy every user shares "
+            "the proxy's address. 0: no limit."),
+    Setting("signin_window_s", 900.0, "Seconds over which failed sign-ins are counted."),
+    Setting("signin_lockout_s", 900.0,
+            "Seconds a user name or client address stays locked after too many failed sign-ins."),
+    Setting("signin_max_concurrent_hashes", 2,
+            "Password checks (argon2id, 64 MiB of memory each) the dashboard process runs at "
+            "once; further sign-ins wait for a free slot."),
+    Setting("signin_hash_wait_s", 10.0,
+            "Seconds a sign-in waits for a free password-check slot before it is refused with "
+            "'busy, try again later'."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

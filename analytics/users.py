@@ -12,6 +12,11 @@ The users file (TOML)::
 
     [oidc_roles]          # optional: role of an OIDC (st.login) user by e-mail
     "li@example.gov.cn" = "admin"
+
+Sign-in limits (``attempt_sign_in``), process-wide so that opening a new browser session resets
+nothing: a user name or client address with too many failures is locked for a while (a locked
+attempt runs no argon2), and at most ``signin_max_concurrent_hashes`` password checks (64 MiB of
+argon2 memory each) run at once; the others wait up to ``signin_hash_wait_s``.
 """
 
 from __future__ import annotations
@@ -19,15 +24,23 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import math
 import os
 import re
 import sys
+import threading
+import time
 import tomllib
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+import settings
 
 ROLES = ("planner", "recruiter", "analyst", "admin")
 ROLE_LABELS = {"planner": "规划 (planner)", "recruiter": "招聘 (recruiter)",
@@ -78,14 +91,22 @@ class User:
 
 
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    with hash_slot():
+        return _HASHER.hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+def _argon2_verify(password_hash: str, password: str) -> bool:
+    """The expensive part (argon2id: 64 MiB, 0.1-1 s of CPU); only ever called in a hash slot."""
     try:
         return _HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verify_password(password_hash: str, password: str, wait_s: float | None = None) -> bool:
+    """Check a password in one of the process's hash slots (HashBusy when none frees up)."""
+    with hash_slot(wait_s):
+        return _argon2_verify(password_hash, password)
 
 
 def read_file(path: Path | str) -> dict:
@@ -123,11 +144,223 @@ def role_from_identity(info: dict, claim: str, mapping: dict[str, str]) -> tuple
     return name, role or mapping.get(name.lower(), DEFAULT_ROLE)
 
 
-def authenticate(path: Path | str, name: str, password: str) -> User | None:
-    """The user when name and password match, else None."""
+def authenticate(path: Path | str, name: str, password: str,
+                 wait_s: float | None = None) -> User | None:
+    """The user when name and password match, else None (no rate limit: see attempt_sign_in)."""
+    return _check(path, name, password, wait_s)[0]
+
+
+def _check(path, name: str, password: str, wait_s: float | None) -> tuple[User | None, bool]:
+    """(the user when the password matches, whether the name is a known user)."""
     user = load_users(path).get(str(name).strip())
-    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
-    return user if user and ok else None
+    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password, wait_s)
+    return (user if user and ok else None), user is not None
+
+
+# -- bounded password hashing --------------------------------------------------------------------
+class HashBusy(RuntimeError):
+    """No password-check slot freed up in time."""
+
+
+_SLOTS_LOCK = threading.Lock()
+_SLOTS: tuple[int, threading.BoundedSemaphore] | None = None
+
+
+def _slots() -> threading.BoundedSemaphore:
+    """The process-wide semaphore of hash slots (replaced when the setting changes; holders
+    release the one they acquired)."""
+    global _SLOTS
+    n = max(1, int(settings.get("signin_max_concurrent_hashes")))
+    with _SLOTS_LOCK:
+        if _SLOTS is None or _SLOTS[0] != n:
+            _SLOTS = (n, threading.BoundedSemaphore(n))
+        return _SLOTS[1]
+
+
+@contextmanager
+def hash_slot(wait_s: float | None = None) -> Iterator[None]:
+    """Hold one of the ``signin_max_concurrent_hashes`` slots; HashBusy after ``wait_s``
+    (default: the setting ``signin_hash_wait_s``)."""
+    sem = _slots()
+    wait = float(settings.get("signin_hash_wait_s")) if wait_s is None else wait_s
+    if not sem.acquire(timeout=max(0.0, wait)):
+        raise HashBusy(f"no password-check slot within {wait:g} s")
+    try:
+        yield
+    finally:
+        sem.release()
+
+
+# -- sign-in limits --------------------------------------------------------------------------------
+MSG_WRONG = "用户名或密码不正确"
+MSG_LOCKED = "登录失败次数过多, 已暂时锁定, 请 {minutes} 分钟后再试。"
+MSG_BUSY = "登录请求过多, 请稍后再试。"
+KEY_CHARS = 128  # longer names and addresses are cut (they are keys, not identities)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sign-in limits from the settings (a cap of 0 turns that limit off)."""
+    max_failures: int         # per user name
+    client_max_failures: int  # per client address, whatever the names
+    window_s: float
+    lockout_s: float
+    hash_wait_s: float
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        return cls(int(settings.get("signin_max_failures")),
+                   int(settings.get("signin_client_max_failures")),
+                   float(settings.get("signin_window_s")), float(settings.get("signin_lockout_s")),
+                   float(settings.get("signin_hash_wait_s")))
+
+    def keys(self, name: str, client: str) -> list[tuple[tuple[str, str], int]]:
+        """(key, cap) of the counters one attempt touches."""
+        out = [(("user", name[:KEY_CHARS]), self.max_failures),
+               (("client", client[:KEY_CHARS]), self.client_max_failures)]
+        return [(k, cap) for k, cap in out if cap > 0]
+
+
+@dataclass
+class _Counter:
+    failures: deque = field(default_factory=deque)  # clock times of recent failures
+    locked_until: float = 0.0
+    in_flight: int = 0  # attempts between begin() and end()
+
+
+class SignInLimiter:
+    """Failure counters per user name and per client, shared by every session of the process.
+
+    An attempt reserves a place on each counter before its password is checked, so attempts
+    running at the same time cannot together make more than ``cap`` checks in a window.
+    """
+
+    MAX_COUNTERS = 20_000  # beyond it, idle counters are dropped, oldest first
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._counters: dict[tuple[str, str], _Counter] = {}
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counters.clear()
+
+    def begin(self, keys, limits: Limits) -> tuple[str, float]:
+        """('ok', 0) with a place reserved, ('locked', seconds left) or ('busy', 0) when the
+        reserved and failed attempts already reach a cap."""
+        now = self.clock()
+        with self._lock:
+            counters = [(self._counters.get(k), cap) for k, cap in keys]
+            wait = max([c.locked_until - now for c, _ in counters if c] + [0.0])
+            if wait > 0:
+                return "locked", wait
+            for c, cap in counters:
+                if c:
+                    self._trim(c, now, limits)
+                    if len(c.failures) + c.in_flight >= cap:
+                        return "busy", 0.0
+            if len(self._counters) >= self.MAX_COUNTERS:
+                self._prune(now, limits)
+            for k, _ in keys:
+                self._counters.setdefault(k, _Counter()).in_flight += 1
+            return "ok", 0.0
+
+    def cancel(self, keys) -> None:
+        """Give back the places of an attempt whose password was not checked."""
+        with self._lock:
+            for k, _ in keys:
+                self._counters[k].in_flight -= 1
+
+    def end(self, keys, success: bool, limits: Limits) -> list[tuple[str, str]]:
+        """Count the outcome; the keys this failure locked."""
+        now = self.clock()
+        locked = []
+        with self._lock:
+            for k, cap in keys:
+                c = self._counters[k]
+                c.in_flight -= 1
+                if success:
+                    if k[0] == "user":  # a client's failures stand: it may be trying many names
+                        c.failures.clear()
+                    continue
+                self._trim(c, now, limits)
+                c.failures.append(now)
+                if len(c.failures) >= cap:
+                    c.locked_until = now + limits.lockout_s
+                    c.failures.clear()
+                    locked.append(k)
+        return locked
+
+    def failures(self, key: tuple[str, str]) -> int:
+        with self._lock:
+            c = self._counters.get(key)
+            return len(c.failures) if c else 0
+
+    @staticmethod
+    def _trim(c: _Counter, now: float, limits: Limits) -> None:
+        while c.failures and c.failures[0] <= now - limits.window_s:
+            c.failures.popleft()
+
+    def _prune(self, now: float, limits: Limits) -> None:
+        for k, c in list(self._counters.items()):
+            self._trim(c, now, limits)
+            if not c.failures and not c.in_flight and c.locked_until <= now:
+                del self._counters[k]
+        idle = [k for k, c in self._counters.items() if not c.in_flight and c.locked_until <= now]
+        for k in idle[:max(0, len(self._counters) - self.MAX_COUNTERS // 2)]:
+            del self._counters[k]
+
+
+LIMITER = SignInLimiter()
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None
+    status: str  # ok | wrong | locked | busy
+    message: str = ""
+
+
+# on_failure(action, name, client, reason): 'signin_failed' for each failed check and
+# 'signin_locked' when a failure locks a name or a client. Never given the password.
+FailureHook = Callable[[str, str, str, str], None]
+
+
+def attempt_sign_in(path: Path | str, name: str, password: str, client: str = "local",
+                    on_failure: FailureHook | None = None) -> SignInResult:
+    """Sign in through the process-wide limits: refused without any password check while the
+    name or the client is locked or a hash slot does not free up in time."""
+    name, client = str(name or "").strip(), str(client or "local")
+    limits = Limits.from_settings()
+    keys = limits.keys(name, client)
+    status, wait = LIMITER.begin(keys, limits)
+    if status == "locked":
+        return SignInResult(None, "locked", MSG_LOCKED.format(minutes=max(1, math.ceil(wait / 60))))
+    if status == "busy":
+        return SignInResult(None, "busy", MSG_BUSY)
+    try:
+        user, known = _check(path, name, password, limits.hash_wait_s)
+    except HashBusy:
+        LIMITER.cancel(keys)
+        return SignInResult(None, "busy", MSG_BUSY)
+    except BaseException:
+        LIMITER.cancel(keys)
+        raise
+    locked = LIMITER.end(keys, user is not None, limits)
+    if user is not None:
+        return SignInResult(user, "ok")
+    if on_failure:
+        on_failure("signin_failed", name, client, "密码错误" if known else "无此用户")
+        for kind, _ in locked:
+            cap = limits.max_failures if kind == "user" else limits.client_max_failures
+            on_failure("signin_locked", name, client,
+                       f"{'用户名' if kind == 'user' else '客户端'}在 {limits.window_s / 60:g} 分钟内"
+                       f"失败 {cap} 次, 锁定 {limits.lockout_s / 60:g} 分钟")
+    if locked:
+        minutes = max(1, math.ceil(limits.lockout_s / 60))
+        return SignInResult(None, "wrong", f"{MSG_WRONG}。{MSG_LOCKED.format(minutes=minutes)}")
+    return SignInResult(None, "wrong", MSG_WRONG)
 
 
 def add_user(path: Path | str, name: str, role: str, password: str) -> None:
@@ -163,8 +396,6 @@ def write_file(path: Path | str, data: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI: add a user, prompting for the password."""
-    import settings
-
     ap = argparse.ArgumentParser(prog="python -m analytics.users")
     sub = ap.add_subparsers(dest="cmd", required=True)
     add = sub.add_parser("add", help="add or replace a user (prompts for the password)")

@@ -10,6 +10,8 @@ Three ways in (docs/roles.md):
 
 from __future__ import annotations
 
+import sys
+
 import streamlit as st
 
 import settings
@@ -17,6 +19,7 @@ from analytics import appdb, users
 from views import state
 
 LOCAL_USER = "本地用户"
+ANONYMOUS = "anonymous"  # the audit role of a sign-in that failed
 SIGNED_IN = "auth_user"  # session key: (name, role) after a form sign-in
 ROLE_CHOICE = "role_choice"  # the role selectbox (widget state can be reset on a page switch)
 ROLE = "embedded_role"  # session key: the role chosen, kept apart from the widget
@@ -63,12 +66,33 @@ def _password_form() -> None:
         name = st.text_input("用户名")
         password = st.text_input("密码", type="password")
         if st.form_submit_button("登录", type="primary"):
-            user = users.authenticate(str(settings.get("users_file")), name, password)
-            if user is None:
-                st.error("用户名或密码不正确")
+            # Limits are process-wide (users.LIMITER): a new session starts from the same counts.
+            result = users.attempt_sign_in(str(settings.get("users_file")), name, password,
+                                           client=client_key(), on_failure=_audit_sign_in)
+            if result.user is None:
+                st.error(result.message)
             else:
-                st.session_state[SIGNED_IN] = (user.name, user.role)
+                st.session_state[SIGNED_IN] = (result.user.name, result.user.role)
                 st.rerun()
+
+
+def client_key() -> str:
+    """The client's address (the TCP peer: behind a proxy, the proxy's) for the sign-in limits;
+    'local' when Streamlit has none (localhost, tests). Never per session: a new session must
+    not get fresh attempts."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - outside a script run there is no context
+        ip = None
+    return ip if isinstance(ip, str) and ip else "local"
+
+
+def _audit_sign_in(action: str, name: str, client: str, reason: str) -> None:
+    """Audit a failed sign-in or a lockout: the name tried, the client; never the password."""
+    try:
+        appdb.record(settings.path("app_db_path"), name[:64], ANONYMOUS, action, client, reason)
+    except appdb.AuditError as e:  # the sign-in is refused anyway; say so on the console
+        print(f"audit of {action} failed: {e}", file=sys.stderr)
 
 
 def current_user() -> tuple[str, str]:
