@@ -85,10 +85,13 @@ def page() -> None:
 
 def _audit_log() -> None:
     """The latest audit rows (exports, unmasked contacts, loads)."""
-    df = appdb.audit_rows(settings.path("app_db_path"), limit=500)
-    st.dataframe(df.rename(columns={"at": "时间", "user": "用户", "role": "角色", "action": "操作",
-                                    "target": "对象", "reason": "理由", "filters": "筛选条件"}),
+    df = appdb.audit_rows(settings.path("app_db_path"), limit=500, with_seq=True)
+    st.dataframe(df.rename(columns={"seq": "序号", "at": "时间", "user": "用户", "role": "角色",
+                                    "action": "操作", "target": "对象", "reason": "理由",
+                                    "filters": "筛选条件"}),
                  hide_index=True, width="stretch")
+    st.caption("每行带上一行的哈希 (链式), 删改或倒签会被 `python -m analytics audit-verify` 发现; "
+               "序号为空的是启用链式记录之前的旧记录。")
 
 
 def _load_form() -> None:
