@@ -303,7 +303,8 @@ def check_reconciled(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _describe(bad: pd.DataFrame) -> str:
-    parts = [f"{r.file} (批次 {r.batch_id}) 写入 {r.table_name} {r.rows_written:,} 行"
+    parts = [f"{r.file if isinstance(r.file, str) else '(无加载记录)'} (批次 {r.batch_id}) "
+             f"写入 {r.table_name} {r.rows_written:,} 行"
              + (f", 之后被替换 {r.rows_replaced:,} 行" if r.rows_replaced else "")
              + f", 表中现有 {r.rows_present:,} 行" for r in bad.head(5).itertuples()]
     more = f" 等 {len(bad)} 处" if len(bad) > 5 else ""
