@@ -16,8 +16,10 @@ EDUCATION = ("博士", "硕士", "本科", "专科", "其他")
 EXPERIENCE_BANDS = ("0-3", "3-5", "5-10", "10+", "未知")
 LAYERS = ("基础层", "技术层", "应用层")
 METRICS = ("talents", "high_level", "density", "share", "lq", "growth", "net_inflow")
-_ADCODE = re.compile(r"^\d{6}$")
-_NODE = re.compile(r"^[A-Z]\d{2}$")
+# ASCII digits only, matched whole (\d takes ٣ and ², and $ a trailing newline).
+_ADCODE = re.compile(r"[0-9]{6}")
+_NODE = re.compile(r"[A-Z][0-9]{2}")
+_YEAR = re.compile(r"[0-9]{1,6}")
 
 
 @dataclass(frozen=True)
@@ -72,15 +74,17 @@ class Filters:
             return tuple(dict.fromkeys(x for x in raw.split(",") if x in allowed))
 
         region = one("region") or COUNTRY
-        if not _ADCODE.match(region) or (known_regions is not None and region not in known_regions):
+        if not _ADCODE.fullmatch(region) or (known_regions is not None
+                                              and region not in known_regions):
             region = COUNTRY
         node_ok = known_nodes if known_nodes is not None else None
-        raw_nodes = [x for x in (one("nodes") or "").split(",") if _NODE.match(x)]
+        raw_nodes = [x for x in (one("nodes") or "").split(",") if _NODE.fullmatch(x)]
         nodes = tuple(dict.fromkeys(x for x in raw_nodes if node_ok is None or x in node_ok))
         layer = one("layer") if one("layer") in LAYERS else None
-        year = one("year")
-        year_val = int(year) if year and year.isdigit() and years[0] <= int(year) <= years[1] \
-            else None
+        year = one("year") or ""
+        year_val = int(year) if _YEAR.fullmatch(year) else None
+        if year_val is not None and not years[0] <= year_val <= years[1]:
+            year_val = None
         metric = one("metric") if one("metric") in METRICS else "talents"
         return cls(region=region, layer=layer, nodes=nodes, tiers=many("tiers", TIERS),
                    education=many("education", EDUCATION),

@@ -143,10 +143,21 @@ class RegionResolver:
                 if s.startswith(n, i):
                     found.append((i, i + len(n), n))
                     break
-        # Inside an alias (雄安新区) the letters are not place names of their own (安新).
-        inside = [(a, b) for a, b, n in found if n in self.aliases]
         return [(range(a, b), self.names[n]) for a, b, n in found
-                if not any(x <= a and b <= y and (x, y) != (a, b) for x, y in inside)]
+                if not any(x <= a and b <= y and (x, y) != (a, b) and self._swallows(m, n)
+                           for x, y, m in found)]
+
+    def _swallows(self, outer: str, inner: str) -> bool:
+        """Is the name ``inner``, found inside the longer name ``outer``, part of it?
+
+        Inside an alias (雄安新区) the letters are not place names of their own (安新); nor is
+        a name inside a name of its own ancestor (龙江县 in 黑龙江省: the province, not a county
+        of it). A name inside an unrelated one stays (南区 in 香港南区, though 港南区 is a
+        district elsewhere)."""
+        if outer in self.aliases:
+            return True
+        wider = self.names[outer]
+        return all(wider & set(self.path(c)[1:]) for c in self.names[inner])
 
     @staticmethod
     def _names_at(s: str, span: range) -> str:
@@ -177,15 +188,16 @@ class RegionResolver:
         shallowest = [c for c in top if len(self.path(c)) == shallow]
         if len(shallowest) == 1 and self.level[shallowest[0]] in ("province", "city"):
             return self._finish(shallowest[0])
-        if len(deepest) == 1:
-            return self._finish(deepest[0])
-        # Tied: keep the coarsest region that all candidates share, if the text names it.
-        common = set(self.path(deepest[0]))
-        for c in deepest[1:]:
+        # Tied: keep the region that all candidates share, if the text names it. Candidates at
+        # different depths tie too: 江北区 is in 宁波市 and directly in 重庆市 (no city level),
+        # and the deeper one is no likelier.
+        tied = sorted(top, key=lambda c: (-len(self.path(c)), c))
+        common = set(self.path(tied[0]))
+        for c in tied[1:]:
             common &= set(self.path(c))
         named = {c for _, cands in tokens for c in cands}
-        shared = [c for c in self.path(deepest[0]) if c in common and c in named]
-        options = "、".join(self.full_name(c) for c in deepest[:5])
+        shared = [c for c in self.path(tied[0]) if c in common and c in named]
+        options = "、".join(self.full_name(c) for c in tied[:5])
         if shared:
             return Resolution(shared[0], self.level[shared[0]], None)
         return Resolution(None, None, f"地名有歧义: {s[:40]} 可能是 {options}")

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analytics import clusters
 from etl.normalize import credit_code, dates, salary, skills
 from etl.normalize.text import clean
 from maps.regions import region_index
@@ -89,8 +93,124 @@ def test_skills_round_trip(words):
     assert skills.split_skills("、".join(words)) == words
 
 
+# A province with a single city (the municipalities 北京, 天津, 上海) resolves to that city:
+# it is as certain and is where the map's districts hang.
+ONLY_CITY = {"110000": "110100", "120000": "120100", "310000": "310100"}
+
+
+@pytest.mark.parametrize("level", ["province", "city", "district"])
+def test_resolver_round_trip_on_every_full_name(level):
+    r = default_resolver()
+    codes = sorted(region_index().query("level == @level")["adcode"])
+    wrong = [(code, r.full_name(code), r.resolve(r.full_name(code)))
+             for code in codes if r.resolve(r.full_name(code)).adcode != ONLY_CITY.get(code, code)]
+    assert wrong == []
+    assert len(codes) > {"province": 33, "city": 360, "district": 2800}[level]
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from(sorted(region_index().query("level == 'district'")["adcode"])))
+@given(st.sampled_from(sorted(region_index().query("level != 'country'")["adcode"])))
 def test_resolver_round_trip_on_full_names(code):
     r = default_resolver()
-    assert r.resolve(r.full_name(code)).adcode == code
+    res = r.resolve(r.full_name(code))
+    assert (res.adcode, res.reason) == (ONLY_CITY.get(code, code), None)
+    assert res.level == r.level[res.adcode]
+
+
+# -- clusters: the summary of labelled cells ---------------------------------------------------
+CELL = st.tuples(st.sampled_from(["370212", "370202", "370203", "440305", "110108"]),
+                 st.floats(70, 135), st.floats(18, 53), st.sampled_from(["T14", "T11"]),
+                 st.integers(1, 50), st.integers(1, 3))
+
+
+def _cells(rows) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=["adcode", "lon", "lat", "node_id", "talents", "cluster"])
+    df["place"] = "地" + df["adcode"]
+    df["node_name"] = "环节" + df["node_id"]
+    return df
+
+
+@FAST
+@given(st.lists(CELL, min_size=1, max_size=12))
+def test_cluster_centre_is_the_talent_weighted_mean(rows):
+    cells = _cells(rows)
+    out = clusters.summarise(cells).set_index("cluster")
+    assert sorted(out.index) == sorted(cells["cluster"].unique())
+    for c, g in cells.groupby("cluster"):
+        w = g["talents"]
+        assert out.loc[c, "talents"] == w.sum()
+        assert out.loc[c, "lon"] == pytest.approx((g["lon"] * w).sum() / w.sum())
+        assert out.loc[c, "lat"] == pytest.approx((g["lat"] * w).sum() / w.sum())
+        assert g["lon"].min() - 1e-9 <= out.loc[c, "lon"] <= g["lon"].max() + 1e-9
+        assert out.loc[c, "n_places"] == g["adcode"].nunique() == len(out.loc[c, "places"])
+
+
+def test_cluster_summary_exactly():
+    cells = _cells([("370212", 120.0, 36.0, "T14", 3, 1), ("370203", 121.0, 37.0, "T14", 1, 1),
+                    ("370202", 122.0, 36.5, "T11", 2, 1), ("440305", 114.0, 22.5, "T11", 4, 2),
+                    ("110108", 116.3, 40.0, "T14", 9, -1),
+                    # a tie on both counts: the lower adcode, the lower node id
+                    ("440304", 114.1, 22.6, "T14", 2, 3), ("440303", 114.2, 22.5, "T11", 2, 3)])
+    out = clusters.summarise(cells)
+    assert out["cluster"].tolist() == [1, 2, 3]
+    assert out["talents"].tolist() == [6, 4, 4]
+    assert out["lon"].tolist() == pytest.approx([(360 + 121 + 244) / 6, 114.0, 114.15])
+    assert out["lat"].tolist() == pytest.approx([(108 + 37 + 73) / 6, 22.5, 22.55])
+    assert out["places"].tolist() == [["370212", "370202", "370203"], ["440305"],
+                                      ["440303", "440304"]]
+    assert out["n_places"].tolist() == [3, 1, 2]
+    assert out["place"].tolist() == ["地370212", "地440305", "地440303"]   # the biggest place
+    assert out["node_id"].tolist() == ["T14", "T11", "T11"]              # 4 T14 against 2 T11
+    assert out["node_name"].tolist() == ["环节T14", "环节T11", "环节T11"]
+    labels = [clusters.label(r) for r in out.itertuples()]
+    assert labels == ["#1 地370212 等 3 地 · 环节T14", "#2 地440305 · 环节T11",
+                      "#3 地440303 等 2 地 · 环节T11"]
+
+
+def test_cluster_summary_of_noise_only_is_empty_with_columns():
+    out = clusters.summarise(_cells([("370212", 120.0, 36.0, "T14", 3, -1)]))
+    assert out.empty
+    assert list(out.columns) == ["cluster", "talents", "lon", "lat", "places", "n_places",
+                                 "place", "node_id", "node_name"]
+
+
+@FAST
+@given(st.lists(st.tuples(st.floats(100, 101), st.floats(30, 31), st.integers(1, 9)),
+                min_size=1, max_size=30), st.floats(1, 80), st.integers(1, 20))
+def test_dbscan_labels_are_numbered_by_weight(points, eps, min_weight):
+    lon, lat, w = (np.array(x, dtype=float) for x in zip(*points, strict=True))
+    labels = clusters.dbscan_weighted(lon, lat, w, eps, min_weight)
+    found = sorted(set(labels.tolist()) - {-1})
+    assert found == list(range(len(found)))
+    totals = [w[labels == k].sum() for k in found]
+    assert totals == sorted(totals, reverse=True)
+    core = clusters.neighbours(lon, lat, eps).astype(float) @ w >= min_weight
+    assert all(core[labels == k].any() for k in found)   # every cluster holds a core
+    assert not core[labels == -1].any()                  # and no core is noise
+
+
+@pytest.mark.parametrize(("lon2", "lat"), [(1.0, 0.0), (2.0, 36.1), (7.1, 36.1), (10.0, 36.1),
+                                           (90.0, 0.0), (90.0, 30.0), (90.0, 60.0)])
+def test_places_exactly_eps_apart_are_neighbours(lon2, lat):
+    # The matrix product and the haversine round differently in the last bit: a pair exactly
+    # eps apart must still count (the 1e-12 allowance), and one a metre further must not.
+    eps = float(clusters.haversine_km(0, lat, lon2, lat))
+    lon, la = np.array([0.0, lon2]), np.array([lat, lat])
+    assert clusters.neighbours(lon, la, eps).all()
+    assert clusters.neighbours(lon, la, eps - 0.001).tolist() == [[True, False], [False, True]]
+
+
+def test_label_cells_clusters_each_node_on_its_own_by_default():
+    # Two nodes at one place, each under the threshold alone, over it together.
+    cells = pd.DataFrame({"adcode": ["370212", "370212"], "lon": [120.6, 120.6],
+                          "lat": [36.2, 36.2], "node_id": ["T14", "T11"], "talents": [2, 2]})
+    assert clusters.label_cells(cells, 10, 3)["cluster"].tolist() == [-1, -1]
+    assert clusters.label_cells(cells, 10, 3, by_node=False)["cluster"].tolist() == [1, 1]
+
+
+def test_a_node_without_clusters_does_not_shift_the_next_nodes_ids():
+    cells = pd.DataFrame({"adcode": ["370212", "370212", "440305"], "lon": [120.6, 120.6, 113.9],
+                          "lat": [36.2, 36.2, 22.5], "node_id": ["A01", "T14", "T14"],
+                          "talents": [1, 5, 4]})
+    out = clusters.label_cells(cells, 10, 3)
+    assert out["cluster"].tolist() == [-1, 1, 2]

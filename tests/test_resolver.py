@@ -2,11 +2,12 @@
 
 import csv
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from maps.regions import ancestors, region_index, short_name
-from maps.resolver import ALIASES_FILE, default_resolver
+from maps.resolver import ALIASES_FILE, Resolution, default_resolver
 
 # Messy real-world strings with the code a person would give them.
 MESSY = [
@@ -169,3 +170,191 @@ def test_every_alias_points_at_a_region():
     with open(ALIASES_FILE, encoding="utf-8") as f:
         for row in csv.DictReader(f):
             assert row["adcode"] in codes, row
+
+
+# -- holes found by the mutation audit (docs/testing.md) ----------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("黑龙江省", "230000"),            # not 龙江县, whose short name 龙江 sits inside it
+    ("黑龙江", "230000"),
+    ("黑龙江省齐齐哈尔市", "230200"),
+    ("黑龙江省齐齐哈尔市龙江县", "230221"),
+    ("黑龙江省龙江县", "230221"),
+    ("齐齐哈尔龙江", "230221"),
+    ("龙江", "230221"),
+    ("香港南区", "810004"),            # 南区 inside 港南区 (贵港): unrelated, so it stays
+    ("信阳新县", "411523"),            # 新县 inside 阳新县 (黄石): likewise
+])
+def test_a_name_inside_its_ancestors_name_is_not_a_place_of_its_own(text, expected):
+    assert default_resolver().resolve(text).adcode == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("410403 某某公司", ("410403", "district")),
+    ("地址510502", ("510502", "district")),
+    ("邮编 370212 ", ("370212", "district")),
+    ("370200", ("370200", "city")),
+    ("370000", ("370000", "province")),
+    ("370212 北京", ("110100", "city")),     # a name in the text wins over the code
+    (370212, ("370212", "district")),          # a number, not a missing value
+    (np.int64(370212), ("370212", "district")),
+    (370212.0, ("370212", "district")),
+])
+def test_codes_in_text(text, expected):
+    res = default_resolver().resolve(text)
+    assert (res.adcode, res.level, res.reason) == (*expected, None)
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("4104031", "无法识别地区: 4104031"),     # seven digits are not a code
+    ("1410403", "无法识别地区: 1410403"),
+    ("999999", "无法识别地区: 999999"),       # well formed, but no such region
+    (999999, "无法识别地区: 999999"),
+    (float("nan"), "缺少地区"),
+    (np.nan, "缺少地区"),
+    (pd.NA, "缺少地区"),
+    (pd.NaT, "缺少地区"),
+    ("\u3000 \t", "缺少地区"),                 # ideographic space only
+    ("东区", "无法识别地区: 东区"),            # plain words that are also names, alone
+    ("高新区", "无法识别地区: 高新区"),
+    ("白云", "无法识别地区: 白云"),
+    ("鼓楼区", "地名有歧义: 鼓楼区 可能是 江苏省南京市鼓楼区、江苏省徐州市鼓楼区、福建省福州市鼓楼区、"
+              "河南省开封市鼓楼区"),
+    ("山东鼓楼区", "地名有歧义: 山东鼓楼区 可能是 江苏省南京市鼓楼区、江苏省徐州市鼓楼区、"
+                  "福建省福州市鼓楼区、河南省开封市鼓楼区"),
+    ("x" * 50, "无法识别地区: " + "x" * 40),   # the reason quotes at most 40 characters
+])
+def test_unresolvable_reasons_exactly(text, reason):
+    res = default_resolver().resolve(text)
+    assert (res.adcode, res.level, res.reason) == (None, None, reason)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("北京东区", "110100"),          # a generic word beside a real name
+    ("江苏鼓楼区", "320000"),        # tied districts, their named common province
+    ("四川市中区", "510000"),
+    ("中国", "100000"), ("全国", "100000"), ("中华人民共和国", "100000"),
+    ("乌鲁木齐", "650100"),          # the city, not 乌鲁木齐县 (a name it shares with its child)
+    ("乌鲁木齐县", "650121"),
+    ("重庆", "500000"),              # two cities: the municipality stays a province
+    ("天津市", "120100"),            # one city: as certain as the province
+])
+def test_levels_and_fallbacks(text, expected):
+    res = default_resolver().resolve(text)
+    levels = {"100000": "country", "650100": "city", "650121": "district", "320000": "province",
+              "510000": "province", "500000": "province", "110100": "city", "120100": "city"}
+    assert (res.adcode, res.level, res.reason) == (expected, levels[expected], None)
+
+
+def test_only_the_first_200_characters_are_read():
+    r = default_resolver()
+    assert r.resolve("x" * 198 + "北京").adcode == "110100"
+    assert r.resolve("x" * 199 + "北京").adcode is None  # 北 is the 200th, 京 is cut
+
+
+def test_resolve_series_reports_missing_values_and_keeps_the_index():
+    s = pd.Series([np.nan, pd.NA, "青岛崂山", 370212, "月球"], index=[5, 6, 7, 8, 9])
+    out = default_resolver().resolve_series(s)
+    assert list(out.index) == [5, 6, 7, 8, 9]
+    assert out["adcode"].tolist() == [pd.NA, pd.NA, "370212", "370212", pd.NA]
+    assert out["region_error"].tolist() == ["缺少地区", "缺少地区", pd.NA, pd.NA, "无法识别地区: 月球"]
+    assert str(out["adcode"].dtype) == "string" and str(out["region_error"].dtype) == "string"
+
+
+def test_full_name_and_path():
+    r = default_resolver()
+    assert r.full_name("110101") == "北京市东城区"   # 北京市 once, though province and city
+    assert r.full_name("370212") == "山东省青岛市崂山区"
+    assert r.full_name("370000") == "山东省"
+    assert r.full_name("100000") == ""
+    assert r.path("370212") == ["370212", "370200", "370000", "100000"]
+    assert r.path("100000") == ["100000"]
+
+
+def _toy_resolver(tmp_path, districts: int, extra=(), aliases="乙城新区,900100\n"):
+    """A resolver over a made-up country: one province, two cities, ``districts`` 中心区."""
+    rows = [("100000", "中国", "中国", "country", None),
+            ("900000", "甲省", "甲", "province", "100000"),
+            ("900100", "乙市", "乙", "city", "900000"),
+            ("900200", "丙市", "丙", "city", "900000"),
+            ("900190", "庚区", None, "district", "900100")]      # no short name
+    rows += [(f"9001{i:02d}", "中心区", "中心", "district", "900100" if i % 2 else "900200")
+             for i in range(1, districts + 1)]
+    df = pd.DataFrame([*rows, *extra],
+                      columns=["adcode", "name", "short_name", "level", "parent_adcode"])
+    path = tmp_path / "aliases.csv"
+    path.write_text("alias,adcode\n" + aliases, encoding="utf-8")
+    from maps.resolver import RegionResolver
+
+    return RegionResolver(df, path)
+
+
+def test_an_ambiguity_lists_at_most_five_places(tmp_path):
+    r = _toy_resolver(tmp_path, 7)
+    res = r.resolve("中心区")
+    assert res.adcode is None
+    assert res.reason == "地名有歧义: 中心区 可能是 " + "、".join(
+        r.full_name(c) for c in ["900101", "900102", "900103", "900104", "900105"])
+    assert r.resolve("甲省中心区").adcode == "900000"      # the named common parent
+    assert r.resolve("乙市中心区").adcode == "900100"      # four 中心区 in 乙市: the city
+    assert r.resolve("甲省乙市中心区").adcode == "900100"  # the finest parent named
+
+
+def test_aliases_resolve_and_their_letters_are_not_names(tmp_path):
+    r = _toy_resolver(tmp_path, 1)
+    assert r.resolve("乙城新区").adcode == "900100"
+    assert r.resolve("乙城新区").level == "city"
+    assert r.resolve("丙市").adcode == "900200"
+    assert r.resolve("甲省").adcode == "900000"   # two cities: stays the province
+    assert r.resolve("甲").reason == "无法识别地区: 甲"  # one letter is never a name
+    assert r.resolve("庚区").adcode == "900190"
+    assert r.aliases == {"乙城新区"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("江北区", "地名有歧义: 江北区 可能是 浙江省宁波市江北区、重庆市江北区"),
+    ("江北", "地名有歧义: 江北 可能是 浙江省宁波市江北区、重庆市江北区"),
+    ("大埔", "地名有歧义: 大埔 可能是 广东省梅州市大埔县、香港特别行政区大埔区"),
+])
+def test_a_tie_at_different_depths_is_ambiguous(text, expected):
+    # 重庆 and 香港 have no city level: their districts sit one level higher, no less likely.
+    assert default_resolver().resolve(text) == Resolution(None, None, expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("重庆江北区", "500105"), ("宁波江北区", "330205"), ("浙江江北", "330205"),
+    ("梅州大埔", "441422"), ("香港大埔", "810014"),
+])
+def test_a_tie_at_different_depths_is_settled_by_a_parent(text, expected):
+    assert default_resolver().resolve(text).adcode == expected
+
+
+def test_tied_cities_are_ambiguous_and_a_single_shallow_district_is_no_answer(tmp_path):
+    # Two cities named 丁市 (in 甲省 and in 己省), and 中心区 directly under 甲省 beside two
+    # 中心区 of its cities: neither the shallowest nor the deepest may be picked.
+    extra = [("910000", "己省", "己", "province", "100000"),
+             ("900300", "丁市", "丁", "city", "900000"),
+             ("910100", "丁市", "丁", "city", "910000"),
+             ("900001", "中心区", "中心", "district", "900000")]
+    r = _toy_resolver(tmp_path, 2, extra)
+    assert r.resolve("丁市").reason == "地名有歧义: 丁市 可能是 甲省丁市、己省丁市"
+    assert r.resolve("己省丁市").adcode == "910100"
+    assert r.resolve("中心区").reason == (
+        "地名有歧义: 中心区 可能是 甲省乙市中心区、甲省丙市中心区、甲省中心区")
+    assert r.resolve("甲省中心区").adcode == "900000"
+
+
+def test_aliases_never_shadow_a_name_or_point_nowhere(tmp_path):
+    r = _toy_resolver(tmp_path, 1, aliases="乙城新区,900100\n乙市,900200\n鬼城,999999\n")
+    assert r.aliases == {"乙城新区"}
+    assert r.resolve("乙市").adcode == "900100"      # the name, not the alias to 丙市
+    assert r.resolve("鬼城").reason == "无法识别地区: 鬼城"
+
+
+def test_a_name_inside_its_parents_name_is_part_of_it(tmp_path):
+    # 河市区 (short 河市) lies in 东河市, whose name contains it: 东河市 is the city.
+    extra = [("900400", "东河市", "东河", "city", "900000"),
+             ("900401", "河市区", "河市", "district", "900400")]
+    r = _toy_resolver(tmp_path, 1, extra)
+    assert r.resolve("东河市").adcode == "900400"
+    assert r.resolve("东河市河市区").adcode == "900401"

@@ -90,12 +90,44 @@ INDIVIDUAL_CALLS = {
 }
 
 
+# What each call gives a role that may see individuals (张三's talent_id written as 张三).
+INDIVIDUAL_RESULTS = {
+    "cluster_talents": (["talent_id", "place", "contact_name", "phone"],
+                        [("张三", "青岛市崂山区", "张**", "138****0001")]),
+    "talent_record": (["talent_id", "place", "tier", "years_experience", "expected_city"],
+                      [("张三", "青岛市崂山区", "D", 8.0, "青岛市")]),
+    "contact": {"contact_name": "张**", "phone": "138****0001", "email": "a***@example.com"},
+    "moves": (["from_place", "to_place"], [("北京市海淀区", "青岛市崂山区")]),
+    "matching_postings": (["title", "company", "shared", "shared_skills"],
+                          [("VR开发工程师", "青岛幻境虚拟现实科技有限公司", 2, "VR、Unity")]),
+    "similar_talents": (["talent_id", "place", "tier", "education", "years_experience",
+                         "employer_name", "shared", "shared_skills"], []),
+    "search_talents": (["talent_id", "place", "phone", "matched_on"],
+                       [("张三", "青岛市崂山区", "138****0001", "技能 产业链环节")]),
+}
+
+
+def _digest(out, columns, tid):
+    """The given columns of a result frame as tuples, with 张三's id as 张三."""
+    assert isinstance(out, pd.DataFrame)
+    assert set(columns) <= set(out.columns), out.columns
+    df = out[columns].copy()
+    if "talent_id" in df:
+        df["talent_id"] = df["talent_id"].map(lambda t: "张三" if t == tid else t)
+    return [tuple(r) for r in df.itertuples(index=False)]
+
+
 @pytest.mark.parametrize("call", list(INDIVIDUAL_CALLS))
 @pytest.mark.parametrize("role", ROLES)
 def test_individual_queries_refuse_aggregate_roles(reader, call, role):
     fn = INDIVIDUAL_CALLS[call]
     if users.can_see_individuals(role):
-        assert fn(reader, _zhang(reader), role) is not None
+        tid = _zhang(reader)
+        out, expected = fn(reader, tid, role), INDIVIDUAL_RESULTS[call]
+        if isinstance(expected, dict):
+            assert out == expected
+        else:
+            assert _digest(out, expected[0], tid) == expected[1]
     else:
         with pytest.raises(tl.NotAllowed):
             fn(reader, _zhang(reader), role)

@@ -128,6 +128,10 @@ def _needs_clean_pattern() -> str:
     chars |= {chr(c) for c in range(0x80, 0xA0)} | {chr(c) for c in range(0x200B, 0x2010)}
     chars |= {"\u2060", "\ufeff", "\u3000", "\u2028", "\u2029", "\u0085"}
     chars |= {chr(c) for c in range(0x2000, 0x200B)}
+    # Marks that NFKC composes with the letter before them (a + U+0301 → á), and every other
+    # character _WS_RE treats as whitespace (U+1680 …): alone each looks unchanged.
+    chars |= {c for c in map(chr, range(0x10000)) if not 0xD800 <= ord(c) <= 0xDFFF
+              and (unicodedata.category(c).startswith("M") or (c.isspace() and c != " "))}
     ordered = sorted(ord(c) for c in chars)
     ranges, start = [], ordered[0]
     prev = start
