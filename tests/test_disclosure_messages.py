@@ -34,6 +34,7 @@ def data_page(leaky_db, tmp_path, monkeypatch):
 
     def open_as(role: str):
         st.cache_data.clear()
+        st.cache_resource.clear()  # the reader of another test's warehouse
         monkeypatch.setenv("TALENTMAP_ROLE", role)
         return fixtures.open_app("views/data_page.py")
     return open_as
