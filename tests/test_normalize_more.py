@@ -403,19 +403,11 @@ def test_clean_series_matches_clean():
     assert text.clean_series(mixed).tolist() == ["5", "台", None, "2"]
 
 
-# Known gap of clean_series' fast path (docs/testing.md): it tests characters one by one, so
-# it misses combining marks, which NFKC composes with the letter before them (a + U+0301 → á),
-# and U+1680 OGHAM SPACE MARK, whitespace that NFKC leaves alone.
-def _known_gap(c: str) -> bool:
-    import unicodedata
-
-    return unicodedata.combining(c) != 0 or c == "\u1680"
-
-
 def test_clean_series_takes_the_slow_path_for_every_character_clean_changes():
     # Every character of the Basic Multilingual Plane (surrogates aside) between two letters,
     # and at either end: the fast path may keep a value only when clean() would keep it.
-    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF and not _known_gap(chr(c))]
+    # (Combining marks and U+1680 once slipped through: NFKC leaves each alone.)
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
     values = [f"a{c}b" for c in chars] + [f"{c}x" for c in chars] + [f"x{c}" for c in chars]
     got = text.clean_series(pd.Series(values, dtype=object)).tolist()
     wrong = [(v, g) for v, g in zip(values, got, strict=True) if g != text.clean(v)]

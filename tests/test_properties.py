@@ -214,3 +214,11 @@ def test_a_node_without_clusters_does_not_shift_the_next_nodes_ids():
                           "talents": [1, 5, 4]})
     out = clusters.label_cells(cells, 10, 3)
     assert out["cluster"].tolist() == [-1, 1, 2]
+
+
+@FAST
+@given(st.floats(-180, 180), st.floats(-89, 89))
+def test_haversine_of_antipodes_is_half_the_circumference(lon, lat):
+    d = clusters.haversine_km(lon, lat, lon + 180, -lat)
+    assert d == pytest.approx(np.pi * clusters.EARTH_RADIUS_KM)
+    assert clusters.haversine_km(lon, lat, lon, lat) == 0
