@@ -30,6 +30,7 @@ import copy
 import hashlib
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -312,9 +313,32 @@ def run_tests(root: Path, tests: list[str], timeout: float, marker: str) -> tupl
     return ("passed" if rc == 0 else "failed"), time.monotonic() - start
 
 
+def earlier_results(log_path: Path | None) -> dict[str, dict[int, tuple[bool, str]]]:
+    """Results already in a log (``--resume``): module → {mutant number: (survived, label)}.
+    A module's numbers count only while its mutant total is the same (the last run wins)."""
+    found: dict[str, dict[int, tuple[bool, str]]] = {}
+    if log_path is None or not log_path.exists():
+        return found
+    module, total = None, None
+    head = re.compile(r"## (\S+): (\d+) of \d+ mutants")
+    line_re = re.compile(r"\s+\[(\d+)/(\d+)\] (SURVIVED|killed(?: \([^)]*\))?) (.*)$")
+    for line in log_path.read_text(encoding="utf-8").splitlines():
+        if m := head.match(line):
+            module, total = m.group(1), int(m.group(2))
+            found.setdefault(module, {})
+            found[module].setdefault(-1, (False, str(total)))
+            if found[module][-1][1] != str(total):  # another sample: forget the old one
+                found[module] = {-1: (False, str(total))}
+        elif module and (m := line_re.match(line)) and int(m.group(2)) == total:
+            found[module][int(m.group(1))] = (m.group(3) == "SURVIVED", m.group(4))
+    return found
+
+
 def mutate_module(root: Path, module: str, tests: list[str], *, max_mutants: int | None,
-                  seed: int, ops: set[str], marker: str, log) -> dict:
-    """Run every (or a sample of) mutant of one module; the original is always restored."""
+                  seed: int, ops: set[str], marker: str, log,
+                  earlier: dict[int, tuple[bool, str]] | None = None) -> dict:
+    """Run every (or a sample of) mutant of one module; the original is always restored.
+    ``earlier``: results of a previous, interrupted run of the same mutants (not rerun)."""
     path = root / module
     if not path.exists():
         log(f"## {module}: not in {root}, skipped")
@@ -343,7 +367,16 @@ def mutate_module(root: Path, module: str, tests: list[str], *, max_mutants: int
     timeout = max(30.0, base_s * 3 + 10)
     log(f"   baseline passed in {base_s:.1f}s; timeout per mutant {timeout:.0f}s")
     killed, survivors, timeouts = 0, [], 0
+    earlier = earlier if earlier and earlier.get(-1, (0, ""))[1] == str(len(chosen)) else {}
     for n, m in enumerate(chosen, 1):
+        if n in earlier and earlier[n][1].endswith(m.label()):
+            survived, _ = earlier[n]
+            if survived:
+                survivors.append(m)
+            killed += not survived
+            log(f"   [{n}/{len(chosen)}] {'SURVIVED' if survived else 'killed (earlier)'} "
+                f"{m.label()}")
+            continue
         try:
             text = apply(source, m, ops)
         except Exception as exc:  # noqa: BLE001 - an unappliable mutant is reported, not fatal
@@ -391,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ops", default=",".join(OPERATORS), help="operator families to use")
     p.add_argument("-m", "--marker", default="not browser", help="pytest -m expression")
     p.add_argument("--out", type=Path, help="also append the log to this file")
+    p.add_argument("--resume", action="store_true",
+                   help="reuse the results already in --out (after an interrupted run)")
     p.add_argument("--list-modules", action="store_true", help="print the module → tests map")
     p.add_argument("--show", action="store_true", help="print the mutants, run nothing")
     args = p.parse_args(argv)
@@ -424,6 +459,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{mod} {m.label()}")
         return 0
 
+    if args.resume and not args.out:
+        p.error("--resume reads the results of --out")
+    earlier = earlier_results(args.out) if args.resume else {}
     for restored in recover(root):
         log(f"restored {restored} from a run that was killed")
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
@@ -434,7 +472,8 @@ def main(argv: list[str] | None = None) -> int:
             if not tests:
                 p.error(f"{mod}: no test files mapped; pass --tests")
             results.append(mutate_module(root, mod, tests, max_mutants=args.max_mutants,
-                                         seed=args.seed, ops=ops, marker=args.marker, log=log))
+                                         seed=args.seed, ops=ops, marker=args.marker, log=log,
+                                         earlier=earlier.get(mod)))
     except (KeyboardInterrupt, Interrupted):
         log("interrupted: the module under test was restored")
         return 130
