@@ -434,3 +434,19 @@ def test_clean_series_composes_combining_marks_and_strips_the_ogham_space():
     values = ["a\u0301b", "x\u0307", "a\u1680b", "\u1680x"]
     assert text.clean_series(pd.Series(values, dtype=object)).tolist() == [
         text.clean(v) for v in values] == ["áb", "ẋ", "a b", "x"]
+
+
+def test_clean_series_leaves_clean_text_to_the_fast_path(monkeypatch):
+    # Printable ASCII and the CJK ideographs without a traditional → simplified mapping need no
+    # cleaning: clean() is never called for them (it would give the same, only slower).
+    plain = [chr(c) for c in range(0x21, 0x7F)] + [
+        chr(c) for c in range(0x4E00, 0xA000) if chr(c) not in text.T2S]
+    values = [f"a{c}b" for c in plain] + ["青岛市崂山区", "VR开发工程师", "a b"]
+    calls = []
+    real = text.clean
+    monkeypatch.setattr(text, "clean", lambda v: calls.append(v) or real(v))
+    assert text.clean_series(pd.Series(values, dtype=object)).tolist() == values
+    assert calls == []
+    dirty = pd.Series(["臺", "臺", " x", "ok"], dtype=object)
+    assert text.clean_series(dirty).tolist() == ["台", "台", "x", "ok"]
+    assert sorted(calls) == [" x", "臺"]          # each distinct dirty value once
