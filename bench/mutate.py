@@ -43,7 +43,8 @@ BACKUP_SUFFIX = ".mutate-orig"
 
 # Module → the test files that are meant to catch its bugs (fastest and most specific first).
 # A file missing from the checkout is skipped (e.g. when measuring an older commit).
-NORMALIZE_TESTS = ["tests/test_normalize_more.py", "tests/test_normalize_misc.py"]
+NORMALIZE_TESTS = ["tests/test_normalize_mutants.py", "tests/test_normalize_more.py",
+                   "tests/test_normalize_misc.py"]
 CORE: dict[str, list[str]] = {
     "etl/normalize/credit_code.py": ["tests/test_normalize_credit_code.py", *NORMALIZE_TESTS,
                                      "tests/test_properties.py"],
@@ -58,11 +59,13 @@ CORE: dict[str, list[str]] = {
     "etl/normalize/text.py": [*NORMALIZE_TESTS, "tests/test_normalize_salary.py",
                               "tests/test_normalize_dates.py", "tests/test_properties.py"],
     "etl/normalize/number.py": ["tests/test_impossible_values.py", *NORMALIZE_TESTS],
-    "maps/resolver.py": ["tests/test_resolver.py", "tests/test_properties.py"],
+    "maps/resolver.py": ["tests/test_resolver_mutants.py", "tests/test_resolver.py",
+                         "tests/test_properties.py"],
     "analytics/filters.py": ["tests/test_filters.py", "tests/test_exports.py"],
     "exports/tables.py": ["tests/test_export_tables.py", "tests/test_exports.py",
                           "tests/test_clusters.py"],
-    "analytics/clusters.py": ["tests/test_clusters.py", "tests/test_properties.py"],
+    "analytics/clusters.py": ["tests/test_clusters_mutants.py", "tests/test_clusters.py",
+                              "tests/test_properties.py"],
 }
 # Other modules it can be pointed at (slower suites: they load a warehouse per run).
 OTHERS: dict[str, list[str]] = {
