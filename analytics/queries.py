@@ -173,7 +173,14 @@ def children_metrics(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
             WHERE year = $year
         ) WHERE {NODE_WHERE} GROUP BY adcode
     ),
-    pop AS ({POPULATION})
+    pop AS ({POPULATION}),
+    par AS (
+        SELECT coalesce(sum(talents) FILTER (WHERE {NODE_WHERE}), 0) AS talents,
+               coalesce(sum(talents) FILTER (WHERE {NODE_WHERE} AND {HIGH}), 0) AS high_level,
+               coalesce(sum(talents) FILTER (WHERE {NODE_WHERE} AND year <= $year - 1), 0)
+                   AS talents_prev
+        FROM mart_talent_supply WHERE adcode = $parent AND year <= $year AND {TALENT_WHERE}
+    )
     SELECT k.adcode, k.name, k.level,
            coalesce(a.talents, 0) AS talents, coalesce(a.high_level, 0) AS high_level,
            coalesce(a.talents_prev, 0) AS talents_prev,
@@ -184,9 +191,11 @@ def children_metrics(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
                 / nullif(nat.in_nodes / nullif(nat.total, 0), 0) END AS lq,
            a.talents / nullif(a.talents_prev, 0) - 1 AS growth,
            coalesce(fl.arrivals, 0) - coalesce(fl.departures, 0) AS net_inflow,
-           coalesce(fl.arrivals, 0) AS arrivals, coalesce(fl.departures, 0) AS departures
+           coalesce(fl.arrivals, 0) AS arrivals, coalesce(fl.departures, 0) AS departures,
+           par.talents AS parent_talents, par.high_level AS parent_high_level,
+           par.talents_prev AS parent_talents_prev
     FROM kids k LEFT JOIN agg a USING (adcode) LEFT JOIN pop p USING (adcode)
-    LEFT JOIN flows fl USING (adcode) CROSS JOIN nat
+    LEFT JOIN flows fl USING (adcode) CROSS JOIN nat CROSS JOIN par
     ORDER BY talents DESC, k.adcode
     """  # noqa: S608 - only constant snippets are pasted; values are bound
     df = reader.df(sql, params)

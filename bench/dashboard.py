@@ -64,6 +64,7 @@ def interactions(n: int, seed: int, nodes: list[str], years: list[int]):
 
 def server_work(reader, f, ver_geo):
     """What the talent-map page computes for new filters: queries, figure, table."""
+    from analytics import disclosure
     from analytics import queries as q
     from maps.figures import choropleth
     from views.talent_map import map_values
@@ -71,7 +72,7 @@ def server_work(reader, f, ver_geo):
     parent = q.map_parent(reader, f.region)
     values = q.children_metrics(reader, f, parent)
     geo_url, view = ver_geo(parent)
-    fig = choropleth(map_values(values, f.metric, 5), geo_url, value_col="value", title="",
+    fig = choropleth(map_values(disclosure.children(values, 5), f.metric), geo_url, value_col="value", title="",
                      colorbar_title=f.metric, height=620, **view)
     return fig, values
 

@@ -62,6 +62,7 @@ CORE: dict[str, list[str]] = {
     "maps/resolver.py": ["tests/test_resolver_mutants.py", "tests/test_resolver.py",
                          "tests/test_properties.py"],
     "analytics/filters.py": ["tests/test_filters.py", "tests/test_exports.py"],
+    "analytics/disclosure.py": ["tests/test_disclosure.py"],
     "exports/tables.py": ["tests/test_export_tables.py", "tests/test_exports.py",
                           "tests/test_clusters.py"],
     "analytics/clusters.py": ["tests/test_clusters_mutants.py", "tests/test_clusters.py",

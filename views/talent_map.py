@@ -3,10 +3,13 @@ by district). A click on a region drills down; the breadcrumb in the sidebar goe
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
 import settings
+from analytics import disclosure
 from analytics.filters import COUNTRY, METRICS
 from maps.figures import choropleth
 from views import auth, components, exporting, sidebar, state
@@ -14,7 +17,6 @@ from views.i18n import t, unit
 
 MAP_KEY = "talent_map_chart"
 COUNT_METRICS = ("talents", "high_level")
-PEOPLE_METRICS = (*COUNT_METRICS, "net_inflow")  # suppressed below k for aggregate-only roles
 MAP_HEIGHT = 620
 MAP_WIDTH_PX = 440  # the map area at a 1400-px-wide window: the column less the colour bar
 
@@ -29,7 +31,7 @@ def page() -> None:
                                   format_func=t, on_change=_set_metric)
     metric = metric or f.metric
     parent = state.map_parent(ver, f.region)
-    values = state.children_metrics(ver, f, parent)
+    values = disclosure.children(state.children_metrics(ver, f, parent), k)
     note = st.empty()  # always there, so the elements below keep their places in the page
     if metric == "lq" and not (f.nodes or f.layer):
         note.info(t("lq_needs_nodes"))
@@ -38,10 +40,10 @@ def page() -> None:
     left, right = st.columns([3, 2])
     with left:
         points = state.enterprise_points(ver, f, parent) if firms and parent != COUNTRY else None
-        _draw_map(values, parent, metric, k, ver, points)
+        _draw_map(values, parent, metric, ver, points)
     with right:
         st.subheader(t("ranking"))
-        st.dataframe(ranking_table(values, metric, k), hide_index=True, height=560,
+        st.dataframe(ranking_table(values, metric), hide_index=True, height=560,
                      width="stretch")
     components.freshness_line(ver)
 
@@ -52,34 +54,26 @@ def _set_metric() -> None:
         state.set_filters(state.filters().with_(metric=choice))
 
 
-def map_values(values: pd.DataFrame, metric: str, k: int | None) -> pd.DataFrame:
-    """Values to colour: suppressed counts (< k people) and unknowns are not coloured."""
-    out = values[["adcode", "name"]].copy()
-    v = values[metric].astype(float)
-    if metric in ("share", "growth"):
-        v = v * 100
-    if metric in PEOPLE_METRICS and k:
-        v = v.where(~((v.abs() > 0) & (v.abs() < k)))
-    out["value"] = v
-    out["hover_text"] = [_hover(r, metric, k) for r in values.itertuples()]
+def map_values(values: disclosure.Controlled, metric: str) -> pd.DataFrame:
+    """Values to colour: withheld figures (small counts and what they would give away) and
+    unknowns are not coloured."""
+    v = values.values
+    out = v[["adcode", "name"]].copy()
+    out["value"] = v[metric].astype(float) * (100 if metric in ("share", "growth") else 1)
+    shown = metric_text(values, metric)
+    talents = values.text("talents", components.fmt_count)
+    rank = v["rank"].map(lambda r: "—" if pd.isna(r) else f"{int(r)}")
+    out["hover_text"] = [f"<b>{html.escape(str(n))}</b><br>{t(metric)}: {s}<br>"
+                         f"{t('rank')}: {r} · {t('talents')}: {tl}"
+                         for n, s, r, tl in zip(v["name"], shown, rank, talents, strict=True)]
     return out
 
 
-def _hover(r, metric: str, k: int | None) -> str:
-    value = getattr(r, metric)
-    if metric in COUNT_METRICS:
-        shown = components.fmt_count(value, k)
-    elif metric in ("share", "growth"):
-        shown = t("unknown") if pd.isna(value) else f"{value * 100:.1f}%"
-    elif metric == "net_inflow":
-        shown = _fmt_metric(value, metric, k)
-    else:
-        shown = components.fmt_ratio(value)
-    return (f"<b>{r.name}</b><br>{t(metric)}: {shown}<br>"
-            f"{t('rank')}: {r.rank} · {t('talents')}: {components.fmt_count(r.talents, k)}")
+def metric_text(values: disclosure.Controlled, metric: str) -> pd.Series:
+    return values.text(metric, lambda x: _fmt_metric(x, metric))
 
 
-def _draw_map(values: pd.DataFrame, parent: str, metric: str, k: int | None, ver: str,
+def _draw_map(values: disclosure.Controlled, parent: str, metric: str, ver: str,
               points: pd.DataFrame | None = None) -> None:
     geo = state.geojson(parent)
     if not geo.get("features"):
@@ -88,7 +82,7 @@ def _draw_map(values: pd.DataFrame, parent: str, metric: str, k: int | None, ver
     inline = str(settings.get("geojson_mode")) == "inline"
     sea = state.maritime() if parent == COUNTRY else None
     fig = choropleth(
-        map_values(values, metric, k), geo if inline else state.geojson_url(parent),
+        map_values(values, metric), geo if inline else state.geojson_url(parent),
         value_col="value", title="", colorbar_title=f"{t(metric)} ({unit(metric)})" if unit(metric)
         else t(metric), maritime=sea, height=MAP_HEIGHT, **_view(geo, sea))
     if points is not None and len(points):
@@ -97,7 +91,7 @@ def _draw_map(values: pd.DataFrame, parent: str, metric: str, k: int | None, ver
         fig.update_layout(showlegend=True,
                           legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)"})
     exporting.chart(fig, key=MAP_KEY, title=f"{t('talent_map')} · {t(metric)}",
-                    data=ranking_table(values, metric, k), unit=unit(metric), page="talent_map",
+                    data=ranking_table(values, metric), unit=unit(metric), page="talent_map",
                     on_select=_clicked, selection_mode="points",
                     config={"displaylogo": False, "scrollZoom": True})
 
@@ -125,26 +119,33 @@ def _clicked() -> None:
             return
 
 
-def ranking_table(values: pd.DataFrame, metric: str, k: int | None) -> pd.DataFrame:
+def ranking_table(values: disclosure.Controlled, metric: str) -> pd.DataFrame:
+    """The ranking as shown and downloaded: withheld figures as '<k' / '保密', withheld rows
+    last (in the order disclosure.children gives them)."""
     cols = {"rank": t("rank"), "name": t("name"), "talents": t("talents"),
             "high_level": t("high_level"), metric: t(metric)}
-    df = values.sort_values(metric, ascending=False, na_position="last").copy()
-    df["talents"] = df["talents"].map(lambda v: components.fmt_count(v, k))
-    df["high_level"] = df["high_level"].map(lambda v: components.fmt_count(v, k))
-    if metric not in COUNT_METRICS:
-        df[metric] = df[metric].map(lambda v: _fmt_metric(v, metric, k))
+    v = values.values
+    order = v.assign(_hidden=values.withheld(metric)).sort_values(
+        ["_hidden", metric], ascending=[True, False], na_position="last", kind="stable").index
+    df = pd.DataFrame({
+        "rank": v["rank"].map(lambda r: "—" if pd.isna(r) else int(r)),
+        "name": v["name"],
+        "talents": values.text("talents", components.fmt_count),
+        "high_level": values.text("high_level", components.fmt_count),
+        metric: (values.text(metric, components.fmt_count) if metric in COUNT_METRICS
+                 else metric_text(values, metric)),
+    }, index=v.index).loc[order]
     return df[list(dict.fromkeys(cols))].rename(columns=cols)
 
 
-def _fmt_metric(v, metric: str, k: int | None = None) -> str:
+def _fmt_metric(v, metric: str) -> str:
     if v is None or pd.isna(v):
         return t("unknown")
     if metric in ("share", "growth"):
         return f"{v * 100:.1f}%"
     if metric == "net_inflow":
-        return f"<{k}" if k and 0 < abs(v) < k else f"{int(v):+,}"
+        return f"{int(v):+,}"
     return f"{v:.2f}"
-
 
 
 LAYER_COLORS = {"基础层": "#7b3294", "技术层": "#e66101", "应用层": "#1a9641"}

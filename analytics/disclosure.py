@@ -1,0 +1,251 @@
+"""Disclosure control: what a role that may see aggregates only is shown of counts of people.
+
+One module, so that every page, export, the brief and the numbers CLI apply the same rules
+(docs/roles.md, "Small counts"):
+
+1. **Primary**: a count of people in 1..k−1 is withheld and shown as ``<k``. Zero is shown: it
+   describes nobody.
+2. **Complementary**: every figure derived from a withheld count is withheld with it (share,
+   per-10k density, LQ, growth, supply/demand, net flow …): ``derived`` names the counts each
+   figure is computed from.
+3. **Secondary**: in a group of cells that add up to a total shown elsewhere (the children of a
+   region, the chain nodes of a region), "total − visible cells" must not pin down a withheld
+   small count. While it would, the smallest visible non-zero cell is withheld as well, shown as
+   ``保密`` (a figure of at least k, withheld to protect another). If no visible cell is left and
+   a small count is still pinned down, every withheld cell of the group is shown as ``保密``.
+
+An attacker knows the rules. What the labels tell, and what the check below assumes:
+``<k`` is a value in 1..k−1; ``保密`` is a value ≥ k when the group shows some ``<k``, and ≥ 0
+when it shows none (the fall-back); a visible cell is its value; the group's cells add up to the
+total. A withheld small count is *recovered* when those facts leave it a single possible value.
+
+Rows of people who may be seen individually (recruiter, admin) pass through untouched
+(``k=None``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+SMALL = "small"            # primary: 1..k−1, shown '<k'
+PROTECTING = "protecting"  # secondary: withheld to protect another cell, shown '保密'
+HIDDEN_LABEL = "保密"
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Controlled:
+    """A table after disclosure control.
+
+    ``values`` has the same rows and columns as the input, with every withheld cell set to NaN:
+    it is safe to hand to a chart, a download or the browser. ``why`` says for each withheld
+    cell why (``SMALL``, ``PROTECTING`` or the name of the count a derived figure was withheld
+    with); ``text`` formats a column for display.
+    """
+
+    values: pd.DataFrame
+    why: dict[str, pd.Series] = field(default_factory=dict)
+    k: int | None = None
+
+    def withheld(self, column: str) -> pd.Series:
+        """True where the column's value is withheld."""
+        w = self.why.get(column)
+        if w is None:
+            return pd.Series(False, index=self.values.index)
+        return w.notna()
+
+    def label(self, column: str) -> pd.Series:
+        """'<k' / '保密' where withheld, else None."""
+        w = self.why.get(column)
+        if w is None:
+            return pd.Series(None, index=self.values.index, dtype=object)
+        return pd.Series([None if r is None or pd.isna(r) else f"<{self.k}" if r == SMALL
+                          else HIDDEN_LABEL for r in w], index=w.index, dtype=object)
+
+    def text(self, column: str, fmt) -> pd.Series:
+        """The column as display text: ``fmt(value)`` where shown, the label where withheld."""
+        labels = self.label(column)
+        return pd.Series([fmt(v) if lab is None or pd.isna(lab) else lab
+                          for v, lab in zip(self.values[column], labels, strict=True)],
+                         index=self.values.index, dtype=object)
+
+
+def is_small(value, k: int | None) -> bool:
+    """A count of people in 1..k−1 (never true without k, for NaN or for zero)."""
+    if not k or value is None or pd.isna(value):
+        return False
+    return 0 < abs(float(value)) < k
+
+
+def control(df: pd.DataFrame, k: int | None, *, counts: Sequence[str],
+            derived: Mapping[str, Iterable[str]] | None = None,
+            totals: Mapping[str, float | None] | None = None,
+            within: Mapping[str, str] | None = None) -> Controlled:
+    """Apply the three rules to ``df``.
+
+    - ``counts``: columns that are counts of people (primary suppression).
+    - ``totals``: for a count column whose cells add up to a figure shown elsewhere, that figure
+      (secondary suppression over all rows of ``df``). None or a total that is itself small:
+      no known total, no secondary suppression.
+    - ``within``: ``{"high_level": "talents"}``: a count that is part of another is withheld
+      with it (else a visible part would bound the whole).
+    - ``derived``: ``{"share": ["talents"], "growth": ["talents", "talents_prev"]}``: a figure
+      withheld whenever one of its counts is.
+    """
+    values = df.copy()
+    if not k:
+        return Controlled(values=values, why={}, k=None)
+    why: dict[str, pd.Series] = {}
+    for col in counts:
+        why[col] = pd.Series([SMALL if is_small(v, k) else None for v in df[col]],
+                             index=df.index, dtype=object)
+    within, totals = within or {}, totals or {}
+    for col in counts:  # a whole before its parts: a part is withheld with its final whole
+        if col in within:
+            # A visible part (≥ k) would bound a withheld whole from below: withheld with it.
+            # A zero part tells nothing and stays.
+            w, v = why[col], df[col].fillna(0)
+            why[col] = w.where(w.notna() | why[within[col]].isna() | (v == 0), other=PROTECTING)
+        total = totals.get(col)
+        if total is not None and not pd.isna(total) and not is_small(total, k):
+            why[col] = _secondary(df[col], why[col], float(total), k)
+    for col, sources in (derived or {}).items():
+        if col not in df.columns:
+            continue
+        reason = pd.Series(None, index=df.index, dtype=object)
+        for src in sources:
+            reason = reason.where(reason.notna() | why[src].isna(), other=src)
+        why[col] = reason
+    for col, w in why.items():
+        values[col] = values[col].astype(float).where(w.isna())
+    return Controlled(values=values, why=why, k=k)
+
+
+def _secondary(cells: pd.Series, why: pd.Series, total: float, k: int) -> pd.Series:
+    """Withhold visible cells until no small count of the group can be pinned down."""
+    why = why.copy()
+    while pinned(cells.tolist(), why.tolist(), total, k):
+        visible = [(float(v), i) for i, (v, w) in enumerate(zip(cells, why, strict=True))
+                   if w is None and not pd.isna(v) and v > 0]
+        if not visible:  # the fall-back: every cell of the group, zeros too, reads 保密
+            why = pd.Series(PROTECTING, index=why.index, dtype=object)
+            break
+        _, pos = min(visible)
+        why.iloc[pos] = PROTECTING
+    return why
+
+
+def intervals(labels: Sequence[str | None], values: Sequence[float], k: int
+              ) -> list[tuple[float, float]]:
+    """What the labels tell of each cell: (low, high)."""
+    fallback = SMALL not in labels
+    out = []
+    for lab, v in zip(labels, values, strict=True):
+        if lab is None:
+            out.append((float(v), float(v)))
+        elif lab == SMALL:
+            out.append((1.0, float(k - 1)))
+        else:
+            out.append((0.0 if fallback else float(k), INF))
+    return out
+
+
+def pinned(cells: Sequence[float], why: Sequence[str | None], total: float, k: int) -> bool:
+    """Whether "cells add up to total" and the labels leave some withheld small count a single
+    possible value (bounds propagated to a fixed point)."""
+    labels = [None if w is None else (SMALL if w == SMALL else PROTECTING) for w in why]
+    if not any(lab is not None for lab in labels):
+        return False
+    known = [(0.0 if pd.isna(v) else float(v)) for v in cells]
+    bounds = intervals(labels, known, k)
+    lo = [b[0] for b in bounds]
+    hi = [b[1] for b in bounds]
+    for _ in range(len(lo) + 2):
+        changed = False
+        sum_lo = sum(lo)
+        for i in range(len(lo)):
+            others_hi = _sum_without(hi, i)
+            new_lo = max(lo[i], total - others_hi)
+            new_hi = min(hi[i], total - (sum_lo - lo[i]))
+            if new_lo != lo[i] or new_hi != hi[i]:
+                lo[i], hi[i], changed = new_lo, new_hi, True
+        if not changed:
+            break
+    return any(lab is not None and 0 < known[i] < k and hi[i] <= lo[i]
+               for i, lab in enumerate(labels))
+
+
+def _sum_without(xs: list[float], i: int) -> float:
+    """Sum of xs except xs[i], where any other infinite term makes it infinite."""
+    rest = xs[:i] + xs[i + 1:]
+    return INF if any(x == INF for x in rest) else float(sum(rest))
+
+
+def fmt_count(value, k: int | None = None, unknown: str = "—") -> str:
+    """A count of people as text: '<k' when small (k given), thousands separators otherwise."""
+    if value is None or pd.isna(value):
+        return unknown
+    if is_small(value, k):
+        return f"<{k}"
+    return f"{int(round(float(value))):,}"
+
+
+def fmt_signed(value, k: int | None = None, unknown: str = "—") -> str:
+    """A signed count (a net flow): '<k' when small, '+1,234' / '-12' otherwise."""
+    if value is None or pd.isna(value):
+        return unknown
+    if is_small(value, k):
+        return f"<{k}"
+    return f"{int(round(float(value))):+,}"
+
+
+def flows(arrivals, departures, k: int | None, *, net=None, per_10k=None) -> dict:
+    """In / out / net of one region: each count primary-suppressed, the net (and per 10k)
+    withheld when either side is, so in − out cannot give a small count back."""
+    out = {"arrivals": arrivals, "departures": departures,
+           "net": (arrivals - departures) if net is None else net, "net_per_10k": per_10k}
+    if not k:
+        return out | {"why": {}}
+    why = {}
+    for key in ("arrivals", "departures"):
+        if is_small(out[key], k):
+            why[key] = SMALL
+            out[key] = None
+    if why:
+        for key in ("net", "net_per_10k"):
+            why[key] = "arrivals" if "arrivals" in why else "departures"
+            out[key] = None
+    return out | {"why": why}
+
+
+# The figures of analytics.queries.children_metrics: which are counts of people, which part of
+# which, which add up to the parent's own figure, which are computed from which.
+CHILD_COUNTS = ("talents", "high_level", "talents_prev", "arrivals", "departures")
+CHILD_WITHIN = {"high_level": "talents"}
+CHILD_TOTALS = {"talents": "parent_talents", "high_level": "parent_high_level",
+                "talents_prev": "parent_talents_prev"}
+CHILD_DERIVED = {"density": ("talents",), "share": ("talents",), "lq": ("talents",),
+                 "growth": ("talents", "talents_prev"),
+                 "net_inflow": ("arrivals", "departures")}
+
+
+def children(values: pd.DataFrame, k: int | None) -> Controlled:
+    """``children_metrics`` of one parent under the rules, with ``rank`` among the visible
+    talent counts only (a rank among withheld cells would bound them) and withheld rows in
+    region-code order (the order of the query would rank them)."""
+    totals = {col: (values[src].iloc[0] if src in values.columns and len(values) else None)
+              for col, src in CHILD_TOTALS.items()}
+    values = values.drop(columns=[c for c in CHILD_TOTALS.values() if c in values.columns])
+    out = control(values, k, counts=[c for c in CHILD_COUNTS if c in values.columns],
+                  within=CHILD_WITHIN, totals=totals, derived=CHILD_DERIVED)
+    if not k:
+        return out
+    v = out.values
+    v["rank"] = v["talents"].rank(ascending=False, method="min")
+    hidden = out.withheld("talents")
+    order = pd.concat([v[~hidden], v[hidden].sort_values("adcode")]).index
+    return Controlled(values=v.loc[order], why={c: w.loc[order] for c, w in out.why.items()},
+                      k=k)

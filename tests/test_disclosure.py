@@ -1,0 +1,209 @@
+"""Disclosure control (analytics/disclosure.py) and the attacker (tests/disclosure_attacker.py):
+the cases of issue #16 with their exact outcomes, then random tables and random filters on the
+demo warehouse, where the attacker must never pin down a count in 1..k−1."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analytics import disclosure as d
+from analytics.db import Reader
+from analytics.filters import COUNTRY, Filters
+from tests import disclosure_attacker as attack
+
+
+def shown(ctl: d.Controlled, col: str) -> list[str]:
+    return ctl.text(col, d.fmt_count).tolist()
+
+
+# --- the rules, one case each ---------------------------------------------------------------
+
+def test_primary_withholds_one_to_k_minus_one_and_shows_zero():
+    ctl = d.control(pd.DataFrame({"n": [0, 1, 4, 5, 120]}), 5, counts=["n"])
+    assert shown(ctl, "n") == ["0", "<5", "<5", "5", "120"]
+    assert ctl.values["n"].isna().tolist() == [False, True, True, False, False]
+
+
+def test_no_k_no_rule():
+    df = pd.DataFrame({"n": [1, 2], "share": [0.1, 0.2]})
+    ctl = d.control(df, None, counts=["n"], derived={"share": ["n"]}, totals={"n": 3})
+    assert shown(ctl, "n") == ["1", "2"]
+    assert ctl.values["share"].tolist() == [0.1, 0.2]
+
+
+def test_share_of_a_withheld_count_is_withheld():
+    # 济南市 <5 beside 占全国比重 1.0 % of a visible national 206 gave 2 people back.
+    df = pd.DataFrame({"talents": [2, 204], "share": [2 / 206, 204 / 206],
+                       "density": [0.01, 0.9]})
+    ctl = d.control(df, 5, counts=["talents"], derived={"share": ["talents"],
+                                                         "density": ["talents"]})
+    assert ctl.values["share"].isna().tolist() == [True, False]
+    assert ctl.text("share", lambda v: f"{v:.1%}").tolist() == ["保密", "99.0%"]
+    assert ctl.values["density"].isna().tolist() == [True, False]
+
+
+def test_a_lone_small_cell_takes_the_smallest_visible_one_with_it():
+    # Parent 28 = 3 + 5 + 20 + 0: with only the 3 withheld, 28 − 25 = 3.
+    ctl = d.control(pd.DataFrame({"n": [3, 5, 20, 0]}), 5, counts=["n"], totals={"n": 28})
+    assert shown(ctl, "n") == ["<5", "保密", "20", "0"]
+
+
+def test_two_small_cells_that_are_both_one_are_not_left_alone():
+    # 11 − 9 = 2 = 1 + 1: both ones would be pinned, so the 9 goes too.
+    ctl = d.control(pd.DataFrame({"n": [1, 1, 9]}), 5, counts=["n"], totals={"n": 11})
+    assert shown(ctl, "n") == ["<5", "<5", "保密"]
+
+
+def test_two_small_cells_with_room_to_move_need_nothing_more():
+    ctl = d.control(pd.DataFrame({"n": [1, 3, 9]}), 5, counts=["n"], totals={"n": 13})
+    assert shown(ctl, "n") == ["<5", "<5", "9"]
+
+
+def test_when_nothing_visible_is_left_every_withheld_cell_reads_the_same():
+    # 6 = 1 + 5: '<5' and '保密 (≥ 5)' would leave 1 and 5; all read 保密 (≥ 0): 1+5, 2+4, …
+    ctl = d.control(pd.DataFrame({"n": [1, 5, 0]}), 5, counts=["n"], totals={"n": 6})
+    assert shown(ctl, "n") == ["保密", "保密", "保密"]
+    # Three people in three districts: with the zeros shown, 3 = 1 + 1 + 1 would be forced.
+    ctl = d.control(pd.DataFrame({"n": [1, 1, 1, 0]}), 3, counts=["n"], totals={"n": 3})
+    assert shown(ctl, "n") == ["保密"] * 4
+
+
+def test_a_small_total_is_not_a_known_total():
+    ctl = d.control(pd.DataFrame({"n": [1, 1, 20]}), 5, counts=["n"], totals={"n": 4})
+    assert shown(ctl, "n") == ["<5", "<5", "20"]
+
+
+def test_a_part_of_a_withheld_whole_is_withheld_with_it():
+    df = pd.DataFrame({"talents": [3, 6, 40], "high_level": [0, 6, 12]})
+    ctl = d.control(df, 5, counts=["talents", "high_level"], within={"high_level": "talents"},
+                    totals={"talents": 49})
+    assert shown(ctl, "talents") == ["<5", "保密", "40"]
+    assert shown(ctl, "high_level") == ["0", "保密", "12"]
+
+
+def test_growth_goes_with_either_year():
+    df = pd.DataFrame({"talents": [9, 2], "talents_prev": [3, 2], "growth": [2.0, 0.0]})
+    ctl = d.control(df, 5, counts=["talents", "talents_prev"],
+                    derived={"growth": ["talents", "talents_prev"]})
+    assert ctl.values["growth"].isna().tolist() == [True, True]
+    assert ctl.why["growth"].tolist() == ["talents_prev", "talents"]
+
+
+def test_flows_net_goes_with_either_side():
+    # 流入 17 / 流出 18 beside 净流入 <5: the net is not small-count data, the sides are.
+    assert d.flows(17, 18, 5) == {"arrivals": 17, "departures": 18, "net": -1,
+                                  "net_per_10k": None, "why": {}}
+    out = d.flows(3, 18, 5, per_10k=-0.2)
+    assert (out["arrivals"], out["departures"], out["net"], out["net_per_10k"]) == \
+        (None, 18, None, None)
+    assert d.flows(3, 18, None)["net"] == -15
+
+
+def test_formatters():
+    assert [d.fmt_count(v, 5) for v in (None, 0, 1, 4.4, 5, 12345.6)] == \
+        ["—", "0", "<5", "<5", "5", "12,346"]
+    assert [d.fmt_signed(v, 5) for v in (-3, 3, -12, 12, 0)] == ["<5", "<5", "-12", "+12", "+0"]
+    assert d.fmt_count(3) == "3"
+
+
+def test_pinned_sees_what_the_attacker_sees():
+    assert d.pinned([3, 20], [d.SMALL, None], 23, 5)
+    assert not d.pinned([3, 20], [d.SMALL, d.PROTECTING], 23, 5)
+    assert d.pinned([1, 1], [d.SMALL, d.SMALL], 2, 5)
+    assert d.pinned([4, 4], [d.SMALL, d.SMALL], 8, 5)
+    assert not d.pinned([4, 3], [d.SMALL, d.SMALL], 7, 5)
+    assert not d.pinned([3, 20], [None, None], 23, 5)
+
+
+# --- random tables: the attacker never wins ---------------------------------------------------
+
+cells = st.lists(st.one_of(st.integers(0, 6), st.integers(0, 14)), min_size=1, max_size=5)
+
+
+@settings(max_examples=400, deadline=None)
+@given(values=cells, k=st.sampled_from([3, 5]), unassigned=st.integers(0, 2))
+def test_parent_minus_children_never_pins_a_small_count(values, k, unassigned):
+    total = sum(values) + unassigned
+    ctl = d.control(pd.DataFrame({"n": values}), k, counts=["n"], totals={"n": total})
+    if 0 < total < k:  # the parent's own count is withheld: the attacker has no total
+        return
+    pinned = attack.parent_minus_children(shown(ctl, "n"), total, k)
+    assert pinned == attack.brute_force(shown(ctl, "n"), total, k)
+    recovered = {i: v for i, v in pinned.items() if 0 < values[i] < k and v == values[i]}
+    assert recovered == {}, (values, total, shown(ctl, "n"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=cells, k=st.sampled_from([3, 5]))
+def test_derived_figures_never_give_a_small_count_back(values, k):
+    national = max(sum(values), 1) * 3
+    df = pd.DataFrame({"n": values, "share": [v / national for v in values],
+                       "density": [v / 2.5 for v in values]})
+    ctl = d.control(df, k, counts=["n"], derived={"share": ["n"], "density": ["n"]},
+                    totals={"n": sum(values)})
+    shown_n = shown(ctl, "n")
+    for col, scale in (("share", national), ("density", 2.5)):
+        text = ctl.text(col, lambda v: f"{v:.6f}").tolist()
+        got = [attack.from_derived(c, x, scale) for c, x in zip(shown_n, text, strict=True)]
+        assert got == [None] * len(values)
+
+
+def test_the_attacker_does_win_against_the_old_rule():
+    # The control: primary suppression alone (the rule before this module) is beaten.
+    total = 28
+    old = ["<5", "5", "20", "0"]
+    assert attack.parent_minus_children(old, total, 5) == {0: 3} == \
+        attack.brute_force(old, total, 5)
+    assert attack.parent_minus_children(["<5", "<5", "9"], 11, 5) == {0: 1, 1: 1}
+    assert attack.from_derived("<5", "1.0%", 206) == pytest.approx(2.06)
+    assert attack.from_flows("17", "18", "<5") is None
+    assert attack.from_flows("<5", "18", "-15") == ("arrivals", 3)
+
+
+# --- the talent map and the brief's table on the demo warehouse, random filters --------------
+
+@pytest.fixture(scope="module")
+def demo_reader(demo_db):
+    return Reader(demo_db)
+
+
+@pytest.fixture(scope="module")
+def parents(demo_reader):
+    kids = demo_reader.df("""SELECT parent_adcode AS p, count(*) AS n FROM region
+                             WHERE parent_adcode IS NOT NULL GROUP BY 1 HAVING n > 1""")
+    return sorted(kids["p"].tolist())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_children_on_random_filters_give_nothing_away(demo_reader, parents, data):
+    from analytics import queries as q
+
+    k = data.draw(st.sampled_from([5, 10, 20]))
+    tiers = data.draw(st.lists(st.sampled_from("ABCDE"), max_size=2, unique=True))
+    nodes = data.draw(st.lists(st.sampled_from(["T01", "T05", "T14", "A03", "B02"]),
+                               max_size=2, unique=True))
+    parent = data.draw(st.sampled_from([COUNTRY, "370000", "370200", *parents[:30]]))
+    f = Filters(region=parent, tiers=tuple(tiers), nodes=tuple(nodes))
+    raw = q.children_metrics(demo_reader, f, parent)
+    ctl = d.children(raw, k)
+    talents = raw["talents"].tolist()
+    shown_t = ctl.text("talents", d.fmt_count).reindex(raw.index).tolist()
+    total = float(raw["parent_talents"].iloc[0]) if len(raw) else 0
+    if total >= k:
+        pinned = attack.parent_minus_children(shown_t, total, k)
+        assert {i: v for i, v in pinned.items() if 0 < talents[i] < k and v == talents[i]} == {}
+    national = q.children_metrics(demo_reader, f, COUNTRY)["parent_talents"].iloc[0]
+    share = ctl.text("share", lambda v: f"{v:.4%}").reindex(raw.index).tolist()
+    for c, s, true in zip(shown_t, share, talents, strict=True):
+        got = attack.from_derived(c, s, national)
+        assert got is None or not (0 < true < k), (c, s)
+    # Withheld rows carry no rank and follow the visible ones in code order.
+    hidden = ctl.withheld("talents")
+    assert ctl.values.loc[hidden, "rank"].isna().all()
+    assert ctl.values.loc[hidden, "adcode"].tolist() == sorted(ctl.values.loc[hidden, "adcode"])
+    assert "parent_talents" not in ctl.values.columns
