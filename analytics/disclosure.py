@@ -120,8 +120,57 @@ def control(df: pd.DataFrame, k: int | None, *, counts: Sequence[str],
             reason = reason.where(reason.notna() | why[src].isna(), other=src)
         why[col] = reason
     for col, w in why.items():
-        values[col] = values[col].astype(float).where(w.isna())
+        if pd.api.types.is_numeric_dtype(values[col]):
+            values[col] = values[col].astype(float).where(w.isna())
+        else:  # text made from a withheld figure (a status reason quoting the LQ)
+            values[col] = values[col].astype(object).where(w.isna(), None)
     return Controlled(values=values, why=why, k=k)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The figures of one kind of table: counts of people, parts of counts, figures computed
+    from counts, and counts whose rows add up to a total a user can see elsewhere (their sum
+    is taken as known)."""
+
+    counts: tuple[str, ...]
+    within: Mapping[str, str] = field(default_factory=dict)
+    derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    add_up: tuple[str, ...] = ()
+
+
+def apply(df: pd.DataFrame, k: int | None, spec: Spec, by: str | None = None) -> Controlled:
+    """``control`` with a spec; with ``by``, each group of rows (e.g. one region's chain nodes
+    in a region × node matrix) is its own additive group."""
+    def one(part: pd.DataFrame) -> Controlled:
+        return control(part, k, counts=[c for c in spec.counts if c in part.columns],
+                       within=spec.within, derived=spec.derived,
+                       totals={c: float(part[c].sum()) for c in spec.add_up if c in part.columns})
+    if by is None or not k or df.empty:
+        return one(df)
+    parts = [one(part) for _, part in df.groupby(by, sort=False)]
+    values = pd.concat([p.values for p in parts]).loc[df.index]
+    why = {c: pd.concat([p.why[c] for p in parts]).loc[df.index] for c in parts[0].why}
+    return Controlled(values=values, why=why, k=k)
+
+
+# A region's chain nodes (analytics.gaps.chain_status) and the region × node matrix: the LQ,
+# supply/demand ratio and its band, the gap score and the status reason (which quotes them)
+# are computed from the node's talent count. The status itself (a band) is kept.
+NODES = Spec(counts=("talent",), add_up=("talent",),
+             derived={c: ("talent",) for c in ("lq_talent", "sd_ratio", "sd_band", "gap_score",
+                                               "reason", "lq")})
+# A node's talent by sub-area of the region (adds up to the node's count in the header).
+AREAS = Spec(counts=("talent",), add_up=("talent",))
+# Other regions as sources for a node (a top list: no known total); the LQ is the talent's.
+SOURCES = Spec(counts=("talent",), derived={"lq": ("talent",)})
+# Talent pools of a node elsewhere: every column a part of the pool.
+POOLS = Spec(counts=("talent", "high_level", "returnees", "willing_to_relocate",
+                     "expecting_here"),
+             within={c: "talent" for c in ("high_level", "returnees", "willing_to_relocate",
+                                           "expecting_here")})
+# Where a region's arrivals came from / departures went (a top list: no known total).
+COUNTERPARTS = Spec(counts=("moves",), derived={"share": ("moves",)})
 
 
 def _secondary(cells: pd.Series, why: pd.Series, total: float, k: int) -> pd.Series:

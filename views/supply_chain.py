@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import settings
-from analytics import flows, gaps
+from analytics import disclosure, flows, gaps
 from analytics.filters import COUNTRY, LAYERS, Filters, Thresholds
 from exports.tables import neutralise_frame
 from maps.figures import MAP_STYLE, NO_DATA_COLOR, fit_view, maritime_trace
@@ -54,6 +54,7 @@ def page() -> None:
         st.caption(t("sc_filters_ignored"))
     df = _memo(("chain", ver, f.region, year, _th_key(th), bench),
                lambda: gaps.chain_status(state.reader(), f.region, year, th, bench))
+    df = controlled_nodes(df, k)
     status_counts(df)
     node_key = f"sc_node_{f.region}"
     chain_section(df, k, node_key)
@@ -61,8 +62,8 @@ def page() -> None:
     with gaps_col:
         st.subheader(t("sc_top_gaps"))
         exporting.chart(top_gaps_figure(df), key="sc_top_gaps", title=t("sc_top_gaps"),
-                        data=df.nlargest(10, "gap_score")[["name_zh", "status", "gap_score",
-                                                           "sd_band", "reason"]],
+                        data=df[df["gap_score"].notna()].nlargest(10, "gap_score")[
+                            ["name_zh", "status", "gap_score", "sd_band", "reason"]],
                         unit="差距分 0–100", page="supply_chain", config={"displaylogo": False})
     with heat_col:
         heatmap_section(ver, f.region, year, th, bench, k)
@@ -159,6 +160,20 @@ def bench_control(ver: str, region: str) -> str:
     return COUNTRY if region == COUNTRY or choice is None else choice
 
 
+def controlled_nodes(df: pd.DataFrame, k: int | None) -> pd.DataFrame:
+    """The chain status under disclosure control: withheld figures NaN (or None for text), and
+    each shown figure as text in a ``*_text`` column ('<k' / '保密' where withheld)."""
+    ctl = disclosure.apply(df, k, disclosure.NODES)
+    out = ctl.values.copy()
+    out["talent_text"] = ctl.text("talent", components.fmt_count)
+    out["lq_text"] = ctl.text("lq_talent", components.fmt_ratio)
+    out["sd_text"] = ctl.text("sd_ratio", components.fmt_ratio)
+    out["gap_text"] = ctl.text("gap_score", lambda v: f"{v:g}")
+    out["reason"] = ctl.text("reason", str)
+    out["sd_band"] = ctl.text("sd_band", str)
+    return out
+
+
 def status_counts(df: pd.DataFrame) -> None:
     cols = st.columns(len(STATUSES))
     counts = df["status"].value_counts()
@@ -169,20 +184,20 @@ def status_counts(df: pd.DataFrame) -> None:
 
 # -- chain diagram -----------------------------------------------------------------------------
 def _label(r, k: int | None) -> str:
-    return (f"<b>{html.escape(str(r.name_zh))}</b><br>供 {components.fmt_count(r.talent, k)} · "
-            f"需 {components.fmt_count(r.postings)} · LQ {components.fmt_ratio(r.lq_talent)}")
+    return (f"<b>{html.escape(str(r.name_zh))}</b><br>供 {r.talent_text} · "
+            f"需 {components.fmt_count(r.postings)} · LQ {r.lq_text}")
 
 
 def _hover(r, k: int | None) -> str:
     salary = "—" if pd.isna(r.mean_salary) else f"{r.mean_salary:,.0f} 元/月"
     return (f"<b>{html.escape(str(r.name_zh))}</b> ({r.node_id}) · {html.escape(r.segment)}<br>"
             f"状态: <b>{r.status}</b> — {html.escape(str(r.reason))}<br>"
-            f"人才 (供给): {components.fmt_count(r.talent, k)} · 岗位 (需求): "
+            f"人才 (供给): {r.talent_text} · 岗位 (需求): "
             f"{components.fmt_count(r.postings)} · 平均月薪: {salary}<br>"
-            f"人才区位商: {components.fmt_ratio(r.lq_talent)} · 企业区位商: "
+            f"人才区位商: {r.lq_text} · 企业区位商: "
             f"{components.fmt_ratio(r.lq_enterprise)}<br>"
-            f"供需比: {components.fmt_ratio(r.sd_ratio)} ({r.sd_band}) · 企业 "
-            f"{int(r.enterprises)} 家 (链主 {int(r.leaders)}) · 差距分 {r.gap_score:g}")
+            f"供需比: {r.sd_text} ({r.sd_band}) · 企业 "
+            f"{int(r.enterprises)} 家 (链主 {int(r.leaders)}) · 差距分 {r.gap_text}")
 
 
 def _status_trace(part: pd.DataFrame, status: str, selected: str | None,
@@ -243,8 +258,11 @@ def chain_section(df: pd.DataFrame, k: int | None, node_key: str) -> None:
     # clicked before is selected again by the next click on it.
     chart_key = f"{FIG_KEY}_{node_key}_{selected}"
     exporting.chart(chain_figure(df, selected, k), key=chart_key, title=t("sc_diagram"),
-                    data=df[["layer", "segment", "name_zh", "status", "reason", "lq_talent",
-                             "sd_ratio", "gap_score"]], unit="状态 · LQ", page="supply_chain",
+                    data=df[["layer", "segment", "name_zh", "status", "reason", "lq_text",
+                             "sd_text", "gap_text"]].rename(columns={
+                                 "lq_text": "lq_talent", "sd_text": "sd_ratio",
+                                 "gap_text": "gap_score"}),
+                    unit="状态 · LQ", page="supply_chain",
                     on_select=partial(_node_clicked, chart_key, node_key),
                     selection_mode="points", config={"displaylogo": False})
 
@@ -267,7 +285,8 @@ def _node_clicked(chart_key: str, node_key: str) -> None:
 
 # -- top gaps and heatmap ----------------------------------------------------------------------
 def top_gaps_figure(df: pd.DataFrame) -> go.Figure:
-    top = df.sort_values(["gap_score", "sequence"], ascending=[False, True]).head(10)[::-1]
+    top = df[df["gap_score"].notna()].sort_values(["gap_score", "sequence"],
+                                                  ascending=[False, True]).head(10)[::-1]
     fig = go.Figure(go.Bar(
         x=top["gap_score"], y=top["name_zh"].map(html.escape), orientation="h",
         marker_color=top["status"].map(gaps.STATUS_COLORS).tolist(),
@@ -313,24 +332,25 @@ def heatmap_section(ver: str, region: str, year: int, th: Thresholds, bench: str
     if matrix.empty:
         st.info(t("no_data"))
         return
-    people = ["talent"] if metric == "talent" else []
+    ctl = disclosure.apply(matrix, k, disclosure.NODES, by="adcode")
     exporting.chart(heatmap_figure(matrix, metric, k), key="sc_heatmap", title=t("sc_heatmap"),
-                    data=exporting.suppress(matrix, people, k), unit=metric,
+                    data=ctl.values.assign(**{c: ctl.text(c, str) for c in ctl.why}), unit=metric,
                     page="supply_chain", config={"displaylogo": False})
 
 
 def _heat_values(matrix: pd.DataFrame, metric: str,
                  k: int | None) -> tuple[pd.Series, pd.Series]:
-    """Colour value and text of each cell: people below k are shown '<k' and not coloured;
-    quotients are capped for the colour (the text keeps the value)."""
-    v = matrix[metric].astype(float)
+    """Colour value and text of each cell: withheld figures (a talent count below k, and what
+    is computed from it) are shown '<k' / '保密' and not coloured; quotients are capped for the
+    colour (the text keeps the value)."""
+    ctl = disclosure.apply(matrix, k, disclosure.NODES, by="adcode")
+    v = ctl.values[metric].astype(float)
     if metric == "talent":
-        text = v.map(lambda x: components.fmt_count(x, k))
-        v = v.where(~((v > 0) & (v < k))) if k else v
+        text = ctl.text(metric, components.fmt_count)
     elif metric in ("postings", "gap_score"):
-        text = v.map(lambda x: f"{x:,.0f}" if metric == "postings" else f"{x:g}")
+        text = ctl.text(metric, lambda x: f"{x:,.0f}" if metric == "postings" else f"{x:g}")
     else:
-        text = v.map(components.fmt_ratio)
+        text = ctl.text(metric, components.fmt_ratio)
         v = v.clip(upper=2.0)
     return v, text
 
@@ -407,21 +427,22 @@ def node_header(row: pd.Series, year: int, k: int | None) -> None:
                f"{html.escape(str(row['reason']))}")
     cols = st.columns(6)
     salary = t("unknown") if pd.isna(row["mean_salary"]) else f"¥{row['mean_salary']:,.0f}"
-    cols[0].metric(t("sc_m_talent"), components.fmt_count(row["talent"], k), border=True)
+    cols[0].metric(t("sc_m_talent"), row["talent_text"], border=True)
     cols[1].metric(t("sc_m_postings"), components.fmt_count(row["postings"]), border=True,
                    help=f"{year} 年发布的招聘岗位")
     cols[2].metric(t("sc_m_firms"), f"{int(row['enterprises'])} / {int(row['leaders'])}",
                    border=True)
-    cols[3].metric(t("sc_m_lq"), components.fmt_ratio(row["lq_talent"]), border=True,
+    cols[3].metric(t("sc_m_lq"), row["lq_text"], border=True,
                    help=f"企业区位商 {components.fmt_ratio(row['lq_enterprise'])}")
-    cols[4].metric(t("sd_ratio"), components.fmt_ratio(row["sd_ratio"]), row["sd_band"],
+    cols[4].metric(t("sd_ratio"), row["sd_text"], row["sd_band"],
                    border=True, delta_color="off", delta_arrow="off", help="人才 ÷ 当年招聘岗位")
-    cols[5].metric(t("sc_m_salary"), salary, border=True, help=f"差距分 {row['gap_score']:g}")
+    cols[5].metric(t("sc_m_salary"), salary, border=True, help=f"差距分 {row['gap_text']}")
 
 
 def area_table(area: pd.DataFrame, k: int | None) -> pd.DataFrame:
+    ctl = disclosure.apply(area, k, disclosure.AREAS)
     return pd.DataFrame({
-        "地区": area["name"], "人才": area["talent"].map(lambda v: components.fmt_count(v, k)),
+        "地区": area["name"], "人才": ctl.text("talent", components.fmt_count),
         "企业": area["enterprises"].astype(int), "链主企业": area["leaders"].astype(int),
         "招聘岗位": area["postings"].astype(int)})
 
@@ -461,19 +482,21 @@ def to_xlsx(df: pd.DataFrame, meta: dict) -> bytes:
 
 
 def regions_table(df: pd.DataFrame, k: int | None) -> pd.DataFrame:
+    ctl = disclosure.apply(df, k, disclosure.SOURCES)
     return pd.DataFrame({
         "地区代码": df["adcode"], "地区": df["name"],
-        "该环节人才": df["talent"].map(lambda v: components.fmt_count(v, k)),
+        "该环节人才": ctl.text("talent", components.fmt_count),
         "企业数": df["enterprises"].astype(int), "链主企业": df["leaders"].astype(int),
-        "区位商": df["lq"].round(2)})
+        "区位商": ctl.text("lq", lambda v: f"{v:.2f}")})
 
 
 def pools_table(df: pd.DataFrame, k: int | None) -> pd.DataFrame:
     cols = {"talent": "人才数", "high_level": "高层次人才 (A–D)", "returnees": "海归",
             "willing_to_relocate": "愿意流动", "expecting_here": "期望来本地"}
     out = pd.DataFrame({"地区代码": df["adcode"], "地区": df["name"]})
+    ctl = disclosure.apply(df, k, disclosure.POOLS)
     for col, label in cols.items():
-        out[label] = df[col].map(lambda v: components.fmt_count(v, k))
+        out[label] = ctl.text(col, components.fmt_count)
     return out
 
 
@@ -582,14 +605,17 @@ def flow_kpis(s: dict, k: int | None) -> None:
     if s["arrivals"] is None:  # the country: only moves between provinces
         cols[0].metric("省际流动", components.fmt_count(s["moves"], k), border=True)
         return
+    c = disclosure.flows(s["arrivals"], s["departures"], k, net=s["net"],
+                         per_10k=s["net_per_10k"])
     cols[0].metric(t("arrivals"), components.fmt_count(s["arrivals"], k), border=True)
     cols[1].metric(t("departures"), components.fmt_count(s["departures"], k), border=True)
-    # With a suppressed side, the net (and per 10k) would give the small count away.
-    hidden = bool(k) and any(0 < s[c] < k for c in ("arrivals", "departures"))
-    per = s["net_per_10k"]
-    cols[2].metric(t("net_inflow"), "—" if hidden else f"{s['net']:+,}", border=True)
-    cols[3].metric(t("net_per_10k"), "—" if hidden else t("unknown") if per is None
-                   else f"{per:+.3f}", border=True,
+    # With a withheld side, the net (and per 10k) would give the small count away.
+    hidden = "net" in c["why"]
+    per = c["net_per_10k"]
+    cols[2].metric(t("net_inflow"), disclosure.HIDDEN_LABEL if hidden
+                   else disclosure.fmt_signed(c["net"]), border=True)
+    cols[3].metric(t("net_per_10k"), disclosure.HIDDEN_LABEL if hidden else t("unknown")
+                   if per is None else f"{per:+.3f}", border=True,
                    help="净流入 ÷ (常住人口 ÷ 10,000); 无常住人口数据时为未知")
 
 
