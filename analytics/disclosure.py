@@ -62,8 +62,8 @@ class Controlled:
         w = self.why.get(column)
         if w is None:
             return pd.Series(None, index=self.values.index, dtype=object)
-        return pd.Series([None if r is None or pd.isna(r) else f"<{self.k}" if r == SMALL
-                          else HIDDEN_LABEL for r in w], index=w.index, dtype=object)
+        return pd.Series([None if r is None or pd.isna(r) else label_for(r, self.k) for r in w],
+                         index=w.index, dtype=object)
 
     def text(self, column: str, fmt) -> pd.Series:
         """The column as display text: ``fmt(value)`` where shown, the label where withheld."""
@@ -154,12 +154,53 @@ def apply(df: pd.DataFrame, k: int | None, spec: Spec, by: str | None = None) ->
     return Controlled(values=values, why=why, k=k)
 
 
+# The KPI set of one region (analytics.queries.kpis, peer_comparison): supply/demand and
+# density are the talent count's; the net flow is arrivals − departures.
+KPIS = Spec(counts=("talents", "high_level", "arrivals", "departures"),
+            within={"high_level": "talents"},
+            derived={"sd_ratio": ("talents",), "density": ("talents",),
+                     "net_inflow": ("arrivals", "departures")})
+
+
+def record(values: Mapping, k: int | None, spec: Spec) -> tuple[dict, dict]:
+    """One row (a region's KPIs) under the rules: (values with withheld ones None, why)."""
+    ctl = apply(pd.DataFrame([dict(values)]), k, spec)
+    row = ctl.values.iloc[0].to_dict()
+    why = {c: w.iloc[0] for c, w in ctl.why.items() if not pd.isna(w.iloc[0])}
+    return {c: (None if c in why else v) for c, v in row.items()}, why
+
+
+def label_for(reason: str, k: int | None) -> str:
+    """The text shown for a withheld figure: '<k' for a small count, '保密' for the rest."""
+    return f"<{k}" if reason == SMALL else HIDDEN_LABEL
+
+
 # A region's chain nodes (analytics.gaps.chain_status) and the region × node matrix: the LQ,
 # supply/demand ratio and its band, the gap score and the status reason (which quotes them)
 # are computed from the node's talent count. The status itself (a band) is kept.
 NODES = Spec(counts=("talent",), add_up=("talent",),
              derived={c: ("talent",) for c in ("lq_talent", "sd_ratio", "sd_band", "gap_score",
                                                "reason", "lq")})
+
+
+def nodes_shown(df: pd.DataFrame, k: int | None, unknown: str = "—") -> pd.DataFrame:
+    """A region's chain status under the rules: withheld figures NaN (None for text), and the
+    shown figures as text in ``talent_text``, ``lq_text``, ``sd_text``, ``gap_text`` ('<k' /
+    '保密' where withheld); ``reason`` and ``sd_band`` read '保密' where withheld."""
+    def ratio(v) -> str:
+        return unknown if v is None or pd.isna(v) else f"{v:.2f}"
+
+    ctl = apply(df, k, NODES)
+    out = ctl.values.copy()
+    out["talent_text"] = ctl.text("talent", lambda v: fmt_count(v, unknown=unknown))
+    out["lq_text"] = ctl.text("lq_talent", ratio)
+    out["sd_text"] = ctl.text("sd_ratio", ratio)
+    out["gap_text"] = ctl.text("gap_score", lambda v: unknown if pd.isna(v) else f"{v:g}")
+    out["reason"] = ctl.text("reason", str)
+    out["sd_band"] = ctl.text("sd_band", str)
+    return out
+
+
 # A node's talent by sub-area of the region (adds up to the node's count in the header).
 AREAS = Spec(counts=("talent",), add_up=("talent",))
 # Other regions as sources for a node (a top list: no known total); the LQ is the talent's.

@@ -223,11 +223,12 @@ def kpis(reader: Reader, f: Filters, adcode: str) -> dict:
               (SELECT coalesce(sum(postings), 0) FROM mart_posting_demand
                WHERE adcode = $adcode AND year = $year AND {NODE_WHERE}) AS postings,
               (SELECT coalesce(sum(moves), 0) FROM mart_moves
-               WHERE to_adcode = $adcode AND year = $year AND {NODE_WHERE}) -
+               WHERE to_adcode = $adcode AND year = $year AND {NODE_WHERE}) AS arrivals,
               (SELECT coalesce(sum(moves), 0) FROM mart_moves
-               WHERE from_adcode = $adcode AND year = $year AND {NODE_WHERE}) AS net_inflow
+               WHERE from_adcode = $adcode AND year = $year AND {NODE_WHERE}) AS departures
         """, {k: params[k] for k in ("adcode", "year", "nodes")}).iloc[0]  # noqa: S608
         values = {**talent.to_dict(), **other.to_dict()}
+        values["net_inflow"] = values["arrivals"] - values["departures"]
         values["sd_ratio"] = (values["talents"] / values["postings"]) if values["postings"] \
             else None
         out[label] = {k: (None if v is None or pd.isna(v) else float(v))

@@ -53,7 +53,6 @@ def cmd_brief(args) -> int:
 METRICS = {"talents": ("人才数量", "人"), "high_level": ("高层次人才", "人"),
            "density": ("每万人人才数", "人/万人"), "share": ("占全国比重", "%"),
            "growth": ("同比增长", "%"), "net_inflow": ("人才净流入", "人")}
-PEOPLE = ("talents", "high_level", "net_inflow")
 
 
 def cmd_map(args) -> int:
@@ -64,8 +63,12 @@ def cmd_map(args) -> int:
     fmt = out.suffix.lstrip(".").lower()
     fig, values, meta = _map(_reader(args), args.region, args.metric, _k(args))
     t0 = time.perf_counter()
-    if fmt in tables.TABLE_FORMATS:  # the mapped metric only: other counts are not suppressed
-        data = tables.export_table(values[["adcode", "name", args.metric]], meta, fmt)
+    if fmt in tables.TABLE_FORMATS:  # the mapped metric only, withheld cells as '<k' / '保密'
+        v = values.values
+        shown = v[args.metric].astype(object).where(~values.withheld(args.metric),
+                                                    values.label(args.metric))
+        data = tables.export_table(v[["adcode", "name"]].assign(**{args.metric: shown}), meta,
+                                   fmt)
     else:
         data = charts.export(fig, meta, fmt, width=args.width, scale=args.scale)
     out.write_bytes(data)
@@ -87,7 +90,7 @@ def _map(reader, region: str, metric: str, k: int | None):
     values = _metric_values(q.children_metrics(reader, Filters(region=region), parent), metric,
                             k)
     label, unit = METRICS[metric]
-    fig = choropleth(values, children_geojson(parent), value_col=metric, title="",
+    fig = choropleth(values.values, children_geojson(parent), value_col=metric, title="",
                      colorbar_title=f"{label} ({unit})",
                      maritime=maritime_lines() if parent == COUNTRY else None)
     when, source = freshness_text(q.freshness(reader))
@@ -96,18 +99,19 @@ def _map(reader, region: str, metric: str, k: int | None):
     meta = ExportMeta(title=f"人才地图 · {names.get(parent, parent)} · {label}", unit=unit,
                       filters_text=describe_filters(Filters(region=region), names, year=year),
                       freshness=when, source=source,
-                      note=f"人数少于 {k} 的地区不着色" if k and metric in PEOPLE else "")
+                      note=f"人数少于 {k} 的地区及由其推算的指标不着色" if k else "")
     return fig, values, meta
 
 
 def _metric_values(values, metric: str, k: int | None):
-    """Shares and growth in %, people counts below k blanked (small-cell rule)."""
-    v = values[metric].astype(float)
+    """The children under disclosure control (analytics.disclosure.children), shares and
+    growth in %."""
+    from analytics import disclosure
+
+    ctl = disclosure.children(values, k)
     if metric in ("share", "growth"):
-        v = v * 100
-    if k and metric in PEOPLE:
-        v = v.where(~((v.abs() > 0) & (v.abs() < k)))
-    return values.assign(**{metric: v})
+        ctl.values[metric] = ctl.values[metric] * 100
+    return ctl
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -26,7 +26,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import settings
-from analytics import flows, gaps
+from analytics import disclosure, flows, gaps
 from analytics import queries as q
 from analytics.db import Reader
 from analytics.filters import COUNTRY, LAYERS, Filters, Thresholds
@@ -73,16 +73,16 @@ def _missing(v) -> bool:
 
 def count(v, k: int | None = None) -> str:
     """A people count; below k (and above 0) shown as '<k'."""
-    if _missing(v):
-        return "—"
-    if k and 0 < abs(v) < k:
-        return f"<{k}"
-    return f"{int(round(v)):,}"
+    return disclosure.fmt_count(v, k)
 
 
 def signed(v, k: int | None = None) -> str:
-    text = count(v, k)
-    return f"+{text}" if not _missing(v) and v > 0 and not text.startswith("<") else text
+    return disclosure.fmt_signed(v, k)
+
+
+def shown(ctl: disclosure.Controlled, col: str, fmt) -> list[str]:
+    """A column of a controlled table as text: '<k' / '保密' where withheld."""
+    return ctl.text(col, lambda v: fmt(v)).tolist()
 
 
 def ratio(v, digits: int = 2) -> str:
@@ -119,14 +119,13 @@ def _render(ctx: Context, fig: go.Figure, fmt: str, name: str, **opts) -> bytes:
 
 # -- figures ------------------------------------------------------------------------------------
 
-def map_figure(values: pd.DataFrame, geo: dict, region: str, k: int | None,
+def map_figure(values: disclosure.Controlled, geo: dict, region: str,
                maritime=None) -> go.Figure:
-    """Talent by child region; the region itself outlined when it is one of the children."""
+    """Talent by child region (withheld counts not coloured); the region itself outlined when
+    it is one of the children."""
     from maps.figures import choropleth
 
-    v = values[["adcode", "name"]].assign(value=values["talents"].astype(float))
-    if k:
-        v["value"] = v["value"].where(~((v["value"] > 0) & (v["value"] < k)))
+    v = values.values[["adcode", "name"]].assign(value=values.values["talents"].astype(float))
     fig = choropleth(v, geo, value_col="value", title="", colorbar_title="人才数量 (人)",
                      maritime=maritime, height=620)
     own = [f for f in geo["features"] if str(f.get("id")) == region]
@@ -139,14 +138,14 @@ def map_figure(values: pd.DataFrame, geo: dict, region: str, k: int | None,
     return fig
 
 
-def peer_figure(peers: pd.DataFrame, region: str, k: int | None) -> go.Figure:
-    df = peers.sort_values("talents", ascending=True)
+def peer_figure(peers: disclosure.Controlled, region: str) -> go.Figure:
+    text = peers.text("talents", count)
+    df = peers.values.assign(_w=peers.withheld("talents")).sort_values(
+        ["_w", "talents"], ascending=[False, True], kind="stable")
     x = df["talents"].astype(float)
-    if k:
-        x = x.where(~((x > 0) & (x < k)))
     colors = [HIGHLIGHT if c == region else BASE for c in df["adcode"]]
     fig = go.Figure(go.Bar(x=x, y=df["name"], orientation="h", marker_color=colors,
-                           text=[count(v, k) for v in df["talents"]], textposition="auto"))
+                           text=text.loc[df.index].tolist(), textposition="auto"))
     fig.update_layout(height=60 + 34 * len(df), margin={"l": 10, "r": 20, "t": 10, "b": 40},
                       xaxis_title="人才数量 (人)", plot_bgcolor="#f4f6f9")
     return fig
@@ -161,8 +160,8 @@ def chain_figure(df: pd.DataFrame) -> go.Figure:
                       y1=-r.row + 0.42, line={"width": 0}, layer="below",
                       fillcolor=gaps.STATUS_COLORS.get(r.status, "#999"))
     fig.add_trace(_text_trace(nodes["col"] + 0.5, -nodes["row"], "white", [
-        f"{html.escape(str(n))} · LQ {ratio(v)}"
-        for n, v in zip(nodes["name_zh"], nodes["lq_talent"], strict=True)]))
+        f"{html.escape(str(n))} · LQ {v}"
+        for n, v in zip(nodes["name_zh"], nodes["lq_text"], strict=True)]))
     fig.add_trace(_text_trace([c + 0.5 for c, _, _ in heads], [-r for _, r, _ in heads], "#444",
                               [f"<b>{html.escape(s)}</b>" for _, _, s in heads]))
     for status, color in gaps.STATUS_COLORS.items():
@@ -189,16 +188,20 @@ def _chain_layout(fig: go.Figure, rows: int) -> go.Figure:
     return fig
 
 
-def flows_figure(origins: pd.DataFrame, destinations: pd.DataFrame) -> go.Figure:
-    """Main origins (arrivals) and destinations (departures) side by side."""
+def flows_figure(origins: disclosure.Controlled, destinations: disclosure.Controlled
+                 ) -> go.Figure:
+    """Main origins (arrivals) and destinations (departures) side by side; withheld counts
+    draw no bar and read '<k'."""
     from plotly.subplots import make_subplots
 
     fig = make_subplots(rows=1, cols=2, subplot_titles=("主要来源地 (流入)", "主要去向地 (流出)"),
                         horizontal_spacing=0.18)
     for col, part, color in ((1, origins, "#1a7f37"), (2, destinations, HIGHLIGHT)):
-        d = part.sort_values("moves")
+        text = part.text("moves", count)
+        d = part.values.assign(_w=part.withheld("moves")).sort_values(
+            ["_w", "moves"], ascending=[False, True], kind="stable")
         fig.add_trace(go.Bar(x=d["moves"], y=d["name"], orientation="h", marker_color=color,
-                             showlegend=False, text=[count(v) for v in d["moves"]],
+                             showlegend=False, text=text.loc[d.index].tolist(),
                              textposition="auto"), row=1, col=col)
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 30},
                       plot_bgcolor="#f4f6f9")
@@ -216,9 +219,15 @@ def cover(ctx: Context) -> str:
     crumbs = " › ".join(n for _, n in q.breadcrumb(ctx.reader, ctx.region))
     when, source = freshness_text(ctx.fresh)
     kp = q.kpis(ctx.reader, ctx.f, ctx.region)
-    rows = [[label, fmt(kp["now"][key]), fmt(kp["prev"][key]),
-             _change(kp["now"][key], kp["prev"][key], key in ("talents", "high_level"), ctx.k)]
-            for key, label, fmt in _kpi_rows(ctx.k)]
+    now, why_now = disclosure.record(kp["now"], ctx.k, disclosure.KPIS)
+    prev, why_prev = disclosure.record(kp["prev"], ctx.k, disclosure.KPIS)
+
+    def cell(row, why, key, fmt):
+        return disclosure.label_for(why[key], ctx.k) if key in why else fmt(row[key])
+
+    rows = [[label, cell(now, why_now, key, fmt), cell(prev, why_prev, key, fmt),
+             "—" if key in why_now or key in why_prev else _change(now[key], prev[key])]
+            for key, label, fmt in KPI_ROWS]
     toc = "".join(f"<li>{esc(s)}</li>" for s in SECTIONS[1:])
     body = (f'<p class="lead">{esc(crumbs)} · 行政区划代码 {esc(ctx.region)}</p>'
             f'<p>统计口径: 截至 {ctx.year} 年末, 全部人才、全部产业链环节; 流动与岗位为 {ctx.year} '
@@ -229,17 +238,14 @@ def cover(ctx: Context) -> str:
             f"<h1>{esc(ctx.name)}</h1></header>" + section(SECTIONS[0], body, first=True))
 
 
-def _kpi_rows(k):
-    return (("talents", "人才数量 (人)", lambda v: count(v, k)),
-            ("high_level", "高层次人才 A–D (人)", lambda v: count(v, k)),
+KPI_ROWS = (("talents", "人才数量 (人)", count), ("high_level", "高层次人才 A–D (人)", count),
             ("enterprises", "企业数量 (家)", count), ("postings", "招聘岗位 (个)", count),
             ("sd_ratio", "供需比 (人才 ÷ 岗位)", ratio))
 
 
-def _change(now, prev, people: bool, k) -> str:
-    """Relative change, hidden when a small people count could be read from it."""
-    if _missing(now) or _missing(prev) or (people and k and any(0 < abs(v) < k
-                                                                 for v in (now, prev))):
+def _change(now, prev) -> str:
+    """Relative change (the caller leaves out withheld figures)."""
+    if _missing(now) or _missing(prev):
         return "—"
     return pct((now - prev) / abs(prev)) if prev else f"{now - prev:+,.0f}"
 
@@ -248,15 +254,18 @@ def map_section(ctx: Context) -> str:
     from maps.geometry import children_geojson, maritime_lines
 
     parent = q.map_parent(ctx.reader, ctx.region)
-    values = q.children_metrics(ctx.reader, ctx.f, parent)
+    values = disclosure.children(q.children_metrics(ctx.reader, ctx.f, parent), ctx.k)
     sea = maritime_lines() if parent == COUNTRY else None
-    fig = map_figure(values, children_geojson(parent), ctx.region, ctx.k, sea)
+    fig = map_figure(values, children_geojson(parent), ctx.region, sea)
     png = _render(ctx, fig, "png", "地图", width=FIG_WIDTH, scale=2)
     parent_name = "全国" if parent == COUNTRY else q.region_info(ctx.reader, parent).get("name")
     note = f"{esc(ctx.name)} 以红框标出。" if parent != ctx.region else ""
-    top = values.sort_values("talents", ascending=False).head(10)
-    rows = [[r.name, count(r.talents, ctx.k), count(r.high_level, ctx.k), ratio(r.density),
-             "—" if _missing(r.share) else f"{r.share * 100:.2f}%"] for r in top.itertuples()]
+    v = values.values  # visible counts by size, then withheld ones in code order
+    top = v.index[:10]
+    cols = [shown(values, "talents", count), shown(values, "high_level", count),
+            shown(values, "density", ratio), shown(values, "share", lambda x: f"{x * 100:.2f}%")]
+    pos = {i: n for n, i in enumerate(v.index)}
+    rows = [[v.at[i, "name"], *(c[pos[i]] for c in cols)] for i in top]
     return section(SECTIONS[1], (
         f"<p>{esc(parent_name)} 下辖各地区人才数量 ({ctx.year} 年末)。{note}</p>"
         + image(png, "png", f"{parent_name} 人才分布图")
@@ -266,11 +275,15 @@ def map_section(ctx: Context) -> str:
 
 def peers_section(ctx: Context) -> str:
     codes = list(dict.fromkeys([ctx.region, *ctx.peers]))
-    peers = q.peer_comparison(ctx.reader, ctx.f, codes)
-    svg = _render(ctx, peer_figure(peers, ctx.region, ctx.k), "svg", "对标", width=FIG_WIDTH)
-    rows = [[r.name, count(r.talents, ctx.k), count(r.high_level, ctx.k), count(r.enterprises),
-             count(r.postings), ratio(r.sd_ratio), ratio(r.density)]
-            for r in peers.sort_values("talents", ascending=False).itertuples()]
+    peers = disclosure.apply(q.peer_comparison(ctx.reader, ctx.f, codes), ctx.k,
+                             disclosure.KPIS)
+    svg = _render(ctx, peer_figure(peers, ctx.region), "svg", "对标", width=FIG_WIDTH)
+    cols = {c: peers.text(c, fmt) for c, fmt in (
+        ("talents", count), ("high_level", count), ("enterprises", count),
+        ("postings", count), ("sd_ratio", ratio), ("density", ratio))}
+    order = peers.values.assign(_w=peers.withheld("talents")).sort_values(
+        ["_w", "talents"], ascending=[True, False], kind="stable").index
+    rows = [[peers.values.at[i, "name"], *(c[i] for c in cols.values())] for i in order]
     return section(SECTIONS[2], (
         f"<p>对标城市 (设置 peer_cities) 与 {esc(ctx.name)} 在同一口径下的比较, 红色为本地区。</p>"
         + image(svg, "svg", "对标城市人才数量")
@@ -296,7 +309,8 @@ def gaps_section(ctx: Context, status: pd.DataFrame) -> str:
     if ctx.region == COUNTRY:  # the benchmark is the country itself: every LQ is 1
         return section(SECTIONS[4], "<p>短板与招引清单面向具体地区 (以全国为基准): 请为省、市或区县"
                                     "生成简报。</p>")
-    top = status.sort_values(["gap_score", "sequence"], ascending=[False, True]).head(3)
+    top = status[status["gap_score"].notna()].sort_values(["gap_score", "sequence"],
+                                                          ascending=[False, True]).head(3)
     parts = ["<p>差距分 (0–100, 越高差距越大) = 50·人才区位商不足 + 30·人才紧缺 + 20·本地无企业。"
              "以下为差距最大的 3 个环节及其招引目标。</p>"]
     for i, r in enumerate(top.itertuples(), start=1):
@@ -305,18 +319,20 @@ def gaps_section(ctx: Context, status: pd.DataFrame) -> str:
 
 
 def _gap_block(ctx: Context, i: int, r) -> str:
-    regions = gaps.source_regions(ctx.reader, ctx.region, r.node_id, ctx.year, limit=5)
+    regions = disclosure.apply(gaps.source_regions(ctx.reader, ctx.region, r.node_id, ctx.year,
+                                                   limit=5), ctx.k, disclosure.SOURCES)
     firms = gaps.source_enterprises(ctx.reader, ctx.region, r.node_id, limit=5)
-    reg_rows = [[x.name, count(x.talent, ctx.k), count(x.enterprises), count(x.leaders),
-                 ratio(x.lq)] for x in regions.itertuples()]
+    reg_rows = [[x.name, t, count(x.enterprises), count(x.leaders), lq] for x, t, lq in zip(
+        regions.values.itertuples(), regions.text("talent", count),
+        regions.text("lq", ratio), strict=True)]
     firm_rows = [[x.name, f"{x.city or ''}{x.region or ''}", count(x.employees),
                   "是" if x.is_listed else "否", "是" if x.is_chain_leader else "否"]
                  for x in firms.itertuples()]
     return (f'<div class="gap"><h3>{i}. {esc(r.name_zh)} <span class="tag" '
             f'style="background:{gaps.STATUS_COLORS.get(r.status, "#999")}">{esc(r.status)}'
-            f"</span> 差距分 {r.gap_score:g}</h3>"
+            f"</span> 差距分 {esc(r.gap_text)}</h3>"
             f"<p>{esc(r.layer)} · {esc(r.segment)} · {esc(r.reason)} · 本地人才 "
-            f"{count(r.talent, ctx.k)} · 岗位 {count(r.postings)} · 供需 {esc(r.sd_band)}</p>"
+            f"{esc(r.talent_text)} · 岗位 {count(r.postings)} · 供需 {esc(r.sd_band)}</p>"
             "<h4>招引目标地区</h4>"
             + (table(reg_rows, ["地区", "该环节人才", "企业", "链主企业", "区位商"], "small")
                if reg_rows else "<p>无符合条件的地区。</p>")
@@ -332,11 +348,12 @@ def flows_section(ctx: Context) -> str:
     period = (ctx.year - 2, ctx.year)
     rows = [_flow_row(ctx, scope.region, span, label) for span, label in
             ((ctx.year, f"{ctx.year} 年"), (period, f"{period[0]}–{period[1]} 年"))]
-    origins = flows.origins(ctx.reader, scope.region, ctx.year, limit=8)
-    dests = flows.destinations(ctx.reader, scope.region, ctx.year, limit=8)
+    origins, dests = (disclosure.apply(part(ctx.reader, scope.region, ctx.year, limit=8), ctx.k,
+                                       disclosure.COUNTERPARTS)
+                      for part in (flows.origins, flows.destinations))
     note = f"<p class='note'>{esc(scope.note)}</p>" if scope.note else ""
     fig = ""
-    if len(origins) or len(dests):
+    if len(origins.values) or len(dests.values):
         fig = image(_render(ctx, flows_figure(origins, dests), "svg", "流动", width=FIG_WIDTH),
                     "svg", "人才流动来源与去向")
     return section(SECTIONS[5], note + table(
@@ -345,8 +362,12 @@ def flows_section(ctx: Context) -> str:
 
 def _flow_row(ctx: Context, region: str, span, label: str) -> list[str]:
     s = flows.summary(ctx.reader, region, span)
+    c = disclosure.flows(s["arrivals"], s["departures"], ctx.k, net=s["net"],
+                         per_10k=s["net_per_10k"])
+    hidden = disclosure.HIDDEN_LABEL
     return [label, count(s["arrivals"], ctx.k), count(s["departures"], ctx.k),
-            signed(s["net"], ctx.k), ratio(s["net_per_10k"], 3)]
+            hidden if "net" in c["why"] else signed(c["net"]),
+            hidden if "net" in c["why"] else ratio(c["net_per_10k"], 3)]
 
 
 def metric_definitions(path: Path = METRICS_DOC) -> list[tuple[str, str]]:
@@ -444,7 +465,8 @@ def context(reader: Reader, region: str, *, year: int | None = None, k: int | No
 
 def build_html(ctx: Context) -> str:
     """The brief as one self-contained HTML document."""
-    status = gaps.chain_status(ctx.reader, ctx.region, ctx.year, ctx.th)
+    status = disclosure.nodes_shown(gaps.chain_status(ctx.reader, ctx.region, ctx.year, ctx.th),
+                                    ctx.k)
     sections = [cover(ctx), map_section(ctx), peers_section(ctx), chain_section(ctx, status),
                 gaps_section(ctx, status), flows_section(ctx), definitions_section(ctx)]
     return document(ctx, sections)

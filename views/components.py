@@ -8,6 +8,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from analytics import disclosure
 from views import state
 from views.i18n import t
 
@@ -24,11 +25,7 @@ def freshness_line(ver: str) -> None:
 
 def fmt_count(v, k: int | None = None) -> str:
     """A count as text; below k (small-cell suppression) shown as '<k'."""
-    if v is None or pd.isna(v):
-        return t("unknown")
-    if k and 0 < v < k:
-        return f"<{k}"
-    return f"{int(round(v)):,}"
+    return disclosure.fmt_count(v, k, unknown=t("unknown"))
 
 
 def fmt_ratio(v, digits: int = 2) -> str:
@@ -48,38 +45,24 @@ def delta(now, prev) -> str | None:
     return f"{(now - prev) / abs(prev) * 100:+.1f}%"
 
 
-PEOPLE = ("talents", "high_level", "net_inflow")  # counts of people: suppressed below k
-
-
 def kpi_cards(k: dict, small_k: int | None) -> None:
-    """Six KPI cards; people counts below small_k (and their changes) are not shown."""
-    now, prev = k["now"], k["prev"]
+    """Six KPI cards under disclosure control: withheld figures read '<k' / '保密', and a change
+    is shown only when neither year's figure is withheld."""
+    now, why_now = disclosure.record(k["now"], small_k, disclosure.KPIS)
+    prev, why_prev = disclosure.record(k["prev"], small_k, disclosure.KPIS)
     cols = st.columns(6)
-    counts = ("talents", "high_level", "enterprises", "postings")
-    for col, key in zip(cols, counts, strict=False):
-        col.metric(t(key), fmt_count(now[key], small_k if key in PEOPLE else None),
-                   _delta(now, prev, key, small_k), border=True)
-    cols[4].metric(t("sd_ratio"), fmt_ratio(now["sd_ratio"]),
-                   delta(now["sd_ratio"], prev["sd_ratio"]), border=True)
-    cols[5].metric(t("net_inflow"), fmt_signed(now["net_inflow"], small_k),
-                   _delta(now, prev, "net_inflow", small_k), border=True)
-
-
-def _delta(now: dict, prev: dict, key: str, small_k: int | None) -> str | None:
-    """The change, unless a small people count could be read from it."""
-    if key in PEOPLE and small_k and any(v is not None and 0 < abs(v) < small_k
-                                         for v in (now[key], prev[key])):
-        return None
-    return delta(now[key], prev[key])
+    cards = (("talents", fmt_count), ("high_level", fmt_count), ("enterprises", fmt_count),
+             ("postings", fmt_count), ("sd_ratio", fmt_ratio), ("net_inflow", fmt_signed))
+    for col, (key, fmt) in zip(cols, cards, strict=True):
+        shown = (disclosure.label_for(why_now[key], small_k) if key in why_now
+                 else fmt(now[key]))
+        change = None if key in why_now or key in why_prev else delta(now[key], prev[key])
+        col.metric(t(key), shown, change, border=True)
 
 
 def fmt_signed(v, k: int | None = None) -> str:
     """A signed people count (net inflow); |v| below k shown as '<k'."""
-    if v is None or pd.isna(v):
-        return t("unknown")
-    if k and 0 < abs(v) < k:
-        return f"<{k}"
-    return f"{int(round(v)):,}"
+    return disclosure.fmt_signed(v, k, unknown=t("unknown"))
 
 
 def download_buttons(df: pd.DataFrame, header_lines: list[str], stem: str, key: str,

@@ -7,11 +7,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics import disclosure
 from views import auth, components, exporting, sidebar, state
 from views.i18n import t, unit
 
 PEER_METRICS = ("talents", "high_level", "enterprises", "postings", "sd_ratio", "density")
-PEOPLE = ("talents", "high_level")
 OTHER = "其他环节"
 
 
@@ -29,8 +29,7 @@ def page() -> None:
         metric = st.selectbox(t("metric"), PEER_METRICS, format_func=t, key="peer_metric")
         peers = state.peers(ver, f, tuple(state.reference(ver)["peers"]))
         exporting.chart(peer_figure(peers, metric, f.region, k), key="peer_chart",
-                        title=f"{t('peers')} · {t(metric)}",
-                        data=exporting.suppress(peers[["name", *PEER_METRICS]], PEOPLE, k),
+                        title=f"{t('peers')} · {t(metric)}", data=peer_table(peers, k),
                         unit=unit(metric), page="overview")
     with right:
         st.subheader(t("by_layer"))
@@ -47,15 +46,30 @@ def page() -> None:
     components.freshness_line(ver)
 
 
+def _peer_text(ctl, metric: str) -> pd.Series:
+    if metric in ("sd_ratio", "density"):
+        return ctl.text(metric, components.fmt_ratio)
+    return ctl.text(metric, components.fmt_signed if metric == "net_inflow"
+                    else components.fmt_count)
+
+
+def peer_table(peers: pd.DataFrame, k: int | None) -> pd.DataFrame:
+    """The peer figures as shown (withheld ones '<k' / '保密'), for the chart's download."""
+    ctl = disclosure.apply(peers, k, disclosure.KPIS)
+    return pd.DataFrame({"name": peers["name"],
+                         **{m: _peer_text(ctl, m) for m in PEER_METRICS}})
+
+
 def peer_figure(peers, metric: str, highlight: str, k: int | None = None) -> go.Figure:
-    """Peer cities on one metric; people counts below k draw no bar and read '<k'."""
-    df = peers.sort_values(metric, ascending=True, na_position="first")
+    """Peer cities on one metric; withheld figures (a small count and what is computed from
+    it) draw no bar and read '<k' / '保密'."""
+    ctl = disclosure.apply(peers, k, disclosure.KPIS)
+    withheld = ctl.withheld(metric)
+    df = ctl.values.assign(_w=withheld).sort_values(["_w", metric], ascending=[False, True],
+                                                    na_position="first", kind="stable")
     colors = ["#d1495b" if c in (highlight, "370200") else "#1f5fa8" for c in df["adcode"]]
     x = df[metric].astype(float)
-    if metric in PEOPLE and k:
-        x = x.where(~((x > 0) & (x < k)))
-    text = [components.fmt_ratio(v, 2) if metric in ("sd_ratio", "density")
-            else components.fmt_count(v, k if metric in PEOPLE else None) for v in df[metric]]
+    text = _peer_text(ctl, metric).loc[df.index].tolist()
     fig = go.Figure(go.Bar(x=x, y=df["name"], orientation="h", marker_color=colors,
                            text=text, textposition="auto",
                            hovertemplate="%{y}: %{text}<extra></extra>"))
@@ -72,8 +86,13 @@ def merge_small(layers: pd.DataFrame, k: int | None) -> pd.DataFrame:
     small = (layers["talents"] > 0) & (layers["talents"] < k)
     merged = (layers[small].groupby("layer", sort=False, as_index=False)["talents"].sum()
               .assign(node=OTHER, sequence=10_000))
-    out = pd.concat([layers[~small], merged[merged["talents"] >= k]], ignore_index=True)
-    return out[out["talents"] > 0]
+    out = pd.concat([layers[~small], merged], ignore_index=True)
+    # The slices add up to the region's talent count on the KPI card: a dropped slice must not
+    # be that total minus the slices shown (secondary suppression drops more if it would be).
+    ctl = disclosure.control(out, k, counts=["talents"],
+                             totals={"talents": float(layers["talents"].sum())})
+    out = out[~ctl.withheld("talents")]
+    return out[out["talents"] > 0].reset_index(drop=True)
 
 
 def layer_figure(layers, k: int | None = None) -> go.Figure:

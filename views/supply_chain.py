@@ -161,17 +161,8 @@ def bench_control(ver: str, region: str) -> str:
 
 
 def controlled_nodes(df: pd.DataFrame, k: int | None) -> pd.DataFrame:
-    """The chain status under disclosure control: withheld figures NaN (or None for text), and
-    each shown figure as text in a ``*_text`` column ('<k' / '保密' where withheld)."""
-    ctl = disclosure.apply(df, k, disclosure.NODES)
-    out = ctl.values.copy()
-    out["talent_text"] = ctl.text("talent", components.fmt_count)
-    out["lq_text"] = ctl.text("lq_talent", components.fmt_ratio)
-    out["sd_text"] = ctl.text("sd_ratio", components.fmt_ratio)
-    out["gap_text"] = ctl.text("gap_score", lambda v: f"{v:g}")
-    out["reason"] = ctl.text("reason", str)
-    out["sd_band"] = ctl.text("sd_band", str)
-    return out
+    """The chain status under disclosure control, with ``*_text`` columns to show."""
+    return disclosure.nodes_shown(df, k, unknown=t("unknown"))
 
 
 def status_counts(df: pd.DataFrame) -> None:
