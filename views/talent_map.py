@@ -128,7 +128,7 @@ def ranking_table(values: disclosure.Controlled, metric: str) -> pd.DataFrame:
     order = v.assign(_hidden=values.withheld(metric)).sort_values(
         ["_hidden", metric], ascending=[True, False], na_position="last", kind="stable").index
     df = pd.DataFrame({
-        "rank": v["rank"].map(lambda r: "—" if pd.isna(r) else int(r)),
+        "rank": v["rank"].astype("Int64"),  # withheld rows have none
         "name": v["name"],
         "talents": values.text("talents", components.fmt_count),
         "high_level": values.text("high_level", components.fmt_count),
