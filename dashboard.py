@@ -43,6 +43,10 @@ def ensure_warehouse() -> None:
 
 def main() -> None:
     st.set_page_config(page_title="人才地图", page_icon="🗺️", layout="wide")
+    # No built-in table download or copy for anyone: downloads go through the audited,
+    # neutralised export path, offered to export roles only (also set in .streamlit/config.toml,
+    # which a run from another directory would not read).
+    st.set_option("client.disableDataExport", True)
     # Sign-in first: an anonymous visitor must not make the app build or write anything.
     auth.sign_in()  # stops here until signed in when a users file or OIDC is configured
     ensure_warehouse()

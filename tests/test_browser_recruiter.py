@@ -194,3 +194,22 @@ def test_recruiter_filters_picks_a_cluster_and_exports_a_shortlist(rpage, recrui
     unmask = appdb.audit_rows(app_db).iloc[0]
     assert (unmask["action"], unmask["reason"]) == ("unmask", "电话邀约参加崂山人才洽谈会")
     assert pg.locator(".js-plotly-plot").count() >= 1
+
+
+def test_tables_have_no_built_in_download_or_copy(rpage, recruiter_server):
+    """A planner's ranking table: the toolbar shows no 'Download as CSV' (client.
+    disableDataExport); exports go through the audited path of export roles only."""
+    pg = rpage
+    pg.goto(f"{recruiter_server[0]}/")
+    pg.get_by_role("heading", name=re.compile("人才地图 · 全国")).wait_for(timeout=60_000)
+    _idle(pg)
+    table = pg.locator("[data-testid='stDataFrame']").first
+    table.wait_for(timeout=30_000)
+    table.hover()
+    toolbar = pg.locator("[data-testid='stElementToolbar']").first
+    toolbar.wait_for(state="attached", timeout=10_000)
+    labels = [b.get_attribute("aria-label") or b.inner_text()
+              for b in pg.locator("[data-testid='stElementToolbarButton'] button").all()]
+    assert labels, "the toolbar is there (search, fullscreen)"
+    assert not [x for x in labels if "Download" in x or "下载" in x], labels
+    _shot(pg, "planner-table-toolbar")
