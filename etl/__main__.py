@@ -116,11 +116,14 @@ def cmd_quarantine(args) -> int:
     finally:
         con.close()
     if args.export:
+        from etl.spreadsheet import neutralise_frame
+
         out = Path(args.export)
+        safe = neutralise_frame(df)  # quarantined rows are raw text: no cell may run as formula
         if out.suffix.lower() == ".xlsx":
-            df.to_excel(out, index=False)
+            safe.to_excel(out, index=False)
         else:
-            df.to_csv(out, index=False, encoding="utf-8-sig")
+            safe.to_csv(out, index=False, encoding="utf-8-sig")
         print(f"已导出 {len(df):,} 行到 {out}")
     else:
         print(df.to_string(index=False, max_rows=200) if len(df) else "(无隔离记录)")

@@ -1,8 +1,8 @@
 """The data behind a chart as CSV (UTF-8 with BOM) and XLSX, and ZIP bundles of many charts.
 
 Both table formats start with header rows (title, filters, unit, freshness, source, export time)
-and then the table. Text cells that a spreadsheet would run as a formula (starting with
-= + - @, a tab or a carriage return) are written with a leading apostrophe.
+and then the table. Text cells that a spreadsheet would run as a formula, whole or split on a
+separator, are written with an apostrophe (etl.spreadsheet: one rule for every export).
 """
 
 from __future__ import annotations
@@ -15,28 +15,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from etl.spreadsheet import FORMULA_START, neutralise, neutralise_frame  # noqa: F401 - re-exported
 from exports import ExportMeta, ExportUnavailable, now_text
 
 TABLE_FORMATS = ("csv", "xlsx")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A text cell a spreadsheet would take for a formula, as plain text ('=1+1 → '=1+1)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Every text cell and column name neutralised; numbers, booleans and dates stay typed."""
-    out = df.rename(columns=lambda c: neutralise(str(c)))
-    for col in out.columns:
-        series = out[col]
-        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
-            continue
-        out[col] = series.astype(object).map(neutralise)
-    return out
 
 
 def to_csv(df: pd.DataFrame, meta: ExportMeta) -> bytes:
