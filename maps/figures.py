@@ -108,13 +108,16 @@ def _subset(geojson: dict, ids: set[str]) -> dict:
             "features": [f for f in geojson["features"] if str(f.get("id")) in ids]}
 
 
-def _no_data_trace(geojson: dict | str, ids: list[str], names: list[str]) -> go.Choroplethmap:
-    """Grey, scale-less trace for the regions without a value."""
+def _no_data_trace(geojson: dict | str, ids: list[str], names: list[str],
+                   notes: list[str] | None = None) -> go.Choroplethmap:
+    """Grey, scale-less trace for the regions without a value; ``notes`` say why per region
+    (default 无数据)."""
     return go.Choroplethmap(
         geojson=geojson, locations=ids, featureidkey="id", z=[0] * len(ids), text=names,
+        customdata=[[n] for n in (notes or ["无数据"] * len(ids))],
         colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], showscale=False,
         marker={"line": {"width": 0.6, "color": BORDER_COLOR}}, name="无数据",
-        hovertemplate="<b>%{text}</b><br>无数据<extra></extra>",
+        hovertemplate="<b>%{text}</b><br>%{customdata[0]}<extra></extra>",
     )
 
 
@@ -165,8 +168,8 @@ def choropleth(values: pd.DataFrame, geojson: dict | str, *, value_col: str,
                map_style: str = MAP_STYLE) -> go.Figure:
     """Choropleth of values[value_col] by values.adcode over a FeatureCollection (dict or URL).
 
-    Regions with no value are drawn grey underneath; a hover_text column replaces the rank
-    text; pass ``maritime`` (from ``geometry.maritime_lines``) on the national map. When
+    Regions with no value are drawn grey underneath (a ``no_value_text`` column says why, else
+    无数据); a hover_text column replaces the rank text; pass ``maritime`` (from ``geometry.maritime_lines``) on the national map. When
     ``geojson`` is a URL, pass every region as a row (NaN for no value) and a center/zoom.
     ``map_style`` 'white-bg' (the default) needs no network; a tile style such as
     'carto-positron' or 'open-street-map' loads tiles from the internet (online users only).
@@ -181,7 +184,12 @@ def choropleth(values: pd.DataFrame, geojson: dict | str, *, value_col: str,
     # Each shape travels once: the grey trace and the coloured trace get disjoint features.
     grey_geo, ids, names = _no_data(values, have, geojson, name_col)
     if ids:
-        fig.add_trace(_no_data_trace(grey_geo, ids, names))
+        # A row without a value may say why (``no_value_text``, e.g. a withheld small count).
+        why = (dict(zip(values["adcode"], values["no_value_text"], strict=True))
+               if "no_value_text" in values else {})
+        notes = [str(why[i]) if isinstance(why.get(i), str) and why[i] else "无数据"
+                 for i in ids]
+        fig.add_trace(_no_data_trace(grey_geo, ids, names, notes))
     valued_geo = _subset(geojson, have) if isinstance(geojson, dict) else geojson
     fig.add_trace(_value_trace(valued, valued_geo, value_col, name_col, colorbar_title,
                                list(hover_cols or []), colorscale, value_format))

@@ -75,6 +75,10 @@ def test_the_talent_map_gives_no_small_count_away(planner_app, demo_db, query, p
     assert {codes[n] for n in small} & set(located) == set()
     grey = next(tr for tr in layers if tr.get("name") == "无数据")
     assert {codes[n] for n in small} <= set(grey["locations"])
+    # Their hover says why they are grey, with the label and not the count.
+    notes = dict(zip(grey["locations"], (c[0] for c in grey["customdata"]), strict=True))
+    for n in small:
+        assert notes[codes[n]].endswith(f"人才数量: {shown[n]}"), notes[codes[n]]
 
 
 @pytest.mark.parametrize("region", ["370000", "370200"])

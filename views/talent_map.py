@@ -66,6 +66,9 @@ def map_values(values: disclosure.Controlled, metric: str) -> pd.DataFrame:
     out["hover_text"] = [f"<b>{html.escape(str(n))}</b><br>{t(metric)}: {s}<br>"
                          f"{t('rank')}: {r} · {t('talents')}: {tl}"
                          for n, s, r, tl in zip(v["name"], shown, rank, talents, strict=True)]
+    withheld = values.withheld(metric)
+    out["no_value_text"] = [f"{t(metric)}: {s} · {t('talents')}: {tl}" if w else None
+                            for s, tl, w in zip(shown, talents, withheld, strict=True)]
     return out
 
 
