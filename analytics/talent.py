@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analytics import disclosure
 from analytics import queries as q
 from analytics.db import Reader
 from analytics.filters import COUNTRY, Filters
@@ -235,11 +236,11 @@ def cluster_cards(summary: pd.DataFrame, stats: pd.DataFrame, tops: pd.DataFrame
     cards = []
     for row in summary.itertuples():
         s = st_by.loc[row.cluster] if row.cluster in st_by.index else None
-        small = bool(k) and 0 < row.talents < k
+        small = disclosure.is_small(row.talents, k)
         card = {"cluster": int(row.cluster), "place": row.place, "n_places": int(row.n_places),
                 "node": row.node_name, "size": fmt_count(row.talents, k), "hidden": small}
         if s is not None and not small:
-            few_high = bool(k) and 0 < s["high"] < k  # a share would give the count away
+            few_high = disclosure.is_small(s["high"], k)  # a share would give the count away
             card |= {"median_experience": _num(s["median_experience"]),
                      "high_share": None if few_high else _num(s["high_share"]),
                      "high": fmt_count(s["high"], k),
@@ -259,12 +260,9 @@ def _num(v) -> float | None:
 
 
 def fmt_count(v, k: int | None) -> str:
-    """A people count as text; below k shown as '<k' (0 stays 0)."""
-    if v is None or pd.isna(v):
-        return "—"
-    if k and 0 < v < k:
-        return f"<{k}"
-    return f"{int(v):,}"
+    """A people count as text; below k shown as '<k' (0 stays 0): the one rule of
+    analytics.disclosure."""
+    return disclosure.fmt_count(v, k)
 
 
 # -- individuals --------------------------------------------------------------------------------

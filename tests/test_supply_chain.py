@@ -219,7 +219,7 @@ def test_people_counts_are_suppressed_and_k_none_shows_them():
     assert sc.pools_table(pools, None).iloc[0].tolist()[2:] == ["12", "3", "0", "4", "1"]
     moves = pd.DataFrame({"name": ["北京市", "上海市"], "moves": [30, 3], "share": [0.9, 0.1]})
     table = sc.counterpart_table(moves, 5)
-    assert table["人数"].tolist() == ["30", "<5"] and table["占比"].tolist() == ["90.0%", "—"]
+    assert table["人数"].tolist() == ["30", "<5"] and table["占比"].tolist() == ["90.0%", "保密"]
     ret = pd.DataFrame({"country": ["美国", "英国", "日本", "法国"], "talent": [9, 3, 2, 1]})
     bars = sc.returnee_figure(ret, 5).data[0]
     assert list(bars.y) == ["其他 (各不足 5 人)", "美国"] and list(bars.x) == [6, 9]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analytics import disclosure
 from exports import INSTALL_HINT, ExportMeta, charts, describe_filters, freshness_text, tables
 from views import state
 
@@ -41,14 +42,14 @@ def chart(fig, *, key: str, title: str, data: pd.DataFrame | None = None, unit: 
 
 
 def suppress(df: pd.DataFrame, columns, k: int | None) -> pd.DataFrame:
-    """People counts below k shown as '<k' in exported data, as on screen (None: no rule)."""
+    """People counts below k shown as '<k' in exported data, as on screen (None: no rule);
+    analytics.disclosure decides what is small."""
     if not k:
         return df
     out = df.copy()
     for col in columns:
         out[col] = out[col].astype(object).map(
-            lambda v: f"<{k}" if isinstance(v, int | float) and not pd.isna(v) and 0 < abs(v) < k
-            else v)
+            lambda v: f"<{k}" if isinstance(v, int | float) and disclosure.is_small(v, k) else v)
     return out
 
 

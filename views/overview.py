@@ -83,7 +83,7 @@ def merge_small(layers: pd.DataFrame, k: int | None) -> pd.DataFrame:
     below k is dropped, so that no slice (nor a layer total) reveals a count under k."""
     if not k:
         return layers
-    small = (layers["talents"] > 0) & (layers["talents"] < k)
+    small = layers["talents"].map(lambda v: disclosure.is_small(v, k))
     merged = (layers[small].groupby("layer", sort=False, as_index=False)["talents"].sum()
               .assign(node=OTHER, sequence=10_000))
     out = pd.concat([layers[~small], merged], ignore_index=True)

@@ -632,10 +632,9 @@ def counterparts(ver: str, scope: flows.FlowScope, period, nodes, routes: pd.Dat
 def counterpart_table(df: pd.DataFrame, k: int | None) -> pd.DataFrame:
     """Region, people and share; the share of a suppressed count is not shown either (with
     the total on screen it would give the count away)."""
-    small = (df["moves"] < k) if k else pd.Series(False, index=df.index)
-    share = (df["share"] * 100).map(lambda v: f"{v:.1f}%").where(~small, "—")
-    return pd.DataFrame({"地区": df["name"], "人数": df["moves"].map(
-        lambda v: components.fmt_count(v, k)), "占比": share})
+    ctl = disclosure.apply(df, k, disclosure.COUNTERPARTS)
+    return pd.DataFrame({"地区": df["name"], "人数": ctl.text("moves", components.fmt_count),
+                         "占比": ctl.text("share", lambda v: f"{v * 100:.1f}%")})
 
 
 def _base_map(ver: str) -> list:
