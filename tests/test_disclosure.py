@@ -207,3 +207,33 @@ def test_children_on_random_filters_give_nothing_away(demo_reader, parents, data
     assert ctl.values.loc[hidden, "rank"].isna().all()
     assert ctl.values.loc[hidden, "adcode"].tolist() == sorted(ctl.values.loc[hidden, "adcode"])
     assert "parent_talents" not in ctl.values.columns
+
+
+# --- the other tables of issue #16 --------------------------------------------------------------
+
+def test_chain_node_with_a_small_count_hides_its_lq_and_what_quotes_it():
+    # The chain diagram showed '供 <5 · LQ 0.52': LQ × region total × national share gave 3.
+    df = pd.DataFrame({"node_id": ["T01", "T02", "T03"], "talent": [3, 40, 25],
+                       "lq_talent": [0.52, 1.3, 0.9], "sd_ratio": [0.3, 1.1, 0.8],
+                       "sd_band": ["严重紧缺", "平衡", "紧缺"], "gap_score": [61.0, 5.0, 20.0],
+                       "reason": ["LQ 0.52 ≥ 0.5", "LQ 1.30", "LQ 0.90"]})
+    out = d.nodes_shown(df, 5)
+    assert out["talent_text"].tolist() == ["<5", "40", "保密"]  # 68 − 65 would give the 3
+    assert out["lq_text"].tolist() == ["保密", "1.30", "保密"]
+    assert out["reason"].tolist() == ["保密", "LQ 1.30", "保密"]
+    assert out["gap_score"].isna().tolist() == [True, False, True]
+    assert d.nodes_shown(df, None)["lq_text"].tolist() == ["0.52", "1.30", "0.90"]
+
+
+def test_brief_flow_bars_show_no_small_count():
+    from exports import brief
+
+    origins = d.apply(pd.DataFrame({"name": ["北京市", "上海市"], "moves": [12, 1],
+                                    "share": [0.9, 0.1]}), 5, d.COUNTERPARTS)
+    dests = d.apply(pd.DataFrame({"name": ["深圳市"], "moves": [2], "share": [1.0]}), 5,
+                    d.COUNTERPARTS)
+    fig = brief.flows_figure(origins, dests)
+    bars = {tr.y[i]: (tr.x[i], tr.text[i]) for tr in fig.data for i in range(len(tr.y))}
+    assert bars["北京市"] == (12, "12")
+    assert pd.isna(bars["上海市"][0]) and bars["上海市"][1] == "<5"
+    assert pd.isna(bars["深圳市"][0]) and bars["深圳市"][1] == "<5"
