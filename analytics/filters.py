@@ -99,3 +99,14 @@ class Thresholds:
     lq_missing: float = 0.5
     lq_stronghold: float = 1.2
     sd_bands: tuple[float, float, float] = (0.59, 0.90, 1.20)
+
+    @classmethod
+    def from_settings(cls) -> Thresholds:
+        """The thresholds as configured (docs/settings.md)."""
+        import settings
+
+        return cls(small_cell_k=int(settings.get("small_cell_k")),
+                   lq_missing=float(settings.get("lq_missing")),
+                   lq_stronghold=float(settings.get("lq_stronghold")),
+                   sd_bands=(float(settings.get("sd_severe")), float(settings.get("sd_shortage")),
+                             float(settings.get("sd_balanced"))))

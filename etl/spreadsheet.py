@@ -37,5 +37,6 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
         series = out[col]
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
             continue
-        out[col] = series.astype(object).map(neutralise)
+        # (not Series.map: it would infer a numeric dtype again and write 1 as 1.0)
+        out[col] = pd.Series([neutralise(v) for v in series], index=series.index, dtype=object)
     return out

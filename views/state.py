@@ -181,11 +181,7 @@ def maritime():
 
 # -- filters in session state and in the URL ---------------------------------------------------
 def thresholds() -> Thresholds:
-    return Thresholds(small_cell_k=int(settings.get("small_cell_k")),
-                      lq_missing=float(settings.get("lq_missing")),
-                      lq_stronghold=float(settings.get("lq_stronghold")),
-                      sd_bands=(float(settings.get("sd_severe")), float(settings.get("sd_shortage")),
-                                float(settings.get("sd_balanced"))))
+    return Thresholds.from_settings()
 
 
 def filters() -> Filters:
