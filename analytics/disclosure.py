@@ -322,20 +322,23 @@ CHILD_DERIVED = {"density": ("talents",), "share": ("talents",), "lq": ("talents
                  "net_inflow": ("arrivals", "departures")}
 
 
-def children(values: pd.DataFrame, k: int | None) -> Controlled:
-    """``children_metrics`` of one parent under the rules, with ``rank`` among the visible
-    talent counts only (a rank among withheld cells would bound them) and withheld rows in
-    region-code order (the order of the query would rank them)."""
+def children(values: pd.DataFrame, k: int | None, metric: str = "talents") -> Controlled:
+    """``children_metrics`` of one parent under the rules, ranked by ``metric``: ``rank`` among
+    the rows whose metric is shown (a rank among withheld cells would bound them), those rows
+    by the metric, then the rest (withheld or unknown) in region-code order (the order of the
+    query would rank them)."""
     totals = {col: (values[src].iloc[0] if src in values.columns and len(values) else None)
               for col, src in CHILD_TOTALS.items()}
     values = values.drop(columns=[c for c in CHILD_TOTALS.values() if c in values.columns])
     out = control(values, k, counts=[c for c in CHILD_COUNTS if c in values.columns],
                   within=CHILD_WITHIN, totals=totals, derived=CHILD_DERIVED)
-    if not k:
-        return out
     v = out.values
-    v["rank"] = v["talents"].rank(ascending=False, method="min")
-    hidden = out.withheld("talents")
-    order = pd.concat([v[~hidden], v[hidden].sort_values("adcode")]).index
+    if metric not in v.columns:
+        metric = "talents"
+    by = v[metric].astype(float)
+    v["rank"] = by.rank(ascending=False, method="min")
+    shown = by.notna()
+    order = pd.concat([v[shown].sort_values(metric, ascending=False, kind="stable"),
+                       v[~shown].sort_values("adcode")]).index
     return Controlled(values=v.loc[order], why={c: w.loc[order] for c, w in out.why.items()},
                       k=k)

@@ -62,13 +62,8 @@ def map_table(reader: Reader, f: Filters, role: str) -> pd.DataFrame:
     visible rows by the chosen metric, withheld rows last."""
     k = role_k(role)
     parent = q.map_parent(reader, f.region)
-    ctl = disclosure.children(q.children_metrics(reader, f, parent), k)
-    out = _shown(ctl, MAP_COLUMNS)
-    metric = f.metric if f.metric in out.columns else "talents"
-    hidden = ctl.withheld(metric).reset_index(drop=True)
-    order = out.assign(_h=hidden, _m=pd.to_numeric(out[metric].where(~hidden), errors="coerce")) \
-        .sort_values(["_h", "_m"], ascending=[True, False], na_position="last", kind="stable")
-    return out.loc[order.index].reset_index(drop=True)
+    ctl = disclosure.children(q.children_metrics(reader, f, parent), k, f.metric)
+    return _shown(ctl, MAP_COLUMNS)
 
 
 def chain_table(reader: Reader, f: Filters, role: str) -> pd.DataFrame:

@@ -72,7 +72,7 @@ def server_work(reader, f, ver_geo):
     parent = q.map_parent(reader, f.region)
     values = q.children_metrics(reader, f, parent)
     geo_url, view = ver_geo(parent)
-    fig = choropleth(map_values(disclosure.children(values, 5), f.metric), geo_url, value_col="value", title="",
+    fig = choropleth(map_values(disclosure.children(values, 5, f.metric), f.metric), geo_url, value_col="value", title="",
                      colorbar_title=f.metric, height=620, **view)
     return fig, values
 

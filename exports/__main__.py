@@ -108,7 +108,7 @@ def _metric_values(values, metric: str, k: int | None):
     growth in %."""
     from analytics import disclosure
 
-    ctl = disclosure.children(values, k)
+    ctl = disclosure.children(values, k, metric)
     if metric in ("share", "growth"):
         ctl.values[metric] = ctl.values[metric] * 100
     return ctl

@@ -237,3 +237,23 @@ def test_brief_flow_bars_show_no_small_count():
     assert bars["北京市"] == (12, "12")
     assert pd.isna(bars["上海市"][0]) and bars["上海市"][1] == "<5"
     assert pd.isna(bars["深圳市"][0]) and bars["深圳市"][1] == "<5"
+
+
+def test_children_rank_by_the_chosen_metric_with_withheld_rows_last():
+    df = pd.DataFrame({"adcode": ["3", "1", "2", "4"], "name": list("cabd"),
+                       "talents": [50, 3, 20, 30], "high_level": [0, 0, 0, 0],
+                       "talents_prev": [40, 3, 10, 30], "arrivals": [0] * 4, "departures": [0] * 4,
+                       "density": [1.0, 0.2, 4.0, None], "share": [0.5, 0.03, 0.2, 0.3],
+                       "lq": [None] * 4, "growth": [0.25, 0.0, 1.0, 0.0], "net_inflow": [0] * 4,
+                       # no known total here (with 103, 103 − 50 − 30 − 20 would give the 3:
+                       # the 20 would be withheld too, as the secondary tests show)
+                       "parent_talents": [None] * 4, "parent_high_level": [None] * 4,
+                       "parent_talents_prev": [None] * 4})
+    by_density = d.children(df, 5, "density").values
+    # b (density 4.0) first, c, then d (no population: unknown) and a ('<5') by code
+    assert by_density["name"].tolist() == ["b", "c", "a", "d"]
+    assert by_density["rank"].tolist()[:2] == [1.0, 2.0]
+    assert by_density["rank"].isna().tolist()[2:] == [True, True]
+    by_talents = d.children(df, None, "talents").values
+    assert by_talents["name"].tolist() == ["c", "d", "b", "a"]
+    assert by_talents["rank"].tolist() == [1.0, 2.0, 3.0, 4.0]

@@ -52,7 +52,7 @@ def test_the_talent_map_gives_no_small_count_away(planner_app, demo_db, query, p
     truth = q.children_metrics(Reader(demo_db), _filters(query), parent)
     small = {n for n, v in zip(truth["name"], truth["talents"], strict=True) if 0 < v < K}
     table = at.dataframe[0].value
-    metric_col = table.columns[-1]
+    metric_col = table.columns[2]  # rank, name, the chosen metric, …
     shown = dict(zip(table["地区"] if "地区" in table else table.iloc[:, 1],
                      table["人才数量"], strict=True))
     # Every small count reads '<5' or '保密', and so does the metric computed from it.

@@ -31,7 +31,7 @@ def page() -> None:
                                   format_func=t, on_change=_set_metric)
     metric = metric or f.metric
     parent = state.map_parent(ver, f.region)
-    values = disclosure.children(state.children_metrics(ver, f, parent), k)
+    values = disclosure.children(state.children_metrics(ver, f, parent), k, metric)
     note = st.empty()  # always there, so the elements below keep their places in the page
     if metric == "lq" and not (f.nodes or f.layer):
         note.info(t("lq_needs_nodes"))
@@ -123,21 +123,19 @@ def _clicked() -> None:
 
 
 def ranking_table(values: disclosure.Controlled, metric: str) -> pd.DataFrame:
-    """The ranking as shown and downloaded: withheld figures as '<k' / '保密', withheld rows
-    last (in the order disclosure.children gives them)."""
-    cols = {"rank": t("rank"), "name": t("name"), "talents": t("talents"),
-            "high_level": t("high_level"), metric: t(metric)}
+    """The ranking as shown and downloaded: rank and the chosen metric first, withheld figures
+    as '<k' / '保密', in the order disclosure.children gives (by the metric, withheld last)."""
+    cols = {"rank": t("rank"), "name": t("name"), metric: t(metric), "talents": t("talents"),
+            "high_level": t("high_level")}
     v = values.values
-    order = v.assign(_hidden=values.withheld(metric)).sort_values(
-        ["_hidden", metric], ascending=[True, False], na_position="last", kind="stable").index
     df = pd.DataFrame({
-        "rank": v["rank"].astype("Int64"),  # withheld rows have none
+        "rank": v["rank"].astype("Int64"),  # withheld and unknown rows have none
         "name": v["name"],
         "talents": values.text("talents", components.fmt_count),
         "high_level": values.text("high_level", components.fmt_count),
         metric: (values.text(metric, components.fmt_count) if metric in COUNT_METRICS
                  else metric_text(values, metric)),
-    }, index=v.index).loc[order]
+    }, index=v.index)
     return df[list(dict.fromkeys(cols))].rename(columns=cols)
 
 
