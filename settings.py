@@ -41,6 +41,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Aggregates of fewer than k people are shown as '<k' to roles that may not see individuals."),
     Setting("lq_missing", 0.5, "Chain node status 补链 (missing link) below this location quotient."),
     Setting("lq_stronghold", 1.2, "Chain node status 固链 (stronghold) at or above this location quotient."),
+    Setting("lq_min_base", 20,
+            "A location quotient of a region with fewer talents than this (all chain nodes) is "
+            "low-confidence: shown in brackets, and it decides no status, gap score, heatmap "
+            "colour or 招引 ranking."),
     Setting("sd_severe", 0.59, "Supply/demand ratio at or below this: severe shortage."),
     Setting("sd_shortage", 0.90, "Supply/demand ratio at or below this: shortage."),
     Setting("sd_balanced", 1.20, "Supply/demand ratio at or below this: balanced; above: surplus."),

@@ -193,7 +193,12 @@ def nodes_shown(df: pd.DataFrame, k: int | None, unknown: str = "—") -> pd.Dat
     ctl = apply(df, k, NODES)
     out = ctl.values.copy()
     out["talent_text"] = ctl.text("talent", lambda v: fmt_count(v, unknown=unknown))
-    out["lq_text"] = ctl.text("lq_talent", ratio)
+    lq_text = ctl.text("lq_talent", ratio)
+    if "lq_credible" in df.columns:  # an LQ on a small base: in brackets (low confidence)
+        weak = ~df["lq_credible"].astype(bool) & ~ctl.withheld("lq_talent") & \
+            df["lq_talent"].notna()
+        lq_text = lq_text.where(~weak, "(" + lq_text + ")")
+    out["lq_text"] = lq_text
     out["sd_text"] = ctl.text("sd_ratio", ratio)
     out["gap_text"] = ctl.text("gap_score", lambda v: unknown if pd.isna(v) else f"{v:g}")
     out["reason"] = ctl.text("reason", str)

@@ -99,6 +99,7 @@ class Thresholds:
     lq_missing: float = 0.5
     lq_stronghold: float = 1.2
     sd_bands: tuple[float, float, float] = (0.59, 0.90, 1.20)
+    lq_min_base: int = 20
 
     @classmethod
     def from_settings(cls) -> Thresholds:
@@ -109,4 +110,5 @@ class Thresholds:
                    lq_missing=float(settings.get("lq_missing")),
                    lq_stronghold=float(settings.get("lq_stronghold")),
                    sd_bands=(float(settings.get("sd_severe")), float(settings.get("sd_shortage")),
-                             float(settings.get("sd_balanced"))))
+                             float(settings.get("sd_balanced"))),
+                   lq_min_base=int(settings.get("lq_min_base")))

@@ -11,6 +11,12 @@ Definitions (docs/supply-chain.md):
   no local enterprise that is adjacent along the chain to a 固链 node is 延链 (extend the chain).
 - gap score (0–100, higher = bigger gap) = 50·max(0, 1 − LQ_talent) + 30·shortage + 20·[no local
   enterprise], shortage = max(0, 1 − min(sd_ratio, 1.2) / 1.2) (0 when there are no postings).
+- credibility: an LQ of a region with fewer than ``lq_min_base`` talents (all nodes) is noise
+  (3 people can make an LQ of 490). It is kept, marked low-confidence, and decides nothing: the
+  status then rests on the enterprises alone (补链 without a local firm, else 强链, never 固链),
+  the gap score counts under-representation as unknown (half weight), the heatmap does not
+  colour it and the 招引 ranking treats it as neutral (1).
+- a region with talent but none in a node has LQ 0; a region without talent has no LQ (unknown).
 """
 
 from __future__ import annotations
@@ -65,10 +71,14 @@ def sd_band(ratio: float | None, th: Thresholds) -> str:
 
 
 def node_status(lq_talent: float | None, enterprises: int, leaders: int,
-                th: Thresholds) -> NodeStatus:
-    """补链 / 强链 / 固链 (延链 is decided afterwards, with the neighbours' statuses)."""
+                th: Thresholds, base: float | None = None) -> NodeStatus:
+    """补链 / 强链 / 固链 (延链 is decided afterwards, with the neighbours' statuses). With a
+    ``base`` (the region's talent) below ``th.lq_min_base`` the LQ decides nothing."""
     shown = "—" if lq_talent is None else f"{lq_talent:.2f}"
     firms = f"本地企业 {enterprises} 家"
+    if base is not None and base < th.lq_min_base:
+        note = f"人才基数 {int(base)} < {th.lq_min_base}, LQ {shown} 仅供参考"
+        return NodeStatus("补链" if enterprises == 0 else "强链", f"{note}; {firms}")
     if lq_talent is None or lq_talent < th.lq_missing or enterprises == 0:
         why = [f"LQ {shown} < {th.lq_missing:g}" if lq_talent is None or
                lq_talent < th.lq_missing else f"LQ {shown}", firms]
@@ -95,9 +105,12 @@ def extend_chain(statuses: dict[str, NodeStatus], enterprises: dict[str, int],
     return out
 
 
-def gap_score(lq_talent: float | None, ratio: float | None, enterprises: int) -> float:
-    """0–100: under-representation (50), talent shortage (30), no local firm (20)."""
-    under = 1.0 if lq_talent is None else max(0.0, 1.0 - lq_talent)
+def gap_score(lq_talent: float | None, ratio: float | None, enterprises: int,
+              credible: bool = True) -> float:
+    """0–100: under-representation (50), talent shortage (30), no local firm (20). An LQ that
+    is not credible counts as unknown: half the under-representation weight."""
+    under = (0.5 if not credible else 1.0 if lq_talent is None
+             else max(0.0, 1.0 - lq_talent))
     shortage = 0.0 if ratio is None else max(0.0, 1.0 - min(ratio, 1.2) / 1.2)
     return round(50 * under + 30 * shortage + 20 * (enterprises == 0), 1)
 
@@ -152,14 +165,17 @@ def chain_status(reader: Reader, region: str, year: int, th: Thresholds,
                            zip(df["enterprises"], df["bench_enterprises"], strict=True)]
     df["sd_ratio"] = [sd_ratio(a, b) for a, b in zip(df["talent"], df["postings"], strict=True)]
     df["sd_band"] = [sd_band(_none(r), th) for r in df["sd_ratio"]]
-    statuses = {r.node_id: node_status(_none(r.lq_talent), int(r.enterprises), int(r.leaders), th)
+    df["lq_base"] = loc_t
+    df["lq_credible"] = loc_t >= th.lq_min_base
+    statuses = {r.node_id: node_status(_none(r.lq_talent), int(r.enterprises), int(r.leaders), th,
+                                       base=loc_t)
                 for r in df.itertuples()}
     statuses = extend_chain(statuses, dict(zip(df["node_id"], df["enterprises"], strict=True)),
                             adjacent_nodes(), dict(zip(df["node_id"], df["name_zh"], strict=True)))
     df["status"] = df["node_id"].map(lambda n: statuses[n].status)
     df["reason"] = df["node_id"].map(lambda n: statuses[n].reason)
-    df["gap_score"] = [gap_score(_none(r.lq_talent), _none(r.sd_ratio), int(r.enterprises))
-                       for r in df.itertuples()]
+    df["gap_score"] = [gap_score(_none(r.lq_talent), _none(r.sd_ratio), int(r.enterprises),
+                                 bool(r.lq_credible)) for r in df.itertuples()]
     return df
 
 
@@ -185,10 +201,13 @@ e AS (SELECT adcode, sum(enterprises) AS enterprises, sum(chain_leaders) AS lead
       FROM mart_enterprise WHERE node_id = $node AND year <= $year GROUP BY adcode)
 SELECT p.adcode, p.name, t.in_node AS talent, coalesce(e.enterprises, 0) AS enterprises,
        coalesce(e.leaders, 0) AS leaders,
-       (t.in_node / nullif(t.total, 0)) / nullif(nat.share, 0) AS lq
+       (t.in_node / nullif(t.total, 0)) / nullif(nat.share, 0) AS lq,
+       t.total >= $min_base AS lq_credible
 FROM peers p JOIN t USING (adcode) LEFT JOIN e USING (adcode) CROSS JOIN nat
 WHERE t.in_node > 0
-ORDER BY t.in_node * least(coalesce(lq, 0), 3) DESC, p.adcode
+-- an LQ from a base below lq_min_base is noise: neutral (1) in the ranking
+ORDER BY t.in_node * least(CASE WHEN t.total >= $min_base THEN coalesce(lq, 0) ELSE 1 END, 3)
+         DESC, p.adcode
 LIMIT $limit
 """
 
@@ -227,10 +246,14 @@ LIMIT $limit
 
 
 def source_regions(reader: Reader, region: str, node: str, year: int,
-                   limit: int = 20) -> pd.DataFrame:
-    """Regions at the same level with high LQ and supply in the node (招引目标地区)."""
+                   limit: int = 20, min_base: int | None = None) -> pd.DataFrame:
+    """Regions at the same level with high LQ and supply in the node (招引目标地区), ranked by
+    talent × min(LQ, 3); an LQ on fewer than ``min_base`` talents (default: the setting
+    lq_min_base) counts as 1 and is flagged ``lq_credible`` = false."""
+    if min_base is None:
+        min_base = Thresholds.from_settings().lq_min_base
     return reader.df(SOURCE_REGIONS, {"region": region, "node": node, "year": year,
-                                      "limit": limit})
+                                      "limit": limit, "min_base": min_base})
 
 
 def source_enterprises(reader: Reader, region: str, node: str, limit: int = 50) -> pd.DataFrame:

@@ -20,7 +20,7 @@ VIEWS = ("map", "chain", "flows", "kpis")
 MAP_COLUMNS = ("adcode", "name", "rank", "talents", "high_level", "density", "share", "lq",
                "growth", "net_inflow")
 CHAIN_COLUMNS = ("node_id", "name_zh", "layer", "segment", "status", "talent", "postings",
-                 "lq_talent", "sd_ratio", "sd_band", "gap_score", "reason")
+                 "lq_talent", "lq_credible", "sd_ratio", "sd_band", "gap_score", "reason")
 KPI_COLUMNS = ("year", "talents", "high_level", "enterprises", "postings", "sd_ratio",
                "arrivals", "departures", "net_inflow")
 

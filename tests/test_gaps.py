@@ -27,7 +27,7 @@ from etl.load import load_files
 from etl.normalize.credit_code import make_credit_code
 from tests.fixtures import write_csv
 
-TH = Thresholds()
+TH = Thresholds(lq_min_base=0)  # the fixture's regions are tiny: pin the formulas on it
 
 
 def _talents():
@@ -103,7 +103,7 @@ def test_extension_nodes_next_to_a_stronghold(reader):
 
 
 def test_thresholds_change_the_status(reader):
-    stricter = Thresholds(lq_missing=0.6, lq_stronghold=3.5)
+    stricter = Thresholds(lq_missing=0.6, lq_stronghold=3.5, lq_min_base=0)
     df = gaps.chain_status(reader, "370200", 2024, stricter).set_index("node_id")
     assert df.loc["T04", "status"] == "补链"
     assert df.loc["T04", "reason"] == "LQ 0.50 < 0.6; 本地企业 1 家"
@@ -144,3 +144,22 @@ def test_pure_functions():
     assert gaps.lq(1, 0, 8, 40) is None
     assert gaps.gap_score(None, None, 0) == 70.0
     assert gaps.node_status(1.5, 3, 0, TH).status == "强链"
+
+
+def test_an_lq_on_a_small_base_decides_nothing(reader):
+    # 青岛市 has 10 talents in the fixture: with lq_min_base 11 every LQ is low-confidence.
+    df = gaps.chain_status(reader, "370200", 2024, Thresholds(lq_min_base=11)).set_index("node_id")
+    assert set(df["lq_base"]) == {10.0} and not df["lq_credible"].any()
+    t14, f01 = df.loc["T14"], df.loc["F01"]
+    assert t14.lq_talent == pytest.approx(3.0)  # kept, shown in brackets
+    assert (t14.status, t14.reason, t14.gap_score) == (
+        "强链", "人才基数 10 < 11, LQ 3.00 仅供参考; 本地企业 2 家", 25.0)  # not 固链, not 0
+    assert (f01.status, f01.gap_score) == ("补链", 45.0)  # no local firm: 25 + 20
+    same = gaps.chain_status(reader, "370200", 2024, Thresholds(lq_min_base=10))
+    assert same["lq_credible"].all() and same.set_index("node_id").at["T14", "status"] == "固链"
+
+
+def test_gap_score_with_an_lq_that_is_not_credible():
+    assert gaps.gap_score(0.1, None, 1, credible=False) == 25.0
+    assert gaps.gap_score(0.1, None, 1) == 45.0
+    assert gaps.gap_score(None, 0.6, 0, credible=False) == 60.0  # 25 + 15 (shortage) + 20

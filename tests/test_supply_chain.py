@@ -28,6 +28,9 @@ def app(demo_db, monkeypatch):
     monkeypatch.setenv("TALENTMAP_DB_PATH", str(demo_db))
     monkeypatch.setenv("TALENTMAP_ROLE", "analyst")  # may export the 招引清单
     monkeypatch.setenv("TALENTMAP_GEOJSON_MODE", "inline")
+    # The small demo's districts have a dozen talents: below lq_min_base their LQ decides
+    # nothing (tested on its own below); these tests pin the status rules themselves.
+    monkeypatch.setenv("TALENTMAP_LQ_MIN_BASE", "0")
     st.cache_data.clear()
     st.cache_resource.clear()
 
@@ -100,6 +103,17 @@ def test_laoshan_vr_is_a_stronghold(app, reader):
     assert "T14" in stronghold["customdata"]
 
 
+def test_on_a_small_base_no_node_is_a_stronghold(app, reader, monkeypatch):
+    # 崂山区 has 12 talents on the small demo, below the default lq_min_base of 20.
+    monkeypatch.delenv("TALENTMAP_LQ_MIN_BASE")
+    at = app({"region": "370212"})
+    colors = node_colors(at)
+    assert gaps.STATUS_COLORS["固链"] not in colors.values() and len(colors) == 39
+    bars = [tr for tr in chain_spec(at)["data"] if tr["type"] == "bar"]
+    hover = " ".join(str(h) for tr in bars for h in tr.get("hovertext", []))
+    assert "人才基数 12 &lt; 20" in hover or "人才基数 12 < 20" in hover
+
+
 def test_raising_the_stronghold_threshold_removes_every_stronghold(app, reader):
     at = app({"region": "370200"})
     before = node_colors(at)
@@ -109,7 +123,7 @@ def test_raising_the_stronghold_threshold_removes_every_stronghold(app, reader):
     after = node_colors(at)
     assert gaps.STATUS_COLORS["固链"] not in after.values()
     assert after != before
-    th = Thresholds(lq_stronghold=99.0)
+    th = Thresholds(lq_stronghold=99.0, lq_min_base=0)
     assert after == expected_colors(reader, "370200", th)
     assert any("固链: LQ ≥ 99 且有链主企业" in c.value for c in at.caption)
     # A stricter missing-link threshold turns more nodes red.

@@ -67,9 +67,12 @@ TEXT = {
                     "Thresholds out of order: missing ≤ stronghold, severe ≤ shortage ≤ balanced."),
     "sc_bench": ("对标基准", "Benchmark"),
     "sc_diagram": ("产业链图谱", "Chain diagram"),
-    "sc_diagram_help": ("方块颜色为环节状态; 标注 供=本地人才, 需=当年招聘岗位, LQ=人才区位商。点击方块查看详情。",
+    "sc_diagram_help": ("方块颜色为环节状态; 标注 供=本地人才, 需=当年招聘岗位, LQ=人才区位商 (括号内: 人才基数"
+                        "不足 lq_min_base, 仅供参考, 不决定状态)。点击方块查看详情。",
                         "Colour = status; 供 = local talent, 需 = postings this year, LQ = "
-                        "talent location quotient. Click a box for its detail."),
+                        "talent location quotient (in brackets: the region has fewer talents "
+                        "than lq_min_base; shown for reference, it decides nothing). Click a box "
+                        "for its detail."),
     "sc_top_gaps": ("差距最大的 10 个环节", "Ten largest gaps"),
     "sc_heatmap": ("地区 × 环节 热力图", "Regions × nodes heatmap"),
     "sc_heat_regions": ("对比地区", "Regions"),

@@ -129,7 +129,8 @@ def threshold_controls(defaults: Thresholds) -> Thresholds:
                   args=(defaults,))
         th = Thresholds(small_cell_k=defaults.small_cell_k, lq_missing=values["lq_missing"],
                         lq_stronghold=values["lq_stronghold"],
-                        sd_bands=(values[0], values[1], values[2]))
+                        sd_bands=(values[0], values[1], values[2]),
+                        lq_min_base=defaults.lq_min_base)
         if th.lq_missing > th.lq_stronghold or sorted(th.sd_bands) != list(th.sd_bands):
             st.warning(t("sc_th_order"))
     return th
@@ -343,6 +344,11 @@ def _heat_values(matrix: pd.DataFrame, metric: str,
     else:
         text = ctl.text(metric, components.fmt_ratio)
         v = v.clip(upper=2.0)
+        if metric == "lq_talent" and "lq_credible" in matrix.columns:
+            # an LQ on fewer talents than lq_min_base is not coloured and reads "(3.00)"
+            weak = ~matrix["lq_credible"].astype(bool) & v.notna()
+            v = v.where(~weak)
+            text = text.where(~weak, "(" + text + ")")
     return v, text
 
 
