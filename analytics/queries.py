@@ -140,7 +140,8 @@ def children_metrics(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
     """Every metric for each child region of ``parent`` (one row per child, all children)."""
     f = layer_nodes(reader, f)
     year = resolve_year(reader, f)
-    params = f.params(year) | {"parent": parent, "has_nodes": bool(f.nodes)}
+    params = f.params(year) | {"parent": parent, "has_nodes": bool(f.nodes),
+                               "min_base": int(settings.get("lq_min_base"))}
     sql = f"""
     WITH kids AS (SELECT adcode, name, level FROM region WHERE parent_adcode = $parent),
     base AS (
@@ -187,8 +188,10 @@ def children_metrics(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
            p.population,
            coalesce(a.talents, 0) / (p.population / 10000.0) AS density,
            coalesce(a.talents, 0) / nullif(nat.in_nodes, 0) AS share,
-           CASE WHEN $has_nodes THEN (a.talents / nullif(a.all_nodes, 0))
+           -- talent but none in the nodes: LQ 0 (as on the chain page); no talent: unknown
+           CASE WHEN $has_nodes THEN (coalesce(a.talents, 0) / nullif(a.all_nodes, 0))
                 / nullif(nat.in_nodes / nullif(nat.total, 0), 0) END AS lq,
+           coalesce(a.all_nodes, 0) >= $min_base AS lq_credible,
            a.talents / nullif(a.talents_prev, 0) - 1 AS growth,
            coalesce(fl.arrivals, 0) - coalesce(fl.departures, 0) AS net_inflow,
            coalesce(fl.arrivals, 0) AS arrivals, coalesce(fl.departures, 0) AS departures,

@@ -107,3 +107,19 @@ def test_unknown_role_is_refused(capsys, demo_db):
     with pytest.raises(SystemExit) as e:
         main(["map", "--role", "boss", "--db", str(demo_db)])
     assert e.value.code == 2
+
+
+def test_lq_is_zero_with_talent_but_none_in_the_node_and_flagged_on_a_small_base(demo_db):
+    # One rule with the chain page: talent in the region but none in the node → LQ 0; no
+    # talent at all → unknown; fewer talents than lq_min_base (20) → lq_credible false.
+    r = Reader(demo_db)
+    df = q.children_metrics(r, Filters(region="370000", nodes=("T14",)), "370000")
+    everyone = q.children_metrics(r, Filters(region="370000"), "370000").set_index("adcode")
+    for row in df.itertuples():
+        base = everyone.at[row.adcode, "talents"]
+        if base == 0:
+            assert pd.isna(row.lq), row.name
+        elif row.talents == 0:
+            assert row.lq == 0.0, row.name
+        assert bool(row.lq_credible) is bool(base >= 20), row.name
+    assert (df["talents"] == 0).sum() and (everyone["talents"] > 0).sum()

@@ -61,12 +61,19 @@ def map_values(values: disclosure.Controlled, metric: str) -> pd.DataFrame:
     out = v[["adcode", "name"]].copy()
     out["value"] = v[metric].astype(float) * (100 if metric in ("share", "growth") else 1)
     shown = metric_text(values, metric)
+    weak = pd.Series(False, index=v.index)
+    if metric == "lq" and "lq_credible" in v.columns:
+        # an LQ on fewer talents than lq_min_base: not coloured, "(3.00)" in the hover
+        weak = ~v["lq_credible"].astype("boolean").fillna(False).astype(bool) & \
+            out["value"].notna()
+        out["value"] = out["value"].where(~weak)
+        shown = shown.where(~weak, "(" + shown + ") 人才基数不足, 仅供参考")
     talents = values.text("talents", components.fmt_count)
     rank = v["rank"].map(lambda r: "—" if pd.isna(r) else f"{int(r)}")
     out["hover_text"] = [f"<b>{html.escape(str(n))}</b><br>{t(metric)}: {s}<br>"
                          f"{t('rank')}: {r} · {t('talents')}: {tl}"
                          for n, s, r, tl in zip(v["name"], shown, rank, talents, strict=True)]
-    withheld = values.withheld(metric)
+    withheld = values.withheld(metric) | weak
     out["no_value_text"] = [f"{t(metric)}: {s} · {t('talents')}: {tl}" if w else None
                             for s, tl, w in zip(shown, talents, withheld, strict=True)]
     return out
