@@ -43,13 +43,30 @@ FROM enterprise e JOIN region_ancestor a USING (adcode)
 GROUP BY ALL;
 
 -- Moves by region pair at each level; moves inside a region at that level are not flows there.
+-- At city level a place with no city above it stands for itself through its province: 重庆's
+-- districts (directly under the province) and moves recorded only to a province count under the
+-- province, and a municipality's province (北京市 110000) under its one city (110100), so that a
+-- municipality's flows are the same at province and city level and no move is dropped.
 CREATE OR REPLACE TABLE mart_moves AS
+WITH only_city AS (
+    SELECT parent_adcode AS province, any_value(adcode) AS city FROM region
+    WHERE level = 'city' GROUP BY parent_adcode HAVING count(*) = 1
+),
+anc AS (
+    SELECT adcode, ancestor_adcode, ancestor_level FROM region_ancestor
+    UNION ALL
+    SELECT a.adcode, coalesce(o.city, a.ancestor_adcode), 'city'
+    FROM region_ancestor a LEFT JOIN only_city o ON o.province = a.ancestor_adcode
+    WHERE a.ancestor_level = 'province'
+      AND NOT EXISTS (SELECT 1 FROM region_ancestor c
+                      WHERE c.adcode = a.adcode AND c.ancestor_level = 'city')
+)
 SELECT f.ancestor_adcode AS from_adcode, t.ancestor_adcode AS to_adcode,
        f.ancestor_level AS level, coalesce(tl.node_id, '未分类') AS node_id,
        year(m.moved_on) AS year, count(*) AS moves
 FROM talent_move m
-JOIN region_ancestor f ON f.adcode = m.from_adcode
-JOIN region_ancestor t ON t.adcode = m.to_adcode AND t.ancestor_level = f.ancestor_level
+JOIN anc f ON f.adcode = m.from_adcode
+JOIN anc t ON t.adcode = m.to_adcode AND t.ancestor_level = f.ancestor_level
 LEFT JOIN talent tl ON tl.talent_id = m.talent_id
 WHERE f.ancestor_adcode <> t.ancestor_adcode
 GROUP BY ALL;
