@@ -117,7 +117,8 @@ def control(df: pd.DataFrame, k: int | None, *, counts: Sequence[str],
             continue
         reason = pd.Series(None, index=df.index, dtype=object)
         for src in sources:
-            reason = reason.where(reason.notna() | why[src].isna(), other=src)
+            if src in why:  # a count the table does not have withholds nothing
+                reason = reason.where(reason.notna() | why[src].isna(), other=src)
         why[col] = reason
     for col, w in why.items():
         if pd.api.types.is_numeric_dtype(values[col]):
@@ -156,9 +157,9 @@ def apply(df: pd.DataFrame, k: int | None, spec: Spec, by: str | None = None) ->
 
 # The KPI set of one region (analytics.queries.kpis, peer_comparison): supply/demand and
 # density are the talent count's; the net flow is arrivals − departures.
-KPIS = Spec(counts=("talents", "high_level", "arrivals", "departures"),
-            within={"high_level": "talents"},
-            derived={"sd_ratio": ("talents",), "density": ("talents",),
+KPIS = Spec(counts=("talents", "high_level", "active", "arrivals", "departures"),
+            within={"high_level": "talents", "active": "talents"},
+            derived={"sd_ratio": ("talents", "active"), "density": ("talents",),
                      "net_inflow": ("arrivals", "departures")})
 
 
@@ -178,9 +179,9 @@ def label_for(reason: str, k: int | None) -> str:
 # A region's chain nodes (analytics.gaps.chain_status) and the region × node matrix: the LQ,
 # supply/demand ratio and its band, the gap score and the status reason (which quotes them)
 # are computed from the node's talent count. The status itself (a band) is kept.
-NODES = Spec(counts=("talent",), add_up=("talent",),
-             derived={c: ("talent",) for c in ("lq_talent", "sd_ratio", "sd_band", "gap_score",
-                                               "reason", "lq")})
+NODES = Spec(counts=("talent", "active"), add_up=("talent",), within={"active": "talent"},
+             derived={"lq_talent": ("talent",), "lq": ("talent",), "reason": ("talent",),
+                      **{c: ("talent", "active") for c in ("sd_ratio", "sd_band", "gap_score")}})
 
 
 def nodes_shown(df: pd.DataFrame, k: int | None, unknown: str = "—") -> pd.DataFrame:

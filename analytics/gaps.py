@@ -9,6 +9,9 @@ Definitions (docs/supply-chain.md):
 - status: 补链 when LQ_talent < lq_missing or there is no local enterprise; 固链 when
   LQ_talent ≥ lq_stronghold and a local chain-leader firm exists; 强链 otherwise; a 补链 node with
   no local enterprise that is adjacent along the chain to a 固链 node is 延链 (extend the chain).
+- supply/demand (供需比) = talent active in the year (records observed in it: job-seekers of the
+  window) ÷ postings published in the same year — one window on both sides, as 脉脉 defines it;
+  not the stock of every year over one year's postings.
 - gap score (0–100, higher = bigger gap) = 50·max(0, 1 − LQ_talent) + 30·shortage + 20·[no local
   enterprise], shortage = max(0, 1 − min(sd_ratio, 1.2) / 1.2) (0 when there are no postings).
 - credibility: an LQ of a region with fewer than ``lq_min_base`` talents (all nodes) is noise
@@ -52,7 +55,8 @@ def lq(local_n: float, local_total: float, bench_n: float, bench_total: float) -
 
 
 def sd_ratio(talent: float, postings: float) -> float | None:
-    """Supply/demand: talent ÷ open postings (None without postings)."""
+    """Supply/demand: talent active in the window ÷ postings of the same window (None without
+    postings)."""
     return talent / postings if postings else None
 
 
@@ -118,7 +122,9 @@ def gap_score(lq_talent: float | None, ratio: float | None, enterprises: int,
 # -- queries ----------------------------------------------------------------------------------
 NODE_FACTS = """
 WITH nodes AS (SELECT node_id, name_zh, layer, segment, sequence FROM chain_node),
-t AS (SELECT adcode, node_id, sum(talents) AS talents FROM mart_talent_supply
+t AS (SELECT adcode, node_id, sum(talents) AS talents,
+             sum(talents) FILTER (WHERE year = $year) AS active
+      FROM mart_talent_supply
       WHERE adcode IN ($region, $bench) AND year <= $year GROUP BY ALL),
 e AS (SELECT adcode, node_id, sum(enterprises) AS enterprises, sum(chain_leaders) AS leaders
       FROM mart_enterprise WHERE adcode IN ($region, $bench) AND year <= $year GROUP BY ALL),
@@ -126,7 +132,8 @@ p AS (SELECT adcode, node_id, sum(postings) AS postings,
              sum(salary_sum) / nullif(sum(salaried_postings), 0) AS mean_salary
       FROM mart_posting_demand WHERE adcode IN ($region, $bench) AND year = $year GROUP BY ALL)
 SELECT n.*,
-       coalesce(tl.talents, 0) AS talent, coalesce(tb.talents, 0) AS bench_talent,
+       coalesce(tl.talents, 0) AS talent, coalesce(tl.active, 0) AS active,
+       coalesce(tb.talents, 0) AS bench_talent,
        coalesce(el.enterprises, 0) AS enterprises, coalesce(el.leaders, 0) AS leaders,
        coalesce(eb.enterprises, 0) AS bench_enterprises,
        coalesce(pl.postings, 0) AS postings, pl.mean_salary
@@ -163,7 +170,7 @@ def chain_status(reader: Reader, region: str, year: int, th: Thresholds,
                                                               strict=True)]
     df["lq_enterprise"] = [lq(a, loc_e, b, ben_e) for a, b in
                            zip(df["enterprises"], df["bench_enterprises"], strict=True)]
-    df["sd_ratio"] = [sd_ratio(a, b) for a, b in zip(df["talent"], df["postings"], strict=True)]
+    df["sd_ratio"] = [sd_ratio(a, b) for a, b in zip(df["active"], df["postings"], strict=True)]
     df["sd_band"] = [sd_band(_none(r), th) for r in df["sd_ratio"]]
     df["lq_base"] = loc_t
     df["lq_credible"] = loc_t >= th.lq_min_base

@@ -215,7 +215,8 @@ def kpis(reader: Reader, f: Filters, adcode: str) -> dict:
         params = f.params(y) | {"adcode": adcode}
         talent = reader.df(f"""
             SELECT coalesce(sum(talents), 0) AS talents,
-                   coalesce(sum(talents) FILTER (WHERE {HIGH}), 0) AS high_level
+                   coalesce(sum(talents) FILTER (WHERE {HIGH}), 0) AS high_level,
+                   coalesce(sum(talents) FILTER (WHERE year = $year), 0) AS active
             FROM mart_talent_supply
             WHERE adcode = $adcode AND year <= $year AND {NODE_WHERE} AND {TALENT_WHERE}
         """, params).iloc[0]  # noqa: S608
@@ -232,7 +233,8 @@ def kpis(reader: Reader, f: Filters, adcode: str) -> dict:
         """, {k: params[k] for k in ("adcode", "year", "nodes")}).iloc[0]  # noqa: S608
         values = {**talent.to_dict(), **other.to_dict()}
         values["net_inflow"] = values["arrivals"] - values["departures"]
-        values["sd_ratio"] = (values["talents"] / values["postings"]) if values["postings"] \
+        # supply and demand over the same window: talent active in the year ÷ its postings
+        values["sd_ratio"] = (values["active"] / values["postings"]) if values["postings"] \
             else None
         out[label] = {k: (None if v is None or pd.isna(v) else float(v))
                       for k, v in values.items()}

@@ -1369,12 +1369,23 @@ POSTING_COLUMNS = ("职位编号", "职位名称", "公司名称", "统一社会
                    "经验要求", "技能标签", "发布日期")  # fmt: skip
 
 
+def _latest_share(weights) -> float:
+    """The latest year's share of records drawn with these year weights."""
+    return float(weights[-1]) / float(sum(weights))
+
+
 def posting_counts(talents: pd.DataFrame, n: int, nodes: pd.DataFrame) -> np.ndarray:
-    """Postings per node so that talent ÷ postings follows SUPPLY_DEMAND (C1/C3/C4)."""
+    """Postings per node so that the dashboard's supply/demand in the latest year — talent
+    active (observed) in the year ÷ postings published in it — follows SUPPLY_DEMAND (C1/C3/C4).
+    Postings of the boom nodes crowd into the last years (BOOM_YEAR_W), talent snapshots grow by
+    YEAR_GROWTH a year: each node's count is set for its own latest-year share."""
     good = talents["good"].to_numpy()
     supply = np.bincount(talents["node_i"].to_numpy()[good], minlength=len(nodes)).astype(float)
     ratio = nodes["node_id"].map(SUPPLY_DEMAND).to_numpy(float)
-    return _quota(np.maximum(supply, 1.0) / ratio, n)
+    talent_share = _latest_share([YEAR_GROWTH**i for i in range(len(YEARS))])
+    posting_share = np.where(nodes["node_id"].isin(BOOM_NODES).to_numpy(),
+                             _latest_share(BOOM_YEAR_W), _latest_share(POSTING_YEAR_W))
+    return _quota(np.maximum(supply, 1.0) * talent_share / posting_share / ratio, n)
 
 
 def make_postings(rng: np.random.Generator, n: int, geo: Geo, nodes: pd.DataFrame,
