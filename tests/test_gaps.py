@@ -163,3 +163,35 @@ def test_gap_score_with_an_lq_that_is_not_credible():
     assert gaps.gap_score(0.1, None, 1, credible=False) == 25.0
     assert gaps.gap_score(0.1, None, 1) == 45.0
     assert gaps.gap_score(None, 0.6, 0, credible=False) == 60.0  # 25 + 15 (shortage) + 20
+
+
+@pytest.fixture(scope="module")
+def window_reader(tmp_path_factory):
+    # 崂山 T14: talent observed 2023 (1) and 2024 (2); postings 2023 (2) and 2024 (4).
+    d = tmp_path_factory.mktemp("window")
+    talents = [[f"W{i}", "青岛市崂山区", "T14", day, "是"]
+               for i, day in enumerate(["2023-03-01", "2024-02-01", "2024-09-01"])]
+    postings = [[f"WP{i}", "VR工程师", "青岛市崂山区", "T14", "10-20K", day]
+                for i, day in enumerate(["2023-05-01"] * 2 + ["2024-05-01"] * 4)]
+    files = [write_csv(d / "t.csv", ["人才编号", "所在地", "产业链环节", "数据日期", "是否愿意流动"],
+                       talents),
+             write_csv(d / "p.csv", ["职位编号", "职位名称", "工作地点", "产业链环节", "薪资", "发布日期"],
+                       postings)]
+    assert load_files(files, db_path=d / "w.duckdb").ok
+    r = Reader(d / "w.duckdb")
+    yield r
+    r.close()
+
+
+def test_supply_and_demand_over_the_same_window(window_reader):
+    # 2024: 2 active ÷ 4 postings = 0.5 (the stock of both years, 3 ÷ 4 = 0.75, is not it);
+    # 2023: 1 ÷ 2 = 0.5.
+    for year, talent, active, postings in ((2024, 3, 2, 4), (2023, 1, 1, 2)):
+        row = gaps.chain_status(window_reader, "370212", year, TH).set_index("node_id").loc["T14"]
+        assert (row.talent, row.active, row.postings) == (talent, active, postings)
+        assert row.sd_ratio == pytest.approx(0.5) and row.sd_band == "严重紧缺"
+    from analytics import queries as q
+    from analytics.filters import Filters
+
+    kp = q.kpis(window_reader, Filters(region="370212", year=2024), "370212")
+    assert (kp["now"]["talents"], kp["now"]["active"], kp["now"]["sd_ratio"]) == (3, 2, 0.5)
