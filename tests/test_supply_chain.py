@@ -17,6 +17,7 @@ from analytics import queries as q
 from analytics.db import Reader
 from analytics.filters import Thresholds
 from tests import fixtures
+from tests.test_roles import values
 from views import state
 from views import supply_chain as sc
 
@@ -265,3 +266,18 @@ def test_the_docs_sql_reproduces_the_page(reader):
                                                                       s["departures"])
     ret = results[-1]
     assert ret.values.tolist() == flows.returnee_countries(reader, "370200", 2024).values.tolist()
+
+
+def test_the_country_shows_supply_and_demand_not_lq_against_itself(app):
+    at = app({})
+    assert any(h.value == "全国供需最紧缺的 10 个环节" for h in at.subheader)
+    assert not any(h.value == "差距最大的 10 个环节" for h in at.subheader)
+    bars = [tr for tr in chain_spec(at)["data"] if tr["type"] == "bar"]
+    labels = " ".join(str(x) for tr in bars for x in tr.get("text", []))
+    assert "供需 " in labels and "LQ " not in labels
+    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                if "供需比 (当年活跃人才" in c.proto.spec)
+    xs = values(spec["data"][0]["x"])
+    assert len(xs) == 10 and xs == sorted(xs, reverse=True)  # drawn bottom-up: tightest on top
+    at = app({"region": "370200"})
+    assert any(h.value == "差距最大的 10 个环节" for h in at.subheader)

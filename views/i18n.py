@@ -74,6 +74,11 @@ TEXT = {
                         "than lq_min_base; shown for reference, it decides nothing). Click a box "
                         "for its detail."),
     "sc_top_gaps": ("差距最大的 10 个环节", "Ten largest gaps"),
+    "sc_national_shortage": ("全国供需最紧缺的 10 个环节", "Ten tightest nodes nationally"),
+    "sc_national_note": ("全国以自身为基准, 各环节区位商均为 1, 没有差距可比: 这里按供需比 (当年活跃人才 ÷ 当年岗位) "
+                         "列出最紧缺的环节; 各省、市的强弱请在地图上下钻后查看。",
+                         "The country is its own benchmark (every LQ is 1): the nodes with the "
+                         "lowest supply/demand ratio instead; drill down for regions' gaps."),
     "sc_heatmap": ("地区 × 环节 热力图", "Regions × nodes heatmap"),
     "sc_heat_regions": ("对比地区", "Regions"),
     "sc_heat_children": ("下辖地区", "Sub-regions"),

@@ -54,22 +54,51 @@ def page() -> None:
         st.caption(t("sc_filters_ignored"))
     df = _memo(("chain", ver, f.region, year, _th_key(th), bench),
                lambda: gaps.chain_status(state.reader(), f.region, year, th, bench))
-    df = controlled_nodes(df, k)
+    df = controlled_nodes(df, k).assign(national=f.region == COUNTRY)
     status_counts(df)
     node_key = f"sc_node_{f.region}"
     chain_section(df, k, node_key)
     gaps_col, heat_col = st.columns([2, 3])
     with gaps_col:
-        st.subheader(t("sc_top_gaps"))
-        exporting.chart(top_gaps_figure(df), key="sc_top_gaps", title=t("sc_top_gaps"),
-                        data=df[df["gap_score"].notna()].nlargest(10, "gap_score")[
-                            ["name_zh", "status", "gap_score", "sd_band", "reason"]],
-                        unit="差距分 0–100", page="supply_chain", config={"displaylogo": False})
+        if f.region == COUNTRY:  # the country against itself: every LQ is 1, no gap to show
+            national_shortage_section(df)
+        else:
+            top_gaps_section(df)
     with heat_col:
         heatmap_section(ver, f.region, year, th, bench, k)
     node = node_detail(ver, df, f.region, year, k, node_key)
     flows_section(ver, f, year, node, k)
     components.freshness_line(ver)
+
+
+def top_gaps_section(df: pd.DataFrame) -> None:
+    st.subheader(t("sc_top_gaps"))
+    exporting.chart(top_gaps_figure(df), key="sc_top_gaps", title=t("sc_top_gaps"),
+                    data=df[df["gap_score"].notna()].nlargest(10, "gap_score")[
+                        ["name_zh", "status", "gap_score", "sd_band", "reason"]],
+                    unit="差距分 0–100", page="supply_chain", config={"displaylogo": False})
+
+
+def national_shortage_section(df: pd.DataFrame) -> None:
+    """全国: the nodes with the tightest supply/demand (LQ against itself would be 1 everywhere)."""
+    st.subheader(t("sc_national_shortage"))
+    st.caption(t("sc_national_note"))
+    top = df[df["sd_ratio"].notna()].sort_values(["sd_ratio", "sequence"]).head(10)[::-1]
+    fig = go.Figure(go.Bar(
+        x=top["sd_ratio"], y=top["name_zh"].map(html.escape), orientation="h",
+        marker_color=top["sd_band"].map(SD_COLORS).fillna("#999").tolist(),
+        text=[f"{v} · {b}" for v, b in zip(top["sd_text"], top["sd_band"], strict=True)],
+        textposition="auto", hovertemplate="<b>%{y}</b> 供需比 %{x:.2f}<extra></extra>"))
+    fig.update_layout(height=440, margin={"l": 10, "r": 10, "t": 10, "b": 30},
+                      xaxis={"title": "供需比 (当年活跃人才 ÷ 当年岗位, < 1 为紧缺)"},
+                      yaxis_title=None)
+    exporting.chart(fig, key="sc_national_shortage", title=t("sc_national_shortage"),
+                    data=top[::-1][["name_zh", "sd_text", "sd_band", "postings"]].rename(
+                        columns={"sd_text": "sd_ratio"}),
+                    unit="供需比", page="supply_chain", config={"displaylogo": False})
+
+
+SD_COLORS = {"严重紧缺": "#c62828", "紧缺": "#ef8f00", "平衡": "#2f6fb0", "过剩": "#1a7f37"}
 
 
 def small_k() -> int | None:
@@ -176,8 +205,10 @@ def status_counts(df: pd.DataFrame) -> None:
 
 # -- chain diagram -----------------------------------------------------------------------------
 def _label(r, k: int | None) -> str:
+    # 全国 is its own benchmark (every LQ 1.00): its boxes give the supply/demand ratio instead
+    tail = (f"供需 {r.sd_text}" if getattr(r, "national", False) else f"LQ {r.lq_text}")
     return (f"<b>{html.escape(str(r.name_zh))}</b><br>供 {r.talent_text} · "
-            f"需 {components.fmt_count(r.postings)} · LQ {r.lq_text}")
+            f"需 {components.fmt_count(r.postings)} · {tail}")
 
 
 def _hover(r, k: int | None) -> str:
