@@ -210,7 +210,7 @@ def nodes_shown(df: pd.DataFrame, k: int | None, unknown: str = "—") -> pd.Dat
 # A node's talent by sub-area of the region (adds up to the node's count in the header).
 AREAS = Spec(counts=("talent",), add_up=("talent",))
 # Other regions as sources for a node (a top list: no known total); the LQ is the talent's.
-SOURCES = Spec(counts=("talent",), derived={"lq": ("talent",)})
+SOURCES = Spec(counts=("talent",), derived={c: ("talent",) for c in ("lq", "lq_weight", "score")})
 # Talent pools of a node elsewhere: every column a part of the pool.
 POOLS = Spec(counts=("talent", "high_level", "returnees", "willing_to_relocate",
                      "expecting_here"),

@@ -209,12 +209,15 @@ e AS (SELECT adcode, sum(enterprises) AS enterprises, sum(chain_leaders) AS lead
 SELECT p.adcode, p.name, t.in_node AS talent, coalesce(e.enterprises, 0) AS enterprises,
        coalesce(e.leaders, 0) AS leaders,
        (t.in_node / nullif(t.total, 0)) / nullif(nat.share, 0) AS lq,
-       t.total >= $min_base AS lq_credible
+       t.total >= $min_base AS lq_credible,
+       -- the ranking: talent × min(LQ, 3); an LQ from a base below lq_min_base is noise,
+       -- neutral (1) here
+       least(CASE WHEN t.total >= $min_base THEN coalesce(lq, 0) ELSE 1 END, 3) AS lq_weight,
+       t.in_node * least(CASE WHEN t.total >= $min_base THEN coalesce(lq, 0) ELSE 1 END, 3)
+           AS score
 FROM peers p JOIN t USING (adcode) LEFT JOIN e USING (adcode) CROSS JOIN nat
 WHERE t.in_node > 0
--- an LQ from a base below lq_min_base is noise: neutral (1) in the ranking
-ORDER BY t.in_node * least(CASE WHEN t.total >= $min_base THEN coalesce(lq, 0) ELSE 1 END, 3)
-         DESC, p.adcode
+ORDER BY score DESC, p.adcode
 LIMIT $limit
 """
 

@@ -124,6 +124,12 @@ def test_recruitment_sources_for_a_gap_node(reader):
     assert regions[["adcode", "talent", "enterprises", "leaders"]].values.tolist() == [
         ["110100", 10, 3, 1]]
     assert regions["lq"].iloc[0] == pytest.approx((10 / 30) / (10 / 40))
+    # the order explained: 北京 has 30 talents, above lq_min_base 20: score = 10 × min(LQ, 3)
+    assert bool(regions["lq_credible"].iloc[0])
+    assert regions["score"].iloc[0] == pytest.approx(10 * (10 / 30) / (10 / 40))
+    small = gaps.source_regions(reader, "370200", "F01", 2024, min_base=31)
+    assert not small["lq_credible"].iloc[0] and small["lq_weight"].iloc[0] == 1
+    assert small["score"].iloc[0] == 10  # an LQ on 30 < 31 talents counts as 1
     firms = gaps.source_enterprises(reader, "370200", "F01")
     assert list(firms["is_chain_leader"]) == [True, False, False]
     pools = gaps.source_talent_pools(reader, "370200", "F01", 2024)

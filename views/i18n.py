@@ -91,6 +91,9 @@ TEXT = {
     "sc_local_firms": ("本地企业名录", "Local enterprises"),
     "sc_sources": ("招引清单", "Recruitment list"),
     "sc_src_regions": ("目标地区", "Target regions"),
+    "sc_src_regions_order": ("排序: 招引分 = 该环节人才 × 区位商权重 (区位商, 封顶 3; 人才基数不足 lq_min_base 时按 1 计)。",
+                             "Order: score = talent in the node × LQ weight (LQ capped at 3; 1 "
+                             "on a base below lq_min_base)."),
     "sc_src_firms": ("目标企业", "Target enterprises"),
     "sc_src_pools": ("人才池", "Talent pools"),
     "sc_country_sources": ("招引清单面向具体地区: 请在左侧选择省、市或区县。",

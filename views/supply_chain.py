@@ -515,7 +515,10 @@ def regions_table(df: pd.DataFrame, k: int | None) -> pd.DataFrame:
         "地区代码": df["adcode"], "地区": df["name"],
         "该环节人才": ctl.text("talent", components.fmt_count),
         "企业数": df["enterprises"].astype(int), "链主企业": df["leaders"].astype(int),
-        "区位商": ctl.text("lq", lambda v: f"{v:.2f}")})
+        "区位商": ctl.text("lq", lambda v: f"{v:.2f}"),
+        # the order, explained: 招引分 = 该环节人才 × 区位商权重 (LQ capped at 3; 1 on a small base)
+        "区位商权重": ctl.text("lq_weight", lambda v: f"{v:.2f}"),
+        "招引分": ctl.text("score", lambda v: f"{v:,.1f}")})
 
 
 def pools_table(df: pd.DataFrame, k: int | None) -> pd.DataFrame:
@@ -554,6 +557,8 @@ def recruit_lists(ver: str, region: str, node: str, node_name: str, year: int,
         with tab:
             if df.empty:
                 st.info(t("no_data"))
+            elif key == "sc_src_regions":
+                st.caption(t("sc_src_regions_order"))
             st.dataframe(df, hide_index=True, width="stretch", column_config={
                 "区位商": st.column_config.NumberColumn(format="%.2f")})
             if may_export():
