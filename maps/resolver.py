@@ -178,12 +178,9 @@ class RegionResolver:
             return Resolution(None, None, f"无法识别地区: {s[:40]}")
         best = max(scores.values())
         top = [c for c, v in scores.items() if v == best]
-        depth = max(len(self.path(c)) for c in top)
-        deepest = sorted(c for c in top if len(self.path(c)) == depth)
-        on_one_chain = all(set(self.path(c)) >= set(top) - {c} for c in deepest)
-        if len(deepest) == 1 and on_one_chain:
-            return self._finish(deepest[0])
         # A bare name shared by a city and districts elsewhere (中山, 西安, 朝阳) is the city.
+        # A region that covers no more of the text than its own ancestor ties with it and is
+        # no likelier: its name is made of its parents' letters (河市区 in 东河市).
         shallow = min(len(self.path(c)) for c in top)
         shallowest = [c for c in top if len(self.path(c)) == shallow]
         if len(shallowest) == 1 and self.level[shallowest[0]] in ("province", "city"):

@@ -25,7 +25,7 @@ TALL = {"width": 1500, "height": 2600}  # the whole diagram in view, for clicks 
 CHAIN_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).find(gd =>
     gd.data && gd.data.some(t => t.type === 'bar' && t.customdata
                              && /^[FTA]\\d\\d$/.test(String(t.customdata[0]))))"""
-REGIONS_HEADER = "地区代码,地区,该环节人才,企业数,链主企业,区位商"
+REGIONS_HEADER = "地区代码,地区,该环节人才,企业数,链主企业,区位商,区位商权重,招引分"
 
 
 def _open(pg, server_url: str, query: str, title: str) -> None:
