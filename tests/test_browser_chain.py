@@ -96,10 +96,21 @@ def test_click_a_missing_link_and_download_its_recruitment_list(page, server, tm
     assert Path(info.value.path()).read_bytes()[:2] == b"PK", "an XLSX (zip) file"
 
 
-def test_laoshan_chain_shows_vr_as_a_stronghold(page, server):
+def test_laoshan_chain_on_a_small_base_decides_nothing_by_lq(page, server):
+    # 崂山区 has 12 talents on the small demo, below lq_min_base (20): its VR node (LQ far above
+    # 1.2, a chain leader) is not called 固链 on that base; the LQ is shown in brackets.
     _open(page, server, "region=370212", "产业链 · 崂山区")
     nodes = _nodes(page)
-    assert nodes["T14"]["status"] == "固链"
+    assert nodes["T14"]["status"] == "强链"
+    assert "固链" not in {v["status"] for v in nodes.values()}
+    label = page.evaluate(f"""() => {{ const gd = ({CHAIN_JS})();
+        for (const t of gd._fullData) if (t.type === 'bar')
+            for (let i = 0; i < t.customdata.length; i++)
+                if (t.customdata[i] === 'T14') return t.text[i];
+        return null; }}""")
+    assert re.search(r"LQ \(\d+\.\d\d\)", label), label
+    # the heatmap of 崂山's sibling districts (all on small bases) draws grey cells with text
+    page.locator(".js-plotly-plot .hm").first.wait_for(timeout=30_000)
     page.get_by_text("人才流动", exact=True).wait_for()
     page.wait_for_timeout(1500)
     _shot(page, "chain-laoshan")

@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import streamlit as st
@@ -173,7 +174,7 @@ def test_heatmap_regions_and_metric(app):
     heat = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                 if json.loads(c.proto.spec)["data"][0]["type"] == "heatmap")
     assert heat["data"][0]["x"][0] == "青岛市" and "北京市" in heat["data"][0]["x"]
-    assert heat["data"][0]["colorbar"]["title"]["text"] == "差距分"
+    assert heat["data"][-1]["colorbar"]["title"]["text"] == "差距分"
 
 
 def test_flows_section(app):
@@ -281,3 +282,22 @@ def test_the_country_shows_supply_and_demand_not_lq_against_itself(app):
     assert len(xs) == 10 and xs == sorted(xs, reverse=True)  # drawn bottom-up: tightest on top
     at = app({"region": "370200"})
     assert any(h.value == "差距最大的 10 个环节" for h in at.subheader)
+
+
+def test_a_heatmap_of_uncoloured_cells_is_not_blank():
+    # Every LQ on a small base (and a withheld count) is uncoloured: its cell is grey with its
+    # text in the layer underneath, so the grid never renders empty.
+    matrix = pd.DataFrame({
+        "adcode": ["a", "a", "b", "b"], "name": ["甲区", "甲区", "乙区", "乙区"],
+        "node_id": ["T01", "T02"] * 2, "name_zh": ["深度学习框架", "开发平台"] * 2,
+        "sequence": [1, 2] * 2, "talent": [6, 0, 30, 9], "lq_talent": [3.0, 0.0, 1.1, 0.4],
+        "lq_credible": [False, False, True, True], "sd_ratio": [None] * 4, "sd_band": ["—"] * 4,
+        "gap_score": [10.0, 60.0, 5.0, 40.0], "reason": ["r"] * 4, "postings": [1, 1, 1, 1]})
+    grey, valued = sc.heatmap_figure(matrix, "lq_talent", None).data
+    assert grey.text.tolist() == [["(3.00)", ""], ["(0.00)", ""]]
+    assert valued.text.tolist() == [["", "1.10"], ["", "0.40"]]
+    assert np.isnan(valued.z[0][0]) and valued.z[0][1] == pytest.approx(1.1)
+    # 甲区 has 6 + 2: the 2 is '<5' and, its total known, the 6 is withheld too (保密)
+    grey, valued = sc.heatmap_figure(matrix.assign(talent=[6, 2, 30, 9]), "talent", 5).data
+    assert grey.text.tolist() == [["保密", ""], ["<5", ""]]
+    assert valued.text.tolist() == [["", "30"], ["", "9"]]

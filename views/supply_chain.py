@@ -13,6 +13,7 @@ import io
 from datetime import datetime
 from functools import partial
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -398,14 +399,25 @@ def heatmap_figure(matrix: pd.DataFrame, metric: str, k: int | None) -> go.Figur
     names = m.drop_duplicates("adcode").set_index("adcode")["name"]
     cols = list(dict.fromkeys(m["adcode"]))
     scale, (zmin, zmid, zmax) = HEAT_SCALES[metric][0], HEAT_SCALES[metric][1] or (None,) * 3
-    fig = go.Figure(go.Heatmap(
-        z=z[cols].to_numpy(), x=[html.escape(str(names[c])) for c in cols],
-        y=[html.escape(str(n)) for n in order["name_zh"]], text=txt[cols].to_numpy(),
+    x = [html.escape(str(names[c])) for c in cols]
+    y = [html.escape(str(n)) for n in order["name_zh"]]
+    values, texts = z[cols].to_numpy(dtype=float), txt[cols].to_numpy(dtype=object)
+    blank = np.isnan(values)
+    # Cells without a colour (withheld, unknown, an LQ on a small base) are grey with their
+    # text, underneath; a heatmap leaves a NaN cell empty, and a grid of them would be blank.
+    grey = go.Heatmap(z=np.where(blank, 0.0, np.nan), x=x, y=y,
+                      text=np.where(blank, texts, ""), texttemplate="%{text}",
+                      textfont={"size": 10}, colorscale=[[0, "#eceff3"], [1, "#eceff3"]],
+                      showscale=False, xgap=1, ygap=1,
+                      hovertemplate="%{y} · %{x}<br>" + HEAT_METRICS[metric]
+                      + ": %{text}<extra></extra>")
+    fig = go.Figure([grey, go.Heatmap(
+        z=values, x=x, y=y, text=np.where(blank, "", texts),
         texttemplate="%{text}", textfont={"size": 10}, colorscale=scale, zmin=zmin, zmax=zmax,
         zmid=zmid,
         colorbar={"title": {"text": HEAT_METRICS[metric]}, "thickness": 12},
         hovertemplate="%{y} · %{x}<br>" + HEAT_METRICS[metric] + ": %{text}<extra></extra>",
-        xgap=1, ygap=1))
+        xgap=1, ygap=1)])
     fig.update_layout(height=len(order) * 19 + 120, margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       yaxis={"autorange": "reversed", "tickfont": {"size": 11}},
                       xaxis={"side": "top", "tickangle": -40 if len(cols) > 8 else 0})
