@@ -61,7 +61,7 @@ class Controlled:
         """'<k' / '保密' where withheld, else None."""
         w = self.why.get(column)
         if w is None:
-            return pd.Series(None, index=self.values.index, dtype=object)
+            return pd.Series([None] * len(self.values), index=self.values.index, dtype=object)
         return pd.Series([None if r is None or pd.isna(r) else label_for(r, self.k) for r in w],
                          index=w.index, dtype=object)
 

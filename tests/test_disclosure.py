@@ -209,3 +209,78 @@ def test_children_rank_by_the_chosen_metric_with_withheld_rows_last():
     by_talents = d.children(df, None, "talents").values
     assert by_talents["name"].tolist() == ["c", "d", "b", "a"]
     assert by_talents["rank"].tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+# --- the helpers every caller uses ---------------------------------------------------------------
+
+def test_is_small_and_the_formatters_on_missing_values():
+    assert [d.is_small(v, 5) for v in (None, float("nan"), pd.NA, 0, -3, 3, 5)] == \
+        [False, False, False, False, True, True, False]
+    assert d.is_small(3, None) is False and d.is_small(3, 0) is False
+    for fmt in (d.fmt_count, d.fmt_signed):
+        assert [fmt(v, 5) for v in (None, float("nan"), pd.NA)] == ["—"] * 3
+        assert fmt(None, 5, unknown="未知") == "未知"
+    assert d.label_for(d.SMALL, 5) == "<5" and d.label_for("talents", 5) == "保密"
+
+
+def test_withheld_and_label_of_columns_with_and_without_a_rule():
+    ctl = d.control(pd.DataFrame({"n": [2, 9], "name": ["a", "b"], "share": [0.1, 0.9]}), 5,
+                    counts=["n"], derived={"share": ["n"]})
+    assert ctl.withheld("n").tolist() == [True, False]
+    assert ctl.withheld("share").tolist() == [True, False]
+    assert ctl.withheld("name").tolist() == [False, False]  # a column without a rule
+    assert ctl.label("name").tolist() == [None, None]
+    assert ctl.label("share").tolist() == ["保密", None]
+    assert ctl.why["share"].tolist()[0] == "n"
+    assert ctl.text("name", str).tolist() == ["a", "b"]
+
+
+def test_record_gives_a_row_with_withheld_values_none_and_the_reasons():
+    kp = {"talents": 3.0, "high_level": 0.0, "active": 2.0, "enterprises": 4.0, "postings": 8.0,
+          "sd_ratio": 0.25, "arrivals": 12.0, "departures": 2.0, "net_inflow": 10.0}
+    values, why = d.record(kp, 5, d.KPIS)
+    assert values == {"talents": None, "high_level": 0.0, "active": None, "enterprises": 4.0,
+                      "postings": 8.0, "sd_ratio": None, "arrivals": 12.0, "departures": None,
+                      "net_inflow": None}
+    assert why == {"talents": d.SMALL, "active": d.SMALL, "sd_ratio": "talents",
+                   "departures": d.SMALL, "net_inflow": "departures"}
+    assert d.record(kp, None, d.KPIS) == (kp, {})
+
+
+def test_apply_groups_by_a_column_each_with_its_own_total():
+    df = pd.DataFrame({"adcode": ["a", "a", "b", "b", "b"], "talent": [3, 9, 3, 4, 20],
+                       "lq": [0.1, 1.0, 0.2, 0.3, 1.1]})
+    ctl = d.apply(df, 5, d.NODES, by="adcode")
+    # a: 12 − 9 gives the 3 → the 9 goes too; b: 3 + 4 = 7 leaves each two values or more
+    assert ctl.text("talent", d.fmt_count).tolist() == ["<5", "保密", "<5", "<5", "20"]
+    assert ctl.values.index.tolist() == df.index.tolist()
+    whole = d.apply(df, 5, d.NODES)  # one group: 39 − 20 = 19 = 3 + 9 + 3 + 4, no pin
+    assert whole.text("talent", d.fmt_count).tolist() == ["<5", "9", "<5", "<5", "20"]
+    assert d.apply(df, None, d.NODES, by="adcode").values.equals(df)
+    empty = d.apply(df.iloc[:0], 5, d.NODES, by="adcode")
+    assert empty.values.empty
+
+
+def test_specs_name_what_goes_with_what():
+    pools = pd.DataFrame({"talent": [3, 40], "high_level": [0, 6], "returnees": [1, 7],
+                          "willing_to_relocate": [2, 5], "expecting_here": [0, 9]})
+    ctl = d.apply(pools, 5, d.POOLS)
+    assert ctl.text("returnees", d.fmt_count).tolist() == ["<5", "7"]
+    assert ctl.text("high_level", d.fmt_count).tolist() == ["0", "6"]
+    areas = d.apply(pd.DataFrame({"talent": [2, 30]}), 5, d.AREAS)  # 32 − 30 would give the 2
+    assert areas.text("talent", d.fmt_count).tolist() == ["<5", "保密"]
+    src = d.apply(pd.DataFrame({"talent": [2, 30], "lq": [9.0, 1.0], "score": [6.0, 30.0],
+                                "lq_weight": [3.0, 1.0]}), 5, d.SOURCES)
+    assert [src.withheld(c).tolist() for c in ("lq", "score", "lq_weight")] == [[True, False]] * 3
+
+
+def test_nodes_shown_texts():
+    df = pd.DataFrame({"talent": [0, 40, 25], "active": [0, 10, 8], "lq_talent": [0.0, 1.3, None],
+                       "sd_ratio": [None, 1.1, 0.8], "sd_band": ["无需求数据", "平衡", "紧缺"],
+                       "gap_score": [70.0, 5.0, 20.0], "reason": ["x", "y", "z"],
+                       "lq_credible": [False, True, True]})
+    out = d.nodes_shown(df, 5, unknown="未知")
+    assert out["lq_text"].tolist() == ["(0.00)", "1.30", "未知"]
+    assert out["sd_text"].tolist() == ["未知", "1.10", "0.80"]
+    assert out["gap_text"].tolist() == ["70", "5", "20"]
+    assert out["talent_text"].tolist() == ["0", "40", "25"]
