@@ -150,6 +150,21 @@ def test_pure_functions():
     assert gaps.lq(1, 0, 8, 40) is None
     assert gaps.gap_score(None, None, 0) == 70.0
     assert gaps.node_status(1.5, 3, 0, TH).status == "强链"
+    assert gaps.lq(1, 10, 8, 0) is None and gaps.lq(1, 10, 0, 40) is None
+
+
+@pytest.mark.parametrize(("lq", "firms", "leaders", "status", "reason"), [
+    # a node with a good LQ but no local firm is still a missing link
+    (0.8, 0, 0, "补链", "LQ 0.80; 本地企业 0 家"),
+    (0.49, 2, 0, "补链", "LQ 0.49 < 0.5; 本地企业 2 家"),
+    (None, 2, 0, "补链", "LQ — < 0.5; 本地企业 2 家"),
+    (0.5, 2, 0, "强链", "0.5 ≤ LQ 0.50 < 1.2; 本地企业 2 家"),
+    (1.2, 2, 1, "固链", "LQ 1.20 ≥ 1.2; 链主企业 1 家"),          # at the threshold
+    (1.19, 2, 1, "强链", "0.5 ≤ LQ 1.19 < 1.2; 本地企业 2 家"),
+    (1.2, 2, 0, "强链", "LQ 1.20 ≥ 1.2 但无本地链主企业"),
+])
+def test_node_status_at_its_edges(lq, firms, leaders, status, reason):
+    assert gaps.node_status(lq, firms, leaders, TH) == gaps.NodeStatus(status, reason)
 
 
 def test_an_lq_on_a_small_base_decides_nothing(reader):
@@ -201,3 +216,15 @@ def test_supply_and_demand_over_the_same_window(window_reader):
 
     kp = q.kpis(window_reader, Filters(region="370212", year=2024), "370212")
     assert (kp["now"]["talents"], kp["now"]["active"], kp["now"]["sd_ratio"]) == (3, 2, 0.5)
+
+
+def test_the_recruitment_lists_default_lengths(demo_db):
+    # 目标地区 20, 目标企业 50, 人才池 20 unless asked otherwise (the demo has more of each).
+    r = Reader(demo_db)
+    year = 2024
+    assert len(gaps.source_regions(r, "370212", "A10", year)) == 20
+    assert len(gaps.source_regions(r, "370212", "A10", year, limit=21)) == 21
+    assert len(gaps.source_enterprises(r, "370212", "A10")) == 50
+    assert len(gaps.source_enterprises(r, "370212", "A10", limit=51)) == 51
+    assert len(gaps.source_talent_pools(r, "370212", "A10", year)) == 20
+    assert len(gaps.source_talent_pools(r, "370212", "A10", year, limit=21)) == 21
