@@ -284,3 +284,23 @@ def test_nodes_shown_texts():
     assert out["sd_text"].tolist() == ["未知", "1.10", "0.80"]
     assert out["gap_text"].tolist() == ["70", "5", "20"]
     assert out["talent_text"].tolist() == ["0", "40", "25"]
+
+
+def test_children_take_the_parents_own_counts_as_the_known_totals():
+    base = pd.DataFrame({"adcode": ["1", "2"], "name": ["a", "b"], "talents": [3, 20],
+                         "high_level": [0, 0], "share": [0.1, 0.6], "density": [1.0, 2.0]})
+    # without the parent's count: primary only
+    assert d.children(base, 5).text("talents", d.fmt_count).tolist() == ["20", "<5"]
+    # with it (23 = 3 + 20): the 20 would give the 3 away, so it is withheld too
+    known = base.assign(parent_talents=23, parent_high_level=0, parent_talents_prev=0)
+    ctl = d.children(known, 5)
+    assert sorted(ctl.text("talents", d.fmt_count).tolist()) == ["<5", "保密"]
+    assert "parent_talents" not in ctl.values.columns
+    assert d.children(known.iloc[:0], 5).values.empty
+
+
+def test_flows_say_which_side_withheld_the_net():
+    assert d.flows(3, 18, 5)["why"] == {"arrivals": d.SMALL, "net": "arrivals",
+                                        "net_per_10k": "arrivals"}
+    assert d.flows(18, 3, 5)["why"] == {"departures": d.SMALL, "net": "departures",
+                                        "net_per_10k": "departures"}
