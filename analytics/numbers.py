@@ -88,7 +88,7 @@ def flows_table(reader: Reader, f: Filters, role: str) -> pd.DataFrame:
                          per_10k=s["net_per_10k"])
     for key in ("arrivals", "departures", "net", "net_per_10k"):
         row[key] = disclosure.label_for(c["why"][key], k) if key in c["why"] else c[key]
-    if k and disclosure.is_small(row["moves"], k):
+    if disclosure.is_small(row["moves"], k):
         row["moves"] = f"<{k}"
     return pd.DataFrame([row])
 

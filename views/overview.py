@@ -28,8 +28,9 @@ def page() -> None:
         st.subheader(t("peers"))
         metric = st.selectbox(t("metric"), PEER_METRICS, format_func=t, key="peer_metric")
         peers = state.peers(ver, f, tuple(state.reference(ver)["peers"]))
-        exporting.chart(peer_figure(peers, metric, f.region, k), key="peer_chart",
-                        title=f"{t('peers')} · {t(metric)}", data=peer_table(peers, k),
+        shown = disclosure.apply(peers, k, disclosure.KPIS)  # once for the chart and its data
+        exporting.chart(peer_figure(peers, metric, f.region, k, shown), key="peer_chart",
+                        title=f"{t('peers')} · {t(metric)}", data=peer_table(peers, k, shown),
                         unit=unit(metric), page="overview")
     with right:
         st.subheader(t("by_layer"))
@@ -53,17 +54,19 @@ def _peer_text(ctl, metric: str) -> pd.Series:
                     else components.fmt_count)
 
 
-def peer_table(peers: pd.DataFrame, k: int | None) -> pd.DataFrame:
+def peer_table(peers: pd.DataFrame, k: int | None,
+               ctl: disclosure.Controlled | None = None) -> pd.DataFrame:
     """The peer figures as shown (withheld ones '<k' / '保密'), for the chart's download."""
-    ctl = disclosure.apply(peers, k, disclosure.KPIS)
+    ctl = ctl or disclosure.apply(peers, k, disclosure.KPIS)
     return pd.DataFrame({"name": peers["name"],
                          **{m: _peer_text(ctl, m) for m in PEER_METRICS}})
 
 
-def peer_figure(peers, metric: str, highlight: str, k: int | None = None) -> go.Figure:
+def peer_figure(peers, metric: str, highlight: str, k: int | None = None,
+                ctl: disclosure.Controlled | None = None) -> go.Figure:
     """Peer cities on one metric; withheld figures (a small count and what is computed from
     it) draw no bar and read '<k' / '保密'."""
-    ctl = disclosure.apply(peers, k, disclosure.KPIS)
+    ctl = ctl or disclosure.apply(peers, k, disclosure.KPIS)
     withheld = ctl.withheld(metric)
     df = ctl.values.assign(_w=withheld).sort_values(["_w", metric], ascending=[False, True],
                                                     na_position="first", kind="stable")

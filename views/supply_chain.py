@@ -357,17 +357,19 @@ def heatmap_section(ver: str, region: str, year: int, th: Thresholds, bench: str
         st.info(t("no_data"))
         return
     ctl = disclosure.apply(matrix, k, disclosure.NODES, by="adcode")
-    exporting.chart(heatmap_figure(matrix, metric, k), key="sc_heatmap", title=t("sc_heatmap"),
+    exporting.chart(heatmap_figure(matrix, metric, k, ctl), key="sc_heatmap",
+                    title=t("sc_heatmap"),
                     data=ctl.values.assign(**{c: ctl.text(c, str) for c in ctl.why}), unit=metric,
                     page="supply_chain", config={"displaylogo": False})
 
 
-def _heat_values(matrix: pd.DataFrame, metric: str,
-                 k: int | None) -> tuple[pd.Series, pd.Series]:
+def _heat_values(matrix: pd.DataFrame, metric: str, k: int | None,
+                 ctl: disclosure.Controlled | None = None) -> tuple[pd.Series, pd.Series]:
     """Colour value and text of each cell: withheld figures (a talent count below k, and what
     is computed from it) are shown '<k' / '保密' and not coloured; quotients are capped for the
-    colour (the text keeps the value)."""
-    ctl = disclosure.apply(matrix, k, disclosure.NODES, by="adcode")
+    colour (the text keeps the value). ``ctl``: the matrix already under control (the caller's)."""
+    if ctl is None:
+        ctl = disclosure.apply(matrix, k, disclosure.NODES, by="adcode")
     v = ctl.values[metric].astype(float)
     if metric == "talent":
         text = ctl.text(metric, components.fmt_count)
@@ -390,8 +392,9 @@ HEAT_SCALES = {"lq_talent": ("RdBu", (0, 1, 2)), "sd_ratio": ("RdBu", (0, 1, 2))
                "gap_score": ("Reds", (0, None, 100))}
 
 
-def heatmap_figure(matrix: pd.DataFrame, metric: str, k: int | None) -> go.Figure:
-    v, text = _heat_values(matrix, metric, k)
+def heatmap_figure(matrix: pd.DataFrame, metric: str, k: int | None,
+                   ctl: disclosure.Controlled | None = None) -> go.Figure:
+    v, text = _heat_values(matrix, metric, k, ctl)
     m = matrix.assign(v=v, text=text)
     order = m.drop_duplicates("node_id").sort_values("sequence")
     z = m.pivot(index="node_id", columns="adcode", values="v").loc[order["node_id"]]
