@@ -23,8 +23,8 @@ def ensure_warehouse() -> None:
     if db.exists():
         return
     from etl.demo import generate
-    from etl.load import load_files_isolated
-    from etl.warehouse import PublishError
+    from store.errors import PublishError
+    from store.jobs import load_files_isolated
 
     scale = str(settings.get("demo_scale"))
     with st.status(t("building_demo"), expanded=True) as status:

@@ -9,7 +9,7 @@
 '<5', what they would give away '保密'), from the same functions (analytics/numbers.py);
 columns in docs/metrics.md.
 
-``audit-verify`` checks the audit log's hash chain (analytics/appdb.py) and names the first
+``audit-verify`` checks the audit log's hash chain (access/appdb.py) and names the first
 broken row; exit code 0 when the chain holds, 1 when it does not. It takes no lock: the
 dashboard keeps writing while it runs.
 """
@@ -22,13 +22,13 @@ import sys
 from pathlib import Path
 
 import settings
-from analytics import appdb
+from access import appdb
 
 
 def _numbers(args) -> int:
     from analytics import numbers
-    from analytics.db import Reader
     from analytics.filters import METRICS, Filters
+    from store.reader import Reader
 
     db = Path(args.db) if args.db else settings.path("db_path")
     if not db.exists():
@@ -56,15 +56,15 @@ def _numbers(args) -> int:
         rows = json.loads(df.to_json(orient="records", force_ascii=False))
         print(json.dumps(rows, ensure_ascii=False, indent=1))
     else:
-        from etl.spreadsheet import neutralise_frame
+        from store.spreadsheet import neutralise_frame
 
         sys.stdout.write(neutralise_frame(df).to_csv(index=False))
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    from access.users import ROLES
     from analytics.numbers import VIEWS
-    from analytics.users import ROLES
 
     ap = argparse.ArgumentParser(prog="python -m analytics")
     sub = ap.add_subparsers(dest="cmd", required=True)

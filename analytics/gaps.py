@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics.db import Reader
 from analytics.filters import COUNTRY, LAYERS, Thresholds
+from store.reader import Reader
 
 STATUS_COLORS = {"固链": "#1a7f37", "强链": "#2f6fb0", "补链": "#c62828", "延链": "#ef8f00"}
 STATUS_HELP = {
@@ -159,7 +159,7 @@ FROM region r WHERE adcode IN ($region, $bench)
 def chain_status(reader: Reader, region: str, year: int, th: Thresholds,
                  bench: str = COUNTRY) -> pd.DataFrame:
     """One row per chain node: supply, demand, LQs, band, status with its reason, gap score."""
-    from etl.taxonomy import adjacent_nodes
+    from reference.taxonomy import adjacent_nodes
 
     params = {"region": region, "bench": bench, "year": year}
     df = reader.df(NODE_FACTS, params)

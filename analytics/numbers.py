@@ -10,11 +10,11 @@ from __future__ import annotations
 import pandas as pd
 
 import settings
+from access.users import ROLES, small_cell_k
 from analytics import disclosure, flows, gaps
 from analytics import queries as q
-from analytics.db import Reader
 from analytics.filters import COUNTRY, Filters, Thresholds
-from analytics.users import ROLES, small_cell_k
+from store.reader import Reader
 
 VIEWS = ("map", "chain", "flows", "kpis")
 MAP_COLUMNS = ("adcode", "name", "rank", "talents", "high_level", "density", "share", "lq",

@@ -17,8 +17,8 @@ from __future__ import annotations
 import pandas as pd
 
 import settings
-from analytics.db import Reader
 from analytics.filters import COUNTRY, Filters
+from store.reader import Reader
 
 # Talent-mart filter shared by every talent query (columns of mart_talent_supply).
 TALENT_WHERE = """

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from access.users import can_see_individuals
 from analytics import disclosure
 from analytics import queries as q
-from analytics.db import Reader
 from analytics.filters import COUNTRY, Filters
-from analytics.users import can_see_individuals
+from store.reader import Reader
 
 TALENT_ID = re.compile(r"^T[0-9a-f]{19}$")
 AGE_BANDS = ("<30", "30-39", "40-49", "50+")
@@ -432,7 +432,7 @@ def similar_talents(reader: Reader, talent_id: str, role: str, limit: int = 10) 
 
 def skills_to_nodes(skills, node_names: dict[str, str]) -> pd.DataFrame:
     """Each skill with the chain node its words point to (taxonomy keywords)."""
-    from etl.taxonomy import default_classifier
+    from reference.taxonomy import default_classifier
 
     clf = default_classifier()
     rows = [(s, clf.classify(s)) for s in (list(skills) if skills is not None else [])]

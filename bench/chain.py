@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analytics import flows, gaps  # noqa: E402
-from analytics.db import Reader  # noqa: E402
 from analytics.filters import Thresholds  # noqa: E402
+from store.reader import Reader  # noqa: E402
 
 REGIONS = ["100000", "370000", "370200", "370212", "110100", "440300", "330100", "320500",
            "340100", "370100"]

@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analytics import clusters as cl  # noqa: E402
 from analytics import talent as tl  # noqa: E402
-from analytics.db import Reader  # noqa: E402
 from analytics.filters import Filters  # noqa: E402
+from store.reader import Reader  # noqa: E402
 
 T = tl.TalentFilters
 

@@ -298,7 +298,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:  # publish into a copy, not the original
         db, log = Path(tmp) / "warehouse.duckdb", Path(tmp) / "runs.jsonl"
         shutil.copyfile(args.db, db)
-        from etl.warehouse import published_version
+        from store.status import published_version
 
         before = published_version(db)
         out = asyncio.run(run(db, log, args.sessions, args.seconds, args.baseline_seconds))

@@ -96,9 +96,9 @@ def arrow_bytes(df) -> int:
 
 def bench_server(db: Path, runs: int, seed: int) -> dict:
     from analytics import queries as q
-    from analytics.db import Reader
     from maps.figures import fit_view, geojson_bounds
     from maps.geometry import children_geojson, children_geojson_path
+    from store.reader import Reader
 
     reader = Reader(db)
     nodes = list(q.chain_nodes(reader)["node_id"])
@@ -133,7 +133,7 @@ def bench_apptest(db: Path, runs: int, seed: int) -> list[float]:
     from streamlit.testing.v1 import AppTest
 
     from analytics import queries as q
-    from analytics.db import Reader
+    from store.reader import Reader
 
     reader = Reader(db)
     nodes, years = list(q.chain_nodes(reader)["node_id"]), q.years(reader)

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 CHILD = r"""
 import json, sys, threading, time
-from analytics import users
+from access import users
 path, n = sys.argv[1], int(sys.argv[2])
 out = {}
 # 1. wrong passwords for one name until it is locked (one client per attempt: the name's limit)
@@ -73,7 +73,7 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    from analytics import users
+    from access import users
 
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "users.toml"

@@ -70,16 +70,17 @@ def cmd_demo(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from etl import warehouse
+    from store import connection
+    from store import status as store_status
 
     db = _db(args)
     if not db.exists():
         print(f"错误: {db}: 尚未发布数据库; 先运行 python -m etl demo 或 python -m etl load …",
               file=sys.stderr)
         return 1
-    con = warehouse.connect(db, read_only=True)
+    con = connection.connect(db, read_only=True)
     try:
-        st = warehouse.status(con)
+        st = store_status.status(con)
     finally:
         con.close()
     print(f"数据库: {db}")
@@ -99,13 +100,13 @@ def cmd_status(args) -> int:
 
 
 def cmd_quarantine(args) -> int:
-    from etl import warehouse
+    from store import connection
 
     db = _db(args)
     if not db.exists():
         print(f"错误: {db}: 尚未发布数据库", file=sys.stderr)
         return 1
-    con = warehouse.connect(db, read_only=True)
+    con = connection.connect(db, read_only=True)
     try:
         query = "SELECT * FROM quarantine"
         params = []
@@ -116,7 +117,7 @@ def cmd_quarantine(args) -> int:
     finally:
         con.close()
     if args.export:
-        from etl.spreadsheet import neutralise_frame
+        from store.spreadsheet import neutralise_frame
 
         out = Path(args.export)
         safe = neutralise_frame(df)  # quarantined rows are raw text: no cell may run as formula

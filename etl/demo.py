@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from maps.regions import region_index
+from reference.regions import region_index
 
 SCALES = {
     "small": dict(talents=5_000, enterprises=1_500, postings=5_000, moves=1_500),
@@ -423,7 +423,7 @@ def load_nodes() -> pd.DataFrame:
 
 
 def load_geo() -> Geo:
-    """Mainland cities and their places from maps.regions.region_index()."""
+    """Mainland cities and their places from reference.regions.region_index()."""
     reg = region_index()
     reg = reg[~reg["province_adcode"].isin(_EXCLUDED_PROVINCES)]
     prov = reg[reg["level"] == "province"].set_index("adcode")

@@ -14,12 +14,8 @@ import datetime as dt
 import hashlib
 import itertools
 import json
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -27,6 +23,8 @@ import pandas as pd
 
 import settings
 from etl import guard, mapping, readers, transform, warehouse
+from store.connection import fetch_one
+from store.jobs import FileResult, LoadReport, load_files_isolated  # noqa: F401 - the report
 
 Progress = Callable[[str], None]
 
@@ -42,28 +40,6 @@ KEYS = {
 LIST_COLUMNS = {"skills"}
 
 
-@dataclass
-class FileResult:
-    file: str
-    status: str                 # loaded | skipped | failed
-    kind: str | None = None
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    message: str | None = None
-    seconds: float = 0.0
-    unmapped: list[str] = field(default_factory=list)  # columns of the file that map to nothing
-    absent: list[str] = field(default_factory=list)    # mapping-file columns the file lacks
-
-
-@dataclass
-class LoadReport:
-    files: list[FileResult] = field(default_factory=list)
-    version: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return all(f.status != "failed" for f in self.files)
 
 
 def sha256_of(path: Path) -> str:
@@ -144,7 +120,7 @@ def _load_copy(con, path: Path, copy: Path, digest: str, kind: str | None, user_
                ctx: transform.Context, say: Progress, started_at: dt.datetime,
                limits: guard.Limits) -> FileResult:
     started = time.perf_counter()
-    done = warehouse.fetch_one(
+    done = fetch_one(
         con, "SELECT batch_id FROM load_batch WHERE sha256 = ? AND status = 'loaded'", [digest])
     if done:
         say(f"  已加载过 (批次 {done[0]}, 内容相同), 跳过")
@@ -247,7 +223,7 @@ def _load_table(con, pending: Pending, path: Path, raw: readers.RawTable, kind: 
 
 
 def _next_batch_id(con) -> int:
-    return int(warehouse.fetch_one(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM load_batch")[0])
+    return int(fetch_one(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM load_batch")[0])
 
 
 def _record_failure(con, path: Path, digest: str, kind, started_at, message: str,
@@ -333,7 +309,7 @@ class Pending:
     def _scan_count(self, table: str) -> int:
         """Rows of this batch in ``table``, counted by reading them (a filter forces a scan; a
         bare count(*) may answer from metadata that DuckDB 2.0.0 got wrong)."""
-        return int(warehouse.fetch_one(
+        return int(fetch_one(
             self.con, f"SELECT count(*) FROM {table} WHERE batch_id = ?",  # noqa: S608
             [self.batch_id])[0])
 
@@ -418,44 +394,6 @@ def _write_quarantine(con, batch_id: int, target: str, path: Path, raw: readers.
 
 
 # -- a load in its own process ---------------------------------------------------------------------
-def load_files_isolated(paths: list[Path], *, progress: Progress | None = None,
-                        kind: str | None = None, mapping_file: Path | None = None,
-                        source: str | None = None, db_path: Path | None = None) -> LoadReport:
-    """``load_files`` run as ``python -m etl load`` in a child process, for a long-lived server
-    (the dashboard): nothing a file contains, and no failure of the load itself, can take the
-    server down. (A subprocess, not multiprocessing: a Streamlit script is the server's
-    ``__main__``, and multiprocessing would run it again in the child.) Progress lines are
-    relayed as they come; the load's own errors (PublishError, MappingError) are raised here as
-    they would be in-process."""
-    say = progress or (lambda _m: None)
-    with tempfile.TemporaryDirectory(prefix="talentmap-load-") as tmp:
-        out = Path(tmp) / "report.json"
-        cmd = [sys.executable, "-m", "etl", "--db", str(db_path or settings.path("db_path")),
-               "load", *[str(p) for p in paths], "--report-json", str(out)]
-        for flag, value in (("--kind", kind), ("--mapping", mapping_file), ("--source", source)):
-            if value:
-                cmd += [flag, str(value)]
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                text=True, encoding="utf-8", errors="replace")
-        last = ""
-        for line in proc.stderr:
-            line = line.rstrip("\n")
-            if line and not line.startswith(("错误: ", "提示: ")):
-                say(line)
-            last = line or last
-        code = proc.wait()
-        if not out.exists():
-            raise warehouse.PublishError(
-                f"加载进程意外终止 (退出码 {code}); 已发布的数据库未改变"
-                + (f": {last}" if code >= 0 and last else ""))
-        data = json.loads(out.read_text(encoding="utf-8"))
-    if "error" in data:
-        err = data["error"]
-        raise (mapping.MappingError if err["type"] == "MappingError"
-               else warehouse.PublishError)(err["message"])
-    return LoadReport([FileResult(**f) for f in data["files"]], data["version"])
-
-
 def report_json(report: LoadReport | None, error: BaseException | None = None) -> str:
     """A load's report (or its error) as JSON, for ``load_files_isolated``."""
     if error is not None:
@@ -464,5 +402,3 @@ def report_json(report: LoadReport | None, error: BaseException | None = None) -
     return json.dumps({"files": [dataclasses.asdict(f) for f in report.files],
                        "version": report.version}, ensure_ascii=False)
 
-
-ROOT = Path(__file__).resolve().parent.parent

@@ -20,6 +20,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from store.errors import MappingError  # noqa: F401 - raised here, defined with the load's errors
+
 KINDS = ("enterprise", "talent", "posting", "move", "indicator")
 KIND_ZH = {"enterprise": "企业", "talent": "人才", "posting": "招聘岗位", "move": "人才流动",
            "indicator": "地区指标"}
@@ -119,8 +121,6 @@ FIELDS: dict[str, tuple[Field, ...]] = {
 }
 
 
-class MappingError(ValueError):
-    """A file's columns cannot be mapped to a kind of record."""
 
 
 def _norm(header: str) -> str:

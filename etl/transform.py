@@ -30,8 +30,8 @@ from etl.normalize import (
     skills,
     text,
 )
-from etl.taxonomy import default_classifier, parse_tier
 from maps.resolver import default_resolver
+from reference.taxonomy import default_classifier, parse_tier
 
 SKILL_SEP = "\x1f"  # skills travel to DuckDB joined, and are split there
 MAX_FIELD_CHARS = 10_000  # a longer cell is a broken export (a whole file in one field …)

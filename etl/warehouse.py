@@ -21,14 +21,16 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import reader_links
+from store import reader_links
+from store.connection import connect, fetch_one
+from store.errors import (  # noqa: F401 - the load's errors, raised here
+    IntegrityError,
+    PublishError,
+    ReconciliationError,
+    StorageError,
+)
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-# A quarantine reason without its details (the value, the earlier row): groups rows by kind.
-REASON_KIND = r"regexp_replace(reason, '(:| \().*$', '')"
-FACT_TABLES = ("enterprise", "talent", "talent_contact", "job_posting", "talent_move",
-               "region_indicator")
-MART_TABLES = ("mart_talent_supply", "mart_posting_demand", "mart_enterprise", "mart_moves")
 
 
 def crashpoint(name: str) -> None:
@@ -40,21 +42,6 @@ def crashpoint(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-class PublishError(RuntimeError):
-    """The new version could not be published; the previous one is untouched."""
-
-
-class IntegrityError(PublishError):
-    """The staged warehouse failed an integrity check and was not published."""
-
-
-class ReconciliationError(IntegrityError):
-    """Rows a file loaded are not all in the fact tables: nothing is published."""
-
-
-class StorageError(PublishError):
-    """The staging copy cannot be written (disk full, read-only directory …)."""
-
 
 # What a full disk or an unwritable directory raises while a staging copy is written.
 STORAGE_ERRORS = (OSError, duckdb.IOException, duckdb.FatalException)
@@ -65,23 +52,6 @@ def storage_error(where: Path, error: BaseException) -> StorageError:
     first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return StorageError(f"{where}: 无法写入暂存数据库 ({first}); 请检查磁盘空间和目录权限, "
                         "已发布的数据库未改变")
-
-
-def offline_config() -> dict:
-    """Connection settings that keep DuckDB from ever reaching the network for extensions."""
-    return {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-
-
-def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open a warehouse file with the offline settings."""
-    return duckdb.connect(str(path), read_only=read_only, config=offline_config())
-
-
-def fetch_one(con: duckdb.DuckDBPyConnection, query: str, params=None):
-    """First row of a query, or None. Drains the result: in DuckDB 2 an open result owns the
-    connection until it is fetched to the end."""
-    rows = con.execute(query, params or []).fetchall()
-    return rows[0] if rows else None
 
 
 def sql_file(name: str) -> str:
@@ -101,15 +71,15 @@ def region_dimension() -> pd.DataFrame:
 
         return region_table()
     except ImportError:  # geometry module not installed: codes and names still work
-        from maps.regions import region_index
+        from reference.regions import region_index
 
         return region_index().assign(lon=None, lat=None, area_km2=None)
 
 
 def load_dimensions(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)write region, region_ancestor, chain_node, tier and education from reference data."""
-    from etl.taxonomy import chain_nodes, education_levels, tiers
-    from maps.regions import ancestors
+    from reference.regions import ancestors
+    from reference.taxonomy import chain_nodes, education_levels, tiers
 
     regions = region_dimension()
     cols = ["adcode", "name", "short_name", "level", "parent_adcode", "province_adcode",
@@ -322,53 +292,3 @@ def _fsync(path: Path) -> None:
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):
         _fsync(path)
-
-
-# -- reading what is published --------------------------------------------------------------------
-def published_version(db_path: Path) -> str | None:
-    """The version stamp of the published file, or None when there is none."""
-    if not Path(db_path).exists():
-        return None
-    con = connect(db_path, read_only=True)
-    try:
-        row = fetch_one(con, "SELECT value FROM meta WHERE key = 'version'")
-        return row[0] if row else None
-    finally:
-        con.close()
-
-
-def status(con: duckdb.DuckDBPyConnection) -> dict:
-    """What is published: table row counts, recent batches, quarantine counts by reason."""
-    tables = ("region", "chain_node") + FACT_TABLES + MART_TABLES
-    counts = {t: fetch_one(con, f"SELECT count(*) FROM {t}")[0]  # noqa: S608
-              for t in tables}
-    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    batches = con.execute(BATCHES if _has_view(con, "batch_reconciliation") else BATCHES_OLD).df()
-    batches = batches.astype({"rows_present": "Int64", "rows_replaced": "Int64"})
-    reasons = con.execute(
-        f"SELECT field, {REASON_KIND} AS reason, count(*) AS rows "  # noqa: S608 - constant
-        "FROM quarantine GROUP BY ALL ORDER BY rows DESC").df()
-    return {"meta": meta, "counts": counts, "batches": batches, "quarantine": reasons}
-
-
-def _has_view(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return fetch_one(con, "SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [name])[0] > 0
-
-
-# Recent batches with the rows each recorded and the rows present now, counted in the fact
-# tables (talent_contact aside: contacts travel with talents). rows_replaced: rows a later
-# batch replaced (same key, newer export), so rows_present = rows_loaded - rows_replaced.
-BATCHES = """
-SELECT l.batch_id, l.file, l.kind, l.status, l.rows_read, l.rows_loaded, r.rows_present,
-       r.rows_replaced, l.rows_quarantined, l.finished_at, l.message
-FROM load_batch l
-LEFT JOIN (SELECT batch_id,
-                  sum(rows_present) FILTER (WHERE table_name <> 'talent_contact') AS rows_present,
-                  sum(rows_replaced) FILTER (WHERE table_name <> 'talent_contact')
-                      AS rows_replaced
-           FROM batch_reconciliation GROUP BY ALL) r USING (batch_id)
-ORDER BY l.batch_id DESC LIMIT 20"""
-BATCHES_OLD = """
-SELECT batch_id, file, kind, status, rows_read, rows_loaded, NULL AS rows_present,
-       NULL AS rows_replaced, rows_quarantined, finished_at, message
-FROM load_batch ORDER BY batch_id DESC LIMIT 20"""

@@ -19,7 +19,7 @@ from exports import ExportUnavailable
 
 
 def _reader(args):
-    from analytics.db import Reader
+    from store.reader import Reader
 
     return Reader(Path(args.db) if args.db else settings.path("db_path"))
 

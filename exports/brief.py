@@ -28,9 +28,9 @@ import plotly.graph_objects as go
 import settings
 from analytics import disclosure, flows, gaps
 from analytics import queries as q
-from analytics.db import Reader
 from analytics.filters import COUNTRY, LAYERS, Filters, Thresholds
 from exports import CJK_FONT, PRODUCT, ExportUnavailable, freshness_text, now_text
+from store.reader import Reader
 
 METRICS_DOC = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
 FLAGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

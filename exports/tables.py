@@ -2,7 +2,7 @@
 
 Both table formats start with header rows (title, filters, unit, freshness, source, export time)
 and then the table. Text cells that a spreadsheet would run as a formula, whole or split on a
-separator, are written with an apostrophe (etl.spreadsheet: one rule for every export).
+separator, are written with an apostrophe (store.spreadsheet: one rule for every export).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from etl.spreadsheet import FORMULA_START, neutralise, neutralise_frame  # noqa: F401 - re-exported
 from exports import ExportMeta, ExportUnavailable, now_text
+from store.spreadsheet import FORMULA_START, neutralise, neutralise_frame  # noqa: F401 - re-exported
 
 TABLE_FORMATS = ("csv", "xlsx")
 

@@ -26,7 +26,7 @@ import shapely.errors
 import shapely.geometry
 
 import settings
-from maps.regions import (
+from reference.regions import (
     COUNTRY_ADCODE,
     LEVELS,
     boundary_file,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from maps.regions import COUNTRY_ADCODE, region_index
+from reference.regions import COUNTRY_ADCODE, region_index
 
 ALIASES_FILE = Path(__file__).resolve().parent.parent / "data" / "region_aliases.csv"
 _ADCODE_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")

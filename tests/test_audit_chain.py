@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import appdb
+from access import appdb
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = dt.datetime(2024, 5, 1, 9, 0)
@@ -251,7 +251,7 @@ def test_readers_in_another_process_never_block_writers(tmp_path):
     appdb.record(db, "first", "admin", "export", "0")
     reader = _spawn("""
         import sys, duckdb
-        from analytics import appdb
+        from access import appdb
         print("ready", flush=True)
         seen = bad = 0
         while True:
@@ -265,7 +265,7 @@ def test_readers_in_another_process_never_block_writers(tmp_path):
     """, str(db), str(appdb.log_path(db)), "161")
     writer = _spawn("""
         import sys
-        from analytics import appdb
+        from access import appdb
         print("ready", flush=True)
         for i in range(40):
             appdb.record(sys.argv[1], "proc", "admin", "export", str(i))

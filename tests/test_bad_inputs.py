@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from etl import warehouse
 from etl.load import load_files
 from etl.normalize.credit_code import make_credit_code
+from store import connection, tables
 from tests import fixtures
 
 EH = ["统一社会信用代码", "企业名称", "注册地址", "经营范围"]
@@ -187,10 +188,10 @@ def test_each_bad_input(outcome, name):
     _, loaded, reasons = expected
     assert result.status == "loaded", result.message
     assert result.rows_loaded == loaded
-    con = warehouse.connect(db, read_only=True)
+    con = connection.connect(db, read_only=True)
     try:
         got = dict(con.execute(
-            f"SELECT {warehouse.REASON_KIND} AS r, count(*) FROM quarantine q "  # noqa: S608
+            f"SELECT {tables.REASON_KIND} AS r, count(*) FROM quarantine q "  # noqa: S608
             "JOIN load_batch b USING (batch_id) WHERE b.file = ? GROUP BY r", [str(path)]
         ).fetchall())
     finally:
@@ -202,7 +203,7 @@ def test_the_good_file_loads_and_nothing_published_before_is_lost(outcome, loade
     db, _, results = outcome
     good = [r for f, r in results.items() if f.endswith("good.csv")][0]
     assert good.status == "loaded" and good.rows_loaded == 1
-    con = warehouse.connect(db, read_only=True)
+    con = connection.connect(db, read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM talent").fetchall() == [(4,)]
         assert con.execute("SELECT count(*) FROM job_posting").fetchall() == [(3,)]
@@ -215,7 +216,7 @@ def test_the_good_file_loads_and_nothing_published_before_is_lost(outcome, loade
 
 def test_values_are_normalised_from_messy_cells(outcome):
     db, _, _ = outcome
-    con = warehouse.connect(db, read_only=True)
+    con = connection.connect(db, read_only=True)
     try:
         rows = {r[0]: r[1:] for r in con.execute(
             "SELECT credit_code, name, adcode, node_id, founded_on::VARCHAR FROM enterprise"

@@ -10,9 +10,9 @@ import zlib
 
 import pytest
 
-from analytics.db import Reader
 from exports import ExportUnavailable, brief
 from exports.__main__ import main
+from store.reader import Reader
 
 REGION = "370212"  # 崂山区: a district whose moves are recorded only at city level
 

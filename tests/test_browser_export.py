@@ -76,7 +76,7 @@ def test_chart_downloads_as_png_from_its_popover(page, server, app_db):  # noqa:
 
 def _wait_for_audit(app_db, target: str, timeout: float = 20) -> None:
     """The click is recorded in the audit log (the on_click callback of the rerun)."""
-    from analytics.appdb import audit_rows
+    from access.appdb import audit_rows
 
     deadline = time.time() + timeout
     while time.time() < deadline:

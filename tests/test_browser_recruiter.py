@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 
-from analytics import appdb
+from access import appdb
 from etl.load import load_files
 from tests import fixtures
 from tests.test_browser import (  # noqa: F401 - fixtures and the CI rule

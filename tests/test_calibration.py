@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from analytics import numbers
-from analytics.db import Reader
 from analytics.filters import Filters
 from etl.load import load_files
+from store.reader import Reader
 
 # (id, figure, published value, how the dashboard shows it, tolerance, kind)
 # kind "ratio": relative tolerance; "share": absolute, in percentage points.

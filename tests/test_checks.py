@@ -14,6 +14,8 @@ import re
 import pytest
 
 from etl import warehouse
+from store import connection
+from store import status as store_status
 
 CHECKS_SQL = warehouse.SQL_DIR / "checks.sql"
 
@@ -108,7 +110,7 @@ def test_the_number_of_checks():
 
 
 def test_every_check_is_zero_on_the_published_fixture(loaded_db):
-    con = warehouse.connect(loaded_db, read_only=True)
+    con = connection.connect(loaded_db, read_only=True)
     try:
         results = warehouse.run_checks(con)
     finally:
@@ -142,15 +144,15 @@ def _publish_with(db, monkeypatch, sql: str):
 
 
 def test_an_unplanted_staging_copy_publishes(fresh_db, monkeypatch):
-    before = warehouse.published_version(fresh_db)
+    before = store_status.published_version(fresh_db)
     error, _ = _publish_with(fresh_db, monkeypatch, "")
     assert error is None
-    assert warehouse.published_version(fresh_db) not in (None, before)
+    assert store_status.published_version(fresh_db) not in (None, before)
 
 
 @pytest.mark.parametrize("name", list(PLANTS))
 def test_each_check_refuses_its_violation(fresh_db, monkeypatch, name):
-    before = warehouse.published_version(fresh_db)
+    before = store_status.published_version(fresh_db)
     size = fresh_db.stat().st_size
     error, counts = _publish_with(fresh_db, monkeypatch, PLANTS[name])
     assert error is not None, f"published despite a planted violation of {name!r}"
@@ -160,7 +162,7 @@ def test_each_check_refuses_its_violation(fresh_db, monkeypatch, name):
     assert message.startswith("完整性检查未通过, 未发布: ")
     assert f"{name}: {counts[name]} 行" in message
     # Nothing published: same version, same file, no staging file left beside it.
-    assert warehouse.published_version(fresh_db) == before
+    assert store_status.published_version(fresh_db) == before
     assert fresh_db.stat().st_size == size
     assert [p.name for p in fresh_db.parent.iterdir() if ".staging-" in p.name] == []
 

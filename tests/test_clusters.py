@@ -23,10 +23,10 @@ from openpyxl import load_workbook
 
 from analytics import clusters as cl
 from analytics import talent as tl
-from analytics.db import Reader
 from analytics.filters import Filters
 from etl.load import load_files
 from exports import tables
+from store.reader import Reader
 from tests import fixtures
 
 HEADER = fixtures.TALENT_HEADER

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 
 from etl import warehouse
+from store import connection
+from store import status as store_status
 from tests import fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,13 +36,13 @@ COUNTED = ("enterprise", "talent", "job_posting", "talent_move", "region_indicat
 
 
 def _snapshot(db: Path) -> tuple[str, dict]:
-    con = warehouse.connect(db, read_only=True)
+    con = connection.connect(db, read_only=True)
     try:
         failed = [(n, c) for n, c in warehouse.run_checks(con) if c]
         assert not failed, f"integrity checks failed: {failed}"
-        counts = {t: warehouse.fetch_one(con, f"SELECT count(*) FROM {t}")[0]  # noqa: S608
+        counts = {t: connection.fetch_one(con, f"SELECT count(*) FROM {t}")[0]  # noqa: S608
                   for t in COUNTED}
-        version = warehouse.fetch_one(con, "SELECT value FROM meta WHERE key = 'version'")[0]
+        version = connection.fetch_one(con, "SELECT value FROM meta WHERE key = 'version'")[0]
         return version, counts
     finally:
         con.close()
@@ -129,7 +131,7 @@ def test_killed_loads_leave_old_or_new_never_a_mix(setup):
 
 
 def test_publish_error_is_clear_and_leaves_the_old_version(fresh_db, tmp_path, monkeypatch):
-    before = warehouse.published_version(fresh_db)
+    before = store_status.published_version(fresh_db)
     path = fixtures.write_csv(tmp_path / "e.csv", fixtures.ENTERPRISE_HEADER,
                               [["91370200MA3C00060R", "新公司", "青岛市市南区", "智慧海洋",
                                 "2020-01-01", "1", "1", "否", "否", "2024-12-31"]], "gbk")
@@ -145,5 +147,5 @@ def test_publish_error_is_clear_and_leaves_the_old_version(fresh_db, tmp_path, m
     assert str(err.value) == (f"{fresh_db}: 无法替换已发布的数据库: "
                               "[Errno 28] No space left on device")
     monkeypatch.undo()
-    assert warehouse.published_version(fresh_db) == before
+    assert store_status.published_version(fresh_db) == before
     assert not list(fresh_db.parent.glob("*.staging-*"))

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics import disclosure as d
-from analytics.db import Reader
 from analytics.filters import COUNTRY, Filters
+from store.reader import Reader
 from tests import disclosure_attacker as attack
 
 

@@ -10,9 +10,9 @@ import pytest
 import streamlit as st
 
 from analytics import queries as q
-from analytics.db import Reader
 from analytics.filters import COUNTRY, Filters
 from exports import brief
+from store.reader import Reader
 from tests import disclosure_attacker as attack
 from tests import fixtures
 from tests.test_roles import values

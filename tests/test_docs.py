@@ -4,7 +4,7 @@ from pathlib import Path
 
 import settings
 from etl.mapping import FIELDS
-from etl.taxonomy import chain_nodes
+from reference.taxonomy import chain_nodes
 
 ROOT = Path(__file__).resolve().parent.parent
 

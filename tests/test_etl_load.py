@@ -10,11 +10,13 @@ import pytest
 
 from etl import warehouse
 from etl.load import load_files
+from store import connection
+from store import status as store_status
 from tests import fixtures
 
 
 def q(db, sql, params=None):
-    con = warehouse.connect(db, read_only=True)
+    con = connection.connect(db, read_only=True)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
@@ -109,7 +111,7 @@ def test_marts_roll_up_through_every_level(loaded_db):
 
 
 def test_integrity_checks_pass_on_published_file(loaded_db):
-    con = warehouse.connect(loaded_db, read_only=True)
+    con = connection.connect(loaded_db, read_only=True)
     try:
         assert all(n == 0 for _, n in warehouse.run_checks(con))
     finally:
@@ -117,11 +119,11 @@ def test_integrity_checks_pass_on_published_file(loaded_db):
 
 
 def test_loading_the_same_files_again_changes_nothing(fresh_db, raw_files):
-    before = warehouse.published_version(fresh_db)
+    before = store_status.published_version(fresh_db)
     counts = q(fresh_db, "SELECT (SELECT count(*) FROM talent), (SELECT count(*) FROM load_batch)")
     report = load_files(list(raw_files.values()), db_path=fresh_db, source="fixture")
     assert [f.status for f in report.files] == ["skipped"] * 5
-    assert warehouse.published_version(fresh_db) == before
+    assert store_status.published_version(fresh_db) == before
     assert q(fresh_db, "SELECT (SELECT count(*) FROM talent), "
                        "(SELECT count(*) FROM load_batch)") == counts
 
@@ -141,20 +143,20 @@ def test_a_newer_export_updates_rows(fresh_db, tmp_path):
 
 
 def test_failure_mid_load_publishes_nothing(fresh_db, tmp_path):
-    before = warehouse.published_version(fresh_db)
+    before = store_status.published_version(fresh_db)
     path = fixtures.write_csv(tmp_path / "new.csv", fixtures.ENTERPRISE_HEADER,
                               [["91370200MA3C00060R", "新公司", "青岛市市南区", "智慧海洋", "2020-01-01",
                                 "1", "1", "否", "否", "2024-12-31"]], "gbk")
     for point in ("file", "publish"):
         with pytest.raises(RuntimeError, match="injected failure"):
             load_files([path], db_path=fresh_db, _fail_after=point)
-        assert warehouse.published_version(fresh_db) == before
+        assert store_status.published_version(fresh_db) == before
         assert q(fresh_db, "SELECT count(*) FROM enterprise WHERE name = '新公司'") == [(0,)]
     assert not list(fresh_db.parent.glob("*.staging-*"))
 
 
 def test_a_reader_holding_the_file_open_never_blocks_a_load(fresh_db, tmp_path):
-    reader = warehouse.connect(fresh_db, read_only=True)
+    reader = connection.connect(fresh_db, read_only=True)
     try:
         path = fixtures.write_csv(tmp_path / "new.csv", fixtures.ENTERPRISE_HEADER,
                                   [["91370200MA3C00060R", "新公司", "青岛市市南区", "智慧海洋",
@@ -274,8 +276,8 @@ def test_a_streamed_file_replaces_older_rows_only_when_whole(fresh_db, tmp_path,
 
 def test_a_bad_memory_limit_is_named_and_publishes_nothing(fresh_db, tmp_path, monkeypatch,
                                                          raw_files):
-    before = warehouse.published_version(fresh_db)
+    before = store_status.published_version(fresh_db)
     monkeypatch.setenv("TALENTMAP_ETL_MEMORY_LIMIT", "lots")
     with pytest.raises(warehouse.PublishError, match="etl_memory_limit.*'lots'.*1GB"):
         load_files([raw_files["indicator"]], db_path=fresh_db)
-    assert warehouse.published_version(fresh_db) == before
+    assert store_status.published_version(fresh_db) == before

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import pytest
 
 from maps import figures, geometry
-from maps.regions import COUNTRY_ADCODE, region_index
+from reference.regions import COUNTRY_ADCODE, region_index
 
 
 @pytest.fixture(scope="session")

@@ -34,9 +34,9 @@ from __future__ import annotations
 import pytest
 
 from analytics import flows
-from analytics.db import Reader
 from etl.load import load_files
 from etl.normalize.credit_code import make_credit_code
+from store.reader import Reader
 from tests.fixtures import write_csv
 
 LAOSHAN, SHINAN, HAIDIAN, PUDONG, NANSHAN = ("青岛市崂山区", "青岛市市南区", "北京市海淀区",
@@ -213,7 +213,7 @@ def test_local_enterprises(reader):
 def test_a_municipality_has_the_same_flows_at_province_and_city_level(demo_db, province, city):
     # 北京 showed net inflow 266 at province level and 257 at city level: moves recorded only to
     # 北京市 (110000) or to 重庆's districts (no city above them) were dropped at city level.
-    from analytics.db import Reader
+    from store.reader import Reader
 
     r = Reader(demo_db)
     for year in flows_years(r):
@@ -222,7 +222,7 @@ def test_a_municipality_has_the_same_flows_at_province_and_city_level(demo_db, p
 
 
 def test_no_move_is_dropped_at_city_level(demo_db):
-    from analytics.db import Reader
+    from store.reader import Reader
 
     r = Reader(demo_db)
     moves = int(r.df("SELECT count(*) AS n FROM talent_move")["n"].iloc[0])

@@ -21,10 +21,10 @@ from __future__ import annotations
 import pytest
 
 from analytics import gaps
-from analytics.db import Reader
 from analytics.filters import Thresholds
 from etl.load import load_files
 from etl.normalize.credit_code import make_credit_code
+from store.reader import Reader
 from tests.fixtures import write_csv
 
 TH = Thresholds(lq_min_base=0)  # the fixture's regions are tiny: pin the formulas on it

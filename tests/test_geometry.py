@@ -12,7 +12,7 @@ import shapely
 import shapely.errors
 
 from maps import geometry
-from maps.regions import COUNTRY_ADCODE, region_index
+from reference.regions import COUNTRY_ADCODE, region_index
 
 QINGDAO_DISTRICTS = ["370202", "370203", "370211", "370212", "370213", "370214", "370215",
                      "370281", "370283", "370285"]

@@ -10,13 +10,13 @@ import math
 import pytest
 
 from analytics import queries as q
-from analytics.db import Reader
 from analytics.filters import Filters
-from etl import warehouse
 from etl.load import load_files
 from etl.normalize.credit_code import make_credit_code
 from etl.normalize.number import parse_number
 from etl.transform import fact_date_reason, fact_year_reason
+from store import connection
+from store.reader import Reader
 from tests import fixtures
 
 AS_OF = dt.date(2024, 12, 31)
@@ -34,7 +34,7 @@ def load(tmp_path, name, header, rows, kind, as_of=AS_OF):
 
 
 def quarantine(db):
-    con = warehouse.connect(db, read_only=True)
+    con = connection.connect(db, read_only=True)
     try:
         return con.execute("SELECT row_number, field, reason FROM quarantine "
                            "ORDER BY row_number, field").fetchall()
@@ -43,7 +43,7 @@ def quarantine(db):
 
 
 def rows_of(db, sql):
-    con = warehouse.connect(db, read_only=True)
+    con = connection.connect(db, read_only=True)
     try:
         return con.execute(sql).fetchall()
     finally:

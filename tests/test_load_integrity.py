@@ -21,6 +21,7 @@ import pytest
 from etl import guard, warehouse
 from etl.load import load_files
 from etl.normalize.credit_code import make_credit_code
+from store import status as store_status
 from tests import fixtures
 
 ROW_GROUP = 122_880
@@ -45,7 +46,7 @@ def _write(path: Path, header: list[str], rows) -> Path:
 
 def big_files(folder: Path) -> dict[str, Path]:
     """130,000 valid rows of every kind, each with a distinct natural key."""
-    from maps.regions import region_index
+    from reference.regions import region_index
 
     places = ["青岛市崂山区", "深圳市南山区", "北京市海淀区", "上海市浦东新区", "杭州市西湖区"]
     ent = ((make_credit_code(f"91370212MA{i:07d}"), f"大文件公司{i}", places[i % 5], "虚拟现实",
@@ -92,7 +93,7 @@ def test_more_than_a_row_group_of_every_kind_reaches_the_published_tables(big, t
         == [(5, 5 * N)]
     con = duckdb.connect(str(db), read_only=True)
     try:
-        batches = warehouse.status(con)["batches"]
+        batches = store_status.status(con)["batches"]
         assert warehouse.unreconciled(con).empty
     finally:
         con.close()
@@ -121,7 +122,7 @@ def test_a_later_batch_replacing_rows_is_recorded_and_the_counts_still_reconcile
     assert load_files([second], db_path=db).ok
     con = duckdb.connect(str(db), read_only=True)
     try:
-        b = warehouse.status(con)["batches"].sort_values("batch_id")
+        b = store_status.status(con)["batches"].sort_values("batch_id")
         assert warehouse.unreconciled(con).empty
         assert all(n == 0 for _, n in warehouse.run_checks(con))
     finally:
@@ -245,7 +246,7 @@ def test_only_regular_files_are_read_and_the_rest_still_loads(tmp_path, make, wh
 
 # -- loads from a server run in their own process ---------------------------------------------------
 def test_an_isolated_load_relays_progress_and_returns_the_report(tmp_path):
-    from etl.load import load_files_isolated
+    from store.jobs import load_files_isolated
 
     said: list[str] = []
     path = fixtures.write_csv(tmp_path / "e.csv", fixtures.ENTERPRISE_HEADER,
@@ -260,7 +261,7 @@ def test_an_isolated_load_that_dies_leaves_the_caller_running_and_the_warehouse_
         loaded_db, tmp_path, monkeypatch):
     import shutil
 
-    from etl.load import load_files_isolated
+    from store.jobs import load_files_isolated
 
     db = tmp_path / "wh.duckdb"
     shutil.copyfile(loaded_db, db)
@@ -279,7 +280,7 @@ def test_an_isolated_load_that_dies_leaves_the_caller_running_and_the_warehouse_
 
 def test_an_isolated_load_raises_the_loads_own_errors(tmp_path):
     from etl import mapping
-    from etl.load import load_files_isolated
+    from store.jobs import load_files_isolated
 
     bad_map = tmp_path / "map.json"
     bad_map.write_text("[1, 2]", encoding="utf-8")
@@ -341,7 +342,7 @@ def test_an_unwritable_staging_copy_is_one_line(loaded_db, tmp_path, monkeypatch
 def test_a_publish_removes_old_reader_links_no_process_holds(loaded_db, tmp_path):
     import shutil
 
-    from etl.reader_links import link_path
+    from store.reader_links import link_path
 
     db = tmp_path / "wh.duckdb"
     shutil.copyfile(loaded_db, db)

@@ -12,8 +12,8 @@ import pytest
 from analytics import disclosure
 from analytics import queries as q
 from analytics.__main__ import main
-from analytics.db import Reader
 from analytics.filters import Filters
+from store.reader import Reader
 from tests import disclosure_attacker as attack
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import talent as tl
-from analytics.db import Reader
+from store.reader import Reader
 from tests import fixtures
 from tests.test_clusters import _ids, cluster_db  # noqa: F401 - the fixture
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from analytics import clusters
 from etl.normalize import credit_code, dates, salary, skills
 from etl.normalize.text import clean
-from maps.regions import region_index
 from maps.resolver import default_resolver
+from reference.regions import region_index
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Arbitrary text, plus text built from the characters these parsers care about.

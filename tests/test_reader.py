@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.db import NoWarehouse, Reader, version_alias
 from etl.load import load_files
+from store.reader import NoWarehouse, Reader, version_alias
 from tests import fixtures
 
 NEW_FIRM = [["91370200MA3C00060R", "新公司", "青岛市市南区", "智慧海洋", "2020-01-01", "1", "1",

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from analytics.db import Reader
-from etl import reader_links
 from etl.load import load_files
-from etl.reader_links import (
+from store import reader_links
+from store.reader import Reader
+from store.reader_links import (
     hold_reader_link,
     link_path,
     remove_link_if_unused,

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from maps.regions import ancestors, region_index, short_name
 from maps.resolver import ALIASES_FILE, Resolution, default_resolver
+from reference.regions import ancestors, region_index, short_name
 
 # Messy real-world strings with the code a person would give them.
 MESSY = [

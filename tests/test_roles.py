@@ -22,10 +22,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import appdb, users
+from access import appdb, users
 from analytics import talent as tl
-from analytics.db import Reader
 from analytics.filters import Filters
+from store.reader import Reader
 from tests import fixtures
 
 ROOT = Path(__file__).resolve().parent.parent

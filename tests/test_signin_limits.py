@@ -11,7 +11,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import appdb, users
+from access import appdb, users
 from tests import fixtures
 
 RIGHT, WRONG = "s3cret-pass", "wrong-pass"

@@ -1,4 +1,4 @@
-"""One neutralisation rule (etl/spreadsheet.py) for every file the product writes: whole cells and
+"""One neutralisation rule (store/spreadsheet.py) for every file the product writes: whole cells and
 cells a spreadsheet splits on another separator; the quarantine export uses it."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from etl import spreadsheet
 from etl.__main__ import main
 from etl.load import load_files
 from exports import tables
+from store import spreadsheet
 from tests import fixtures
 
 

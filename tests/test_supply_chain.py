@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import gaps
 from analytics import queries as q
-from analytics.db import Reader
 from analytics.filters import Thresholds
+from store.reader import Reader
 from tests import fixtures
 from tests.test_roles import values
 from views import state

@@ -15,7 +15,7 @@ import sys
 import streamlit as st
 
 import settings
-from analytics import appdb, users
+from access import appdb, users
 from views import state
 
 LOCAL_USER = "本地用户"

@@ -11,8 +11,8 @@ from pathlib import Path
 import streamlit as st
 
 import settings
-from analytics import appdb, users
-from etl.warehouse import FACT_TABLES, MART_TABLES, REASON_KIND
+from access import appdb, users
+from store.tables import FACT_TABLES, MART_TABLES, REASON_KIND
 from views import auth, components, state
 from views.i18n import t
 
@@ -104,7 +104,7 @@ def _load_form() -> None:
     if go and files:
         paths = _save_uploads(files)
         with st.status("正在加载 …", expanded=True) as status:
-            from etl.load import load_files_isolated
+            from store.jobs import load_files_isolated
 
             report = load_files_isolated(paths, source=source or None, progress=st.write)
             status.update(label="加载完成" if report.ok else "部分文件失败",

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import settings
-from analytics import appdb
+from access import appdb
 from analytics import talent as tl
 from maps.figures import MAP_STYLE, fit_view
 from views import auth, components, state

@@ -15,8 +15,8 @@ import settings
 from analytics import clusters as cl
 from analytics import queries as q
 from analytics import talent as tl
-from analytics.db import Reader
 from analytics.filters import Filters, Thresholds
+from store.reader import Reader
 
 STATIC_GEOJSON = Path(__file__).resolve().parent.parent / "static" / "geojson"
 

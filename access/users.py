@@ -2,7 +2,7 @@
 
 Add a user (prompts for the password twice)::
 
-    python -m analytics.users add NAME ROLE [--file users.toml]
+    python -m access.users add NAME ROLE [--file users.toml]
 
 The users file (TOML)::
 
@@ -379,7 +379,7 @@ def add_user(path: Path | str, name: str, role: str, password: str) -> None:
 def write_file(path: Path | str, data: dict) -> None:
     """Write the users file atomically (JSON strings are valid TOML basic strings)."""
     q = lambda s: json.dumps(str(s), ensure_ascii=False)  # noqa: E731
-    lines = ["# 人才地图 users (python -m analytics.users add NAME ROLE)", ""]
+    lines = ["# 人才地图 users (python -m access.users add NAME ROLE)", ""]
     for name, entry in sorted(data.get("users", {}).items()):
         lines += [f"[users.{q(name)}]", f"role = {q(entry['role'])}",
                   f"password_hash = {q(entry['password_hash'])}", ""]
@@ -396,7 +396,7 @@ def write_file(path: Path | str, data: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI: add a user, prompting for the password."""
-    ap = argparse.ArgumentParser(prog="python -m analytics.users")
+    ap = argparse.ArgumentParser(prog="python -m access.users")
     sub = ap.add_subparsers(dest="cmd", required=True)
     add = sub.add_parser("add", help="add or replace a user (prompts for the password)")
     add.add_argument("name")

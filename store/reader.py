@@ -7,7 +7,7 @@ through a hard link named after its inode (``.warehouse.duckdb.r<inode>``): a ne
 new path and a new instance, while queries already running on the old one finish undisturbed.
 Old connections are closed after a grace period. The reader holds a lock on each link it uses,
 removes the link when it closes that version unless another process still uses it, and on
-start removes the links that readers killed earlier left behind (``etl.reader_links``).
+start removes the links that readers killed earlier left behind (``store.reader_links``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl import reader_links
-from etl.warehouse import connect
+from store import reader_links
+from store.connection import connect
 
 GRACE_SECONDS = 120.0  # how long a replaced version stays open for queries still running on it
 

@@ -1,6 +1,6 @@
 """The per-version hard links readers open the published warehouse through, and their cleanup.
 
-A reader (``analytics.db.Reader``) opens each published version through a hard link named after
+A reader (``store.reader.Reader``) opens each published version through a hard link named after
 the file's inode, ``.warehouse.duckdb.r<inode>`` beside the warehouse, so that a new version gets a
 new path (and a new DuckDB instance). A link to an old version is a full copy of the old data as
 far as the disk is concerned, so it must go once no reader uses it, including after a reader

@@ -199,7 +199,7 @@ def legacy_rows(path: Path | str) -> pd.DataFrame:
 def _read_legacy(p: Path, wal: Path, empty: pd.DataFrame) -> pd.DataFrame:
     import duckdb
 
-    from etl.warehouse import connect
+    from store.connection import connect
 
     with tempfile.TemporaryDirectory(prefix="audit-snapshot-") as tmp:
         copy = Path(tmp) / "app.duckdb"
