@@ -26,7 +26,7 @@ def ensure_warehouse() -> None:
     from store.errors import PublishError
     from store.jobs import load_files_isolated
 
-    scale = str(settings.get("demo_scale"))
+    scale = settings.get("demo_scale")
     with st.status(t("building_demo"), expanded=True) as status:
         out = settings.path("raw_dir") / f"demo-{scale}-42"
         bar = st.progress(0.0)
@@ -47,6 +47,10 @@ def main() -> None:
     # neutralised export path, offered to export roles only (also set in .streamlit/config.toml,
     # which a run from another directory would not read).
     st.set_option("client.disableDataExport", True)
+    if problems := settings.check_all():  # a mistyped variable stops here, named
+        st.error("设置有误, 请修正下列环境变量后重新启动。")
+        st.code("\n".join(problems), language=None)  # shown literally, never as markdown
+        st.stop()
     # Sign-in first: an anonymous visitor must not make the app build or write anything.
     auth.sign_in()  # stops here until signed in when a users file or OIDC is configured
     ensure_warehouse()

@@ -170,7 +170,7 @@ def _slots() -> threading.BoundedSemaphore:
     """The process-wide semaphore of hash slots (replaced when the setting changes; holders
     release the one they acquired)."""
     global _SLOTS
-    n = max(1, int(settings.get("signin_max_concurrent_hashes")))
+    n = max(1, settings.get("signin_max_concurrent_hashes"))
     with _SLOTS_LOCK:
         if _SLOTS is None or _SLOTS[0] != n:
             _SLOTS = (n, threading.BoundedSemaphore(n))
@@ -182,7 +182,7 @@ def hash_slot(wait_s: float | None = None) -> Iterator[None]:
     """Hold one of the ``signin_max_concurrent_hashes`` slots; HashBusy after ``wait_s``
     (default: the setting ``signin_hash_wait_s``)."""
     sem = _slots()
-    wait = float(settings.get("signin_hash_wait_s")) if wait_s is None else wait_s
+    wait = settings.get("signin_hash_wait_s") if wait_s is None else wait_s
     if not sem.acquire(timeout=max(0.0, wait)):
         raise HashBusy(f"no password-check slot within {wait:g} s")
     try:
@@ -209,10 +209,10 @@ class Limits:
 
     @classmethod
     def from_settings(cls) -> Limits:
-        return cls(int(settings.get("signin_max_failures")),
-                   int(settings.get("signin_client_max_failures")),
-                   float(settings.get("signin_window_s")), float(settings.get("signin_lockout_s")),
-                   float(settings.get("signin_hash_wait_s")))
+        return cls(settings.get("signin_max_failures"),
+                   settings.get("signin_client_max_failures"),
+                   settings.get("signin_window_s"), settings.get("signin_lockout_s"),
+                   settings.get("signin_hash_wait_s"))
 
     def keys(self, name: str, client: str) -> list[tuple[tuple[str, str], int]]:
         """(key, cap) of the counters one attempt touches."""
@@ -403,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("role", choices=ROLES)
     add.add_argument("--file", default=str(settings.get("users_file") or "users.toml"))
     args = ap.parse_args(argv)
+    if code := settings.invalid_for_cli():
+        return code
     password = getpass.getpass("密码: ")
     if password != getpass.getpass("再次输入密码: "):
         print("两次输入的密码不一致", file=sys.stderr)

@@ -84,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the app database (its log is <name>.audit.jsonl beside it) "
                              "or the .jsonl log itself; default: the setting app_db_path")
     args = ap.parse_args(argv)
+    if code := settings.invalid_for_cli():
+        return code
     if args.cmd in VIEWS:
         return _numbers(args)
     ok, broken, message = appdb.verify_chain(args.app_db)

@@ -179,6 +179,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if code := settings.invalid_for_cli():
+        return code
     try:
         return args.func(args)
     except KeyboardInterrupt:

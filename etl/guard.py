@@ -45,12 +45,12 @@ class Limits:
 
     @classmethod
     def from_settings(cls) -> Limits:
-        return cls(max_columns=int(settings.get("read_max_columns")),
-                   max_header_kb=int(settings.get("read_max_header_kb")),
-                   max_depth=int(settings.get("read_max_depth")),
-                   max_expanded_mb=int(settings.get("read_max_expanded_mb")),
-                   memory_mb=int(settings.get("read_memory_mb")),
-                   timeout_s=float(settings.get("read_timeout_s")))
+        return cls(max_columns=settings.get("read_max_columns"),
+                   max_header_kb=settings.get("read_max_header_kb"),
+                   max_depth=settings.get("read_max_depth"),
+                   max_expanded_mb=settings.get("read_max_expanded_mb"),
+                   memory_mb=settings.get("read_memory_mb"),
+                   timeout_s=settings.get("read_timeout_s"))
 
 
 # -- the bytes ------------------------------------------------------------------------------------

@@ -58,14 +58,14 @@ def load_files(paths: list[Path], *, kind: str | None = None, mapping_file: Path
     db_path = Path(db_path or settings.path("db_path"))
     say = progress or (lambda _m: None)
     user_map = mapping.load_user_mapping(mapping_file) if mapping_file else None
-    ctx = transform.Context(source or str(settings.get("default_source")),
-                            str(settings.get("pseudonym_key")), as_of or dt.date.today())
+    ctx = transform.Context(source or settings.get("default_source"),
+                            settings.get("pseudonym_key"), as_of or dt.date.today())
     limits = guard.Limits.from_settings()
     report = LoadReport()
     with warehouse.writer_lock(db_path):
         warehouse.crashpoint("locked")
         warehouse.remove_stale_staging(db_path)
-        stage = warehouse.Staging(db_path, memory_limit=str(settings.get("etl_memory_limit")))
+        stage = warehouse.Staging(db_path, memory_limit=settings.get("etl_memory_limit"))
         try:
             con = stage.open()
             for i, path in enumerate(paths, start=1):
@@ -126,8 +126,8 @@ def _load_copy(con, path: Path, copy: Path, digest: str, kind: str | None, user_
         say(f"  已加载过 (批次 {done[0]}, 内容相同), 跳过")
         return FileResult(str(path), "skipped", message=f"与批次 {done[0]} 内容相同")
     warehouse.crashpoint(f"reading-{path.stem}")
-    chunks = guard.iter_tables(copy, path, kind, user_map, int(settings.get("chunk_rows")),
-                               int(settings.get("stream_threshold_mb")) << 20, limits)
+    chunks = guard.iter_tables(copy, path, kind, user_map, settings.get("chunk_rows"),
+                               settings.get("stream_threshold_mb") << 20, limits)
     batch_id = _next_batch_id(con)
     pending = None
     try:

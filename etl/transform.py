@@ -50,7 +50,7 @@ class Context:
     as_of: dt.date = field(default_factory=dt.date.today)  # the load date: no fact is later
     seen: SeenKeys | None = None  # per file: keys already met in earlier chunks
     # No fact is earlier (founding, snapshot, posting, move dates; indicator years).
-    min_fact_year: int = field(default_factory=lambda: int(settings.get("min_fact_year")))
+    min_fact_year: int = field(default_factory=lambda: settings.get("min_fact_year"))
 
 
 class SeenKeys:

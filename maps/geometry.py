@@ -57,12 +57,12 @@ def tolerance(level: str) -> float:
     """Simplification tolerance (degrees) of a level, from settings."""
     if level not in _TOLERANCE_SETTING:
         raise ValueError(f"未知层级 {level!r}: 应为 {', '.join(LEVELS)} 之一")
-    return float(settings.get(_TOLERANCE_SETTING[level]))
+    return settings.get(_TOLERANCE_SETTING[level])
 
 
 def _precision() -> int:
     """Decimal places kept in cached coordinates."""
-    return int(settings.get("coordinate_precision"))
+    return settings.get("coordinate_precision")
 
 
 def shapes_path(level: str, cache_dir: str | os.PathLike | None = None) -> Path:

@@ -11,8 +11,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_setting_is_documented():
     text = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line for line in text.splitlines()
+            if line.startswith("| `")}
     for s in settings.SETTINGS:
-        assert f"`{s.name}`" in text and s.help in text, s.name
+        row = rows[f"`{s.name}`"]
+        assert f"`{s.env}`" in row and f"| {s.accepts()} |" in row and s.help in row, s.name
 
 
 def test_every_field_is_documented():

@@ -8,6 +8,8 @@ import shutil
 
 import pytest
 
+import settings
+
 from etl import warehouse
 from etl.load import load_files
 from store import connection
@@ -278,6 +280,7 @@ def test_a_bad_memory_limit_is_named_and_publishes_nothing(fresh_db, tmp_path, m
                                                          raw_files):
     before = store_status.published_version(fresh_db)
     monkeypatch.setenv("TALENTMAP_ETL_MEMORY_LIMIT", "lots")
-    with pytest.raises(warehouse.PublishError, match="etl_memory_limit.*'lots'.*1GB"):
+    with pytest.raises(settings.SettingError,
+                       match=r"^TALENTMAP_ETL_MEMORY_LIMIT='lots': 格式不对, 应为 a size such as 1GB"):
         load_files([raw_files["indicator"]], db_path=fresh_db)
     assert store_status.published_version(fresh_db) == before

@@ -67,7 +67,7 @@ def _password_form() -> None:
         password = st.text_input("密码", type="password")
         if st.form_submit_button("登录", type="primary"):
             # Limits are process-wide (users.LIMITER): a new session starts from the same counts.
-            result = users.attempt_sign_in(str(settings.get("users_file")), name, password,
+            result = users.attempt_sign_in(settings.get("users_file"), name, password,
                                            client=client_key(), on_failure=_audit_sign_in)
             if result.user is None:
                 st.error(result.message)
@@ -112,7 +112,7 @@ def _oidc_user() -> tuple[str, str]:
     """Name and role of an OIDC user: the role claim, else the users file's mapping."""
     info = st.user.to_dict() if st.user.is_logged_in else {}
     mapping = users.oidc_roles(settings.get("users_file") or None)
-    return users.role_from_identity(info, str(settings.get("oidc_role_claim")), mapping)
+    return users.role_from_identity(info, settings.get("oidc_role_claim"), mapping)
 
 
 def role() -> str:

@@ -91,7 +91,7 @@ def region_outline(parent: str):
     import settings
 
     geo = state.geojson(parent)
-    inline = str(settings.get("geojson_mode")) == "inline"
+    inline = settings.get("geojson_mode") == "inline"
     ids = [str(feat["id"]) for feat in geo.get("features", [])]
     return go.Choroplethmap(
         geojson=geo if inline else state.geojson_url(parent), locations=ids, featureidkey="id",

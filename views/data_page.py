@@ -99,7 +99,7 @@ def _load_form() -> None:
     with st.form("load_files", clear_on_submit=True):
         files = st.file_uploader("数据文件 (CSV/TSV/XLSX/JSON/JSONL/Parquet)",
                                  accept_multiple_files=True)
-        source = st.text_input("数据来源", value=str(settings.get("default_source")))
+        source = st.text_input("数据来源", value=settings.get("default_source"))
         go = st.form_submit_button("加载并发布", type="primary")
     if go and files:
         paths = _save_uploads(files)

@@ -98,7 +98,7 @@ def brief_section(ver: str) -> None:
     codes, labels = region_options(state.reference(ver))
     default = state.filters().region
     if default == COUNTRY:
-        default = str(settings.get("home_region"))
+        default = settings.get("home_region")
     region = st.selectbox("地区", codes, index=codes.index(default) if default in codes else 0,
                           format_func=lambda c: labels.get(c, c), key="brief_region")
     if st.button("生成简报", key="brief_build", icon=":material/description:"):

@@ -123,7 +123,7 @@ def contact_markdown(c: dict) -> str:
 
 def reveal(tid: str, reason: str) -> None:
     """Record the reason in the audit log, then show the contact details (this session)."""
-    need = int(settings.get("audit_reason_min_chars"))
+    need = settings.get("audit_reason_min_chars")
     if len(reason.strip()) < need:
         st.warning(t("pf_reason_short").format(n=need))
         return

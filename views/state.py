@@ -69,7 +69,7 @@ def reference(ver: str) -> dict:
         "regions": regions,
         "region_names": dict(zip(regions["adcode"], regions["name"], strict=True)),
         "freshness": q.freshness(r),
-        "peers": q.regions_named(r, str(settings.get("peer_cities")).split(",")),
+        "peers": q.regions_named(r, settings.get("peer_cities").split(",")),
     }
 
 

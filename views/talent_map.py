@@ -89,7 +89,7 @@ def _draw_map(values: disclosure.Controlled, parent: str, metric: str, ver: str,
     if not geo.get("features"):
         st.warning(t("no_data"))
         return
-    inline = str(settings.get("geojson_mode")) == "inline"
+    inline = settings.get("geojson_mode") == "inline"
     sea = state.maritime() if parent == COUNTRY else None
     fig = choropleth(
         map_values(values, metric), geo if inline else state.geojson_url(parent),
