@@ -52,8 +52,7 @@ def sha256_of(path: Path) -> str:
 
 def load_files(paths: list[Path], *, kind: str | None = None, mapping_file: Path | None = None,
                source: str | None = None, db_path: Path | None = None,
-               progress: Progress | None = None, as_of: dt.date | None = None,
-               _fail_after: str | None = None) -> LoadReport:
+               progress: Progress | None = None, as_of: dt.date | None = None) -> LoadReport:
     """Load files into a staging copy of the warehouse and publish it once, atomically."""
     db_path = Path(db_path or settings.path("db_path"))
     say = progress or (lambda _m: None)
@@ -63,7 +62,6 @@ def load_files(paths: list[Path], *, kind: str | None = None, mapping_file: Path
     limits = guard.Limits.from_settings()
     report = LoadReport()
     with warehouse.writer_lock(db_path):
-        warehouse.crashpoint("locked")
         warehouse.remove_stale_staging(db_path)
         stage = warehouse.Staging(db_path, memory_limit=settings.get("etl_memory_limit"))
         try:
@@ -75,10 +73,8 @@ def load_files(paths: list[Path], *, kind: str | None = None, mapping_file: Path
                 except warehouse.STORAGE_ERRORS as e:  # the staging copy, not the file
                     raise warehouse.storage_error(stage.path, e) from e
                 report.files.append(result)
-                _inject(_fail_after, "file")
             if any(f.status != "skipped" for f in report.files) or not db_path.exists():
                 say("构建汇总表并检查完整性 …")
-                _inject(_fail_after, "publish")
                 report.version = stage.publish()
                 say(f"已发布 {db_path} (版本 {report.version})")
             else:
@@ -86,12 +82,6 @@ def load_files(paths: list[Path], *, kind: str | None = None, mapping_file: Path
         finally:
             stage.discard()
     return report
-
-
-def _inject(point: str | None, here: str) -> None:
-    """Test hook: raise at a named point to prove that a failed load publishes nothing."""
-    if point == here:
-        raise RuntimeError(f"injected failure at {here}")
 
 
 def load_one(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None,
@@ -125,7 +115,6 @@ def _load_copy(con, path: Path, copy: Path, digest: str, kind: str | None, user_
     if done:
         say(f"  已加载过 (批次 {done[0]}, 内容相同), 跳过")
         return FileResult(str(path), "skipped", message=f"与批次 {done[0]} 内容相同")
-    warehouse.crashpoint(f"reading-{path.stem}")
     chunks = guard.iter_tables(copy, path, kind, user_map, settings.get("chunk_rows"),
                                settings.get("stream_threshold_mb") << 20, limits)
     batch_id = _next_batch_id(con)
@@ -162,7 +151,6 @@ def _load_copy(con, path: Path, copy: Path, digest: str, kind: str | None, user_
             [batch_id, str(path), digest, file_kind, ctx.source, rows_read, loaded,
              quarantined, started_at, dt.datetime.now(), note])
         con.execute("COMMIT")
-        warehouse.crashpoint(f"committed-{path.stem}")
     except (readers.ReadError, mapping.MappingError) as e:  # nothing of the file is kept
         _abandon(con, pending)
         return _record_failure(con, path, digest, kind, started_at, str(e), say)
@@ -210,13 +198,11 @@ def _load_table(con, pending: Pending, path: Path, raw: readers.RawTable, kind: 
     pending tables."""
     mapped = raw.data[list(cols)].rename(columns=cols)
     result = transform.transform(kind, mapped, raw.row_numbers, ctx)
-    warehouse.crashpoint(f"transformed-{path.stem}")
     loaded = 0
     for table, df in result.tables.items():
         pending.add(table, df)
         if table != "talent_contact":
             loaded += len(df)
-    warehouse.crashpoint(f"upserted-{path.stem}")
     _write_quarantine(con, pending.batch_id, pending.table("quarantine"), path, raw, result)
     return (result.rows_read + len(raw.bad_rows), loaded,
             len(result.bad_rows) + len(raw.bad_rows))

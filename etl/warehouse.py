@@ -14,7 +14,6 @@ import fcntl
 import os
 import re
 import shutil
-import signal
 import uuid
 from pathlib import Path
 
@@ -31,15 +30,6 @@ from store.errors import (  # noqa: F401 - the load's errors, raised here
 )
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-
-
-def crashpoint(name: str) -> None:
-    """Test hook: die on the spot (SIGKILL, no cleanup) when TALENTMAP_CRASH_AT names this point.
-
-    The crash-safety test kills loads here and at random moments, then checks that the
-    published warehouse is intact and is either the old or the new version."""
-    if os.environ.get("TALENTMAP_CRASH_AT") == name:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 
@@ -174,7 +164,6 @@ class Staging:
         try:
             if self.db_path.exists():
                 shutil.copyfile(self.db_path, self.path)
-            crashpoint("staging-copied")
             self.con = connect(self.path)
             if self.memory_limit:  # beyond it DuckDB spills committed data to disk
                 self.con.execute(f"SET memory_limit = '{self.memory_limit}'")  # checked in __init__
@@ -183,7 +172,6 @@ class Staging:
             load_dimensions(self.con)
         except STORAGE_ERRORS as e:
             raise storage_error(self.path, e) from e
-        crashpoint("dimensions-loaded")
         return self.con
 
     def input_copy(self, path: Path) -> Path:
@@ -200,18 +188,14 @@ class Staging:
 
     def _publish(self) -> str:
         con = self.con
-        crashpoint("before-marts")
         build_marts(con)
-        crashpoint("marts-built")
         check_integrity(con)
         version = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         con.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?), ('published_at', ?)",
                     [version, dt.datetime.now().astimezone().isoformat(timespec="seconds")])
-        crashpoint("checks-passed")
         con.execute("CHECKPOINT")
         con.close()
         self.con = None
-        crashpoint("staging-closed")
         # Measured where readers will look: the closed file, opened afresh, must hold every row.
         fresh = connect(self.path, read_only=True)
         try:
@@ -219,12 +203,10 @@ class Staging:
         finally:
             fresh.close()
         _fsync(self.path)
-        crashpoint("before-replace")
         try:
             os.replace(self.path, self.db_path)
         except OSError as e:
             raise PublishError(f"{self.db_path}: 无法替换已发布的数据库: {e}") from e
-        crashpoint("after-replace")
         _fsync_dir(self.db_path.parent)
         with contextlib.suppress(OSError):  # old versions' reader links no process holds
             reader_links.remove_stale_reader_links(self.db_path)

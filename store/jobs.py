@@ -17,6 +17,7 @@ import settings
 from store.errors import MappingError, PublishError
 
 ROOT = Path(__file__).resolve().parent.parent
+ETL_COMMAND = (sys.executable, "-m", "etl")  # the crash tests run it with a fault point armed
 Progress = Callable[[str], None]
 
 
@@ -56,7 +57,7 @@ def load_files_isolated(paths: list[Path], *, progress: Progress | None = None,
     say = progress or (lambda _m: None)
     with tempfile.TemporaryDirectory(prefix="talentmap-load-") as tmp:
         out = Path(tmp) / "report.json"
-        cmd = [sys.executable, "-m", "etl", "--db", str(db_path or settings.path("db_path")),
+        cmd = [*ETL_COMMAND, "--db", str(db_path or settings.path("db_path")),
                "load", *[str(p) for p in paths], "--report-json", str(out)]
         for flag, value in (("--kind", kind), ("--mapping", mapping_file), ("--source", source)):
             if value:

@@ -2,18 +2,16 @@
 read-only, passes the integrity checks, and is either the old or the new version — never a mix.
 
 Kill points: every named crash point along reading, transforming, upserting, committing, mart
-build, checks and publish (etl.warehouse.crashpoint), plus seeded random moments of a load in
-flight. After each kill a normal load runs again and succeeds (lock released, staging cleaned).
+build, checks and publish (armed from the tests' side by tests/faults.py, which wraps the
+functions a load passes through), plus seeded random moments of a load in flight. After each kill a normal load runs again and succeeds (lock released, staging cleaned).
 """
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,7 +21,7 @@ import pytest
 from etl import warehouse
 from store import connection
 from store import status as store_status
-from tests import fixtures
+from tests import faults, fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMED = ["locked", "staging-copied", "dimensions-loaded", "reading-enterprises",
@@ -48,9 +46,8 @@ def _snapshot(db: Path) -> tuple[str, dict]:
         con.close()
 
 
-def _load_cmd(db: Path, files: list[Path]) -> list[str]:
-    return [sys.executable, "-m", "etl", "--db", str(db), "load", *map(str, files),
-            "--source", "crash"]
+def _load_cmd(db: Path, files: list[Path], point: str | None = None) -> list[str]:
+    return [*faults.command(point), "--db", str(db), "load", *map(str, files), "--source", "crash"]
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +87,7 @@ def _kill_and_check(setup, tag: str, point: str | None, delay: float | None) -> 
     db_dir.mkdir()
     db = db_dir / "warehouse.duckdb"
     shutil.copyfile(setup["base"], db)
-    env = {**os.environ, "TALENTMAP_CRASH_AT": point or ""}
-    proc = subprocess.Popen(_load_cmd(db, setup["files"]), cwd=ROOT, env=env,
+    proc = subprocess.Popen(_load_cmd(db, setup["files"], point), cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if delay is not None:
         time.sleep(delay)
@@ -149,3 +145,8 @@ def test_publish_error_is_clear_and_leaves_the_old_version(fresh_db, tmp_path, m
     monkeypatch.undo()
     assert store_status.published_version(fresh_db) == before
     assert not list(fresh_db.parent.glob("*.staging-*"))
+
+
+def test_an_unknown_fault_point_is_an_error_not_a_silent_no_op():
+    with pytest.raises(ValueError, match="unknown fault point 'nowhere'"):
+        faults.install("nowhere")

@@ -9,7 +9,6 @@ import shutil
 import pytest
 
 import settings
-
 from etl import warehouse
 from etl.load import load_files
 from store import connection
@@ -149,9 +148,23 @@ def test_failure_mid_load_publishes_nothing(fresh_db, tmp_path):
     path = fixtures.write_csv(tmp_path / "new.csv", fixtures.ENTERPRISE_HEADER,
                               [["91370200MA3C00060R", "新公司", "青岛市市南区", "智慧海洋", "2020-01-01",
                                 "1", "1", "否", "否", "2024-12-31"]], "gbk")
-    for point in ("file", "publish"):
-        with pytest.raises(RuntimeError, match="injected failure"):
-            load_files([path], db_path=fresh_db, _fail_after=point)
+    from etl import load
+
+    def fail(*_a, **_k):
+        raise RuntimeError("injected failure")
+
+    real_one = load.load_one
+
+    def after_the_file(*a, **k):  # the file loads into staging, then the load fails
+        real_one(*a, **k)
+        fail()
+
+    for target, name, replacement in ((load, "load_one", after_the_file),
+                                      (warehouse.Staging, "publish", fail)):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(target, name, replacement)
+            with pytest.raises(RuntimeError, match="injected failure"):
+                load_files([path], db_path=fresh_db)
         assert store_status.published_version(fresh_db) == before
         assert q(fresh_db, "SELECT count(*) FROM enterprise WHERE name = '新公司'") == [(0,)]
     assert not list(fresh_db.parent.glob("*.staging-*"))

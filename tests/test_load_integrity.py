@@ -266,7 +266,10 @@ def test_an_isolated_load_that_dies_leaves_the_caller_running_and_the_warehouse_
     db = tmp_path / "wh.duckdb"
     shutil.copyfile(loaded_db, db)
     before = q(db, "SELECT count(*) FROM enterprise")
-    monkeypatch.setenv("TALENTMAP_CRASH_AT", "dimensions-loaded")  # SIGKILL inside the child
+    from store import jobs
+    from tests import faults
+
+    monkeypatch.setattr(jobs, "ETL_COMMAND", faults.command("dimensions-loaded"))  # SIGKILL
     path = fixtures.write_csv(tmp_path / "e.csv", fixtures.ENTERPRISE_HEADER, [
         ["91370212MA3C000404", "新公司", "青岛市崂山区", "虚拟现实", "2019-01-01", "10", "5", "否",
          "否", "2024-12-31"]])
@@ -274,7 +277,7 @@ def test_an_isolated_load_that_dies_leaves_the_caller_running_and_the_warehouse_
                        match=r"^加载进程意外终止 \(退出码 -9\); 已发布的数据库未改变$"):
         load_files_isolated([path], db_path=db)
     assert q(db, "SELECT count(*) FROM enterprise") == before
-    monkeypatch.delenv("TALENTMAP_CRASH_AT")
+    monkeypatch.setattr(jobs, "ETL_COMMAND", faults.command(None))
     assert load_files_isolated([path], db_path=db).ok  # the lock died with the child
 
 
