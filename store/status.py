@@ -28,36 +28,66 @@ def published_version(db_path: Path) -> str | None:
 
 def status(con: duckdb.DuckDBPyConnection) -> dict:
     """What is published: table row counts, recent batches, quarantine counts by reason."""
-    tables = DIMENSION_TABLES + FACT_TABLES + MART_TABLES
-    counts = {t: fetch_one(con, f"SELECT count(*) FROM {t}")[0]  # noqa: S608
-              for t in tables}
+    run = lambda sql, params=None: con.execute(sql, params or []).df()  # noqa: E731
+    counts = {t: int(run(count_sql(t))["n"].iloc[0])
+              for t in DIMENSION_TABLES + FACT_TABLES + MART_TABLES}
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    batches = con.execute(BATCHES if _has_view(con, "batch_reconciliation") else BATCHES_OLD).df()
+    batches = run(batches_sql(reconciled=reconciled(run), limit=20)).drop(columns="source")
     batches = batches.astype({"rows_present": "Int64", "rows_replaced": "Int64"})
-    reasons = con.execute(
-        f"SELECT field, {REASON_KIND} AS reason, count(*) AS rows "  # noqa: S608 - constant
-        "FROM quarantine GROUP BY ALL ORDER BY rows DESC").df()
-    return {"meta": meta, "counts": counts, "batches": batches, "quarantine": reasons}
+    return {"meta": meta, "counts": counts, "batches": batches, "quarantine": run(REASONS)}
 
 
-def _has_view(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return fetch_one(con, "SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [name])[0] > 0
-
-
-# Recent batches with the rows each recorded and the rows present now, counted in the fact
-# tables (talent_contact aside: contacts travel with talents). rows_replaced: rows a later
-# batch replaced (same key, newer export), so rows_present = rows_loaded - rows_replaced.
-BATCHES = """
-SELECT l.batch_id, l.file, l.kind, l.status, l.rows_read, l.rows_loaded, r.rows_present,
-       r.rows_replaced, l.rows_quarantined, l.finished_at, l.message
-FROM load_batch l
+# -- the queries, shared by status() and the data page (which caches them per version) --------
+HAS_RECONCILIATION = ("SELECT count(*) AS n FROM duckdb_views() "
+                      "WHERE view_name = 'batch_reconciliation'")
+# Rows present now, counted in the fact tables (talent_contact aside: contacts travel with
+# talents), and rows_replaced: rows a later batch replaced (same key, newer export), so
+# rows_present = rows_loaded - rows_replaced, or the publish is refused.
+_PRESENT = """
 LEFT JOIN (SELECT batch_id,
                   sum(rows_present) FILTER (WHERE table_name <> 'talent_contact') AS rows_present,
                   sum(rows_replaced) FILTER (WHERE table_name <> 'talent_contact')
                       AS rows_replaced
-           FROM batch_reconciliation GROUP BY ALL) r USING (batch_id)
-ORDER BY l.batch_id DESC LIMIT 20"""
-BATCHES_OLD = """
-SELECT batch_id, file, kind, status, rows_read, rows_loaded, NULL AS rows_present,
-       NULL AS rows_replaced, rows_quarantined, finished_at, message
-FROM load_batch ORDER BY batch_id DESC LIMIT 20"""
+           FROM batch_reconciliation GROUP BY ALL) r USING (batch_id)"""
+# A headerless file's message quotes its first row ("columns found"): names, phone numbers.
+_MASKED_MESSAGE = ("regexp_replace(l.message, '找到的列: [^;]*', "
+                   "'找到的列: (含原始数据, 仅管理员可见)')")
+REASONS = (f"SELECT field, {REASON_KIND} AS reason, count(*) AS rows "  # noqa: S608 - constant
+           "FROM quarantine GROUP BY ALL ORDER BY rows DESC")
+
+
+def reconciled(run) -> bool:
+    """Whether the warehouse has the reconciliation view (one from before it does not)."""
+    return int(run(HAS_RECONCILIATION)["n"].iloc[0]) > 0
+
+
+def batches_sql(*, reconciled: bool, mask_found_columns: bool = False,
+                limit: int | None = None) -> str:
+    """Load batches, newest first: what each recorded and, when ``reconciled``, the rows
+    present now. ``mask_found_columns`` hides the raw first row quoted in some messages (for
+    roles that may not see personal data)."""
+    present = ("CAST(r.rows_present AS BIGINT) AS rows_present, "
+               "CAST(r.rows_replaced AS BIGINT) AS rows_replaced" if reconciled
+               else "NULL AS rows_present, NULL AS rows_replaced")
+    message = _MASKED_MESSAGE if mask_found_columns else "l.message"
+    return (f"SELECT l.batch_id, l.file, l.kind, l.source, l.status, l.rows_read, "  # noqa: S608
+            f"l.rows_loaded, {present}, l.rows_quarantined, l.finished_at, {message} AS message "
+            f"FROM load_batch l {_PRESENT if reconciled else ''} ORDER BY l.batch_id DESC"
+            + (f" LIMIT {int(limit)}" if limit else ""))
+
+
+def quarantine_rows_sql(*, raw: bool) -> str:
+    """Quarantined rows of one reason kind (parameters: the kind twice; '' for all). ``raw``
+    adds the row as loaded and the reason's details (they quote the cell): admins only."""
+    reason = "reason" if raw else REASON_KIND
+    return (f"SELECT batch_id, file, row_number, field, {reason} AS reason"  # noqa: S608
+            + (", raw" if raw else "")
+            + f" FROM quarantine WHERE (? = '' OR {REASON_KIND} = ?) "
+            "ORDER BY batch_id, row_number LIMIT 2000")
+
+
+def count_sql(table: str) -> str:
+    """Row count of a published table (a name from store.tables only)."""
+    if table not in DIMENSION_TABLES + FACT_TABLES + MART_TABLES:
+        raise ValueError(f"not a published table: {table!r}")
+    return f"SELECT count(*) AS n FROM {table}"  # noqa: S608 - whitelisted above

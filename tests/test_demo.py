@@ -12,8 +12,9 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 
-from etl import demo, taxonomy
+from etl import demo
 from etl.demo import BAD_ROW_SHARE, SCALES, generate
+from reference import taxonomy
 
 FILES = ["enterprises.csv", "talents.xlsx", "postings.jsonl", "moves.csv", "population.csv"]
 DATA_FILES = FILES[:4]

@@ -12,34 +12,23 @@ import streamlit as st
 
 import settings
 from access import appdb, users
-from store.tables import FACT_TABLES, MART_TABLES, REASON_KIND
+from store import status as published
+from store.tables import FACT_TABLES, MART_TABLES
 from views import auth, components, state
 from views.i18n import t
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-BATCHES = ("SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件, kind AS 类型, "
-           "source AS 来源, status AS 状态, rows_read AS 读取行数, rows_loaded AS 载入行数, "
-           "{present} rows_quarantined AS 隔离行数, finished_at AS 完成时间, {message} AS 说明 "
-           "FROM load_batch {join} ORDER BY batch_id DESC")
-# Rows present now, counted in the fact tables, and rows later batches replaced (newer exports).
-PRESENT = ("CAST(r.present AS BIGINT) AS 现存行数, CAST(r.replaced AS BIGINT) AS 被替换行数, ", """
-LEFT JOIN (SELECT batch_id,
-                  sum(rows_present) FILTER (WHERE table_name <> 'talent_contact') AS present,
-                  sum(rows_replaced) FILTER (WHERE table_name <> 'talent_contact') AS replaced
-           FROM batch_reconciliation GROUP BY ALL) r USING (batch_id)""")
-HAS_RECONCILIATION = ("SELECT count(*) AS n FROM duckdb_views() "
-                      "WHERE view_name = 'batch_reconciliation'")
-REASONS = (f"SELECT field AS 字段, {REASON_KIND} AS 原因, count(*) AS 行数 "  # noqa: S608
-           "FROM quarantine GROUP BY ALL ORDER BY 行数 DESC")
-# Planners and analysts see reasons and field names, never row values: a headerless file's
-# "columns found" are its first row (names, phone numbers), a reason's details quote the cell.
-MESSAGE_ADMIN, MESSAGE = "message", \
-    "regexp_replace(message, '找到的列: [^;]*', '找到的列: (含原始数据, 仅管理员可见)')"
-ROWS = ("SELECT batch_id AS 批次, regexp_extract(file, '[^/]+$') AS 文件, row_number AS 行号, "  # noqa: S608
-        "field AS 字段, {reason} AS 原因{raw} FROM quarantine "
-        f"WHERE (? = '' OR {REASON_KIND} = ?) "
-        "ORDER BY batch_id, row_number LIMIT 2000")
-RAW = ", raw AS 原始数据"  # the row as loaded: personal data, admin only
+BATCH_COLUMNS = {"batch_id": "批次", "file": "文件", "kind": "类型", "source": "来源",
+                 "status": "状态", "rows_read": "读取行数", "rows_loaded": "载入行数",
+                 "rows_present": "现存行数", "rows_replaced": "被替换行数",
+                 "rows_quarantined": "隔离行数", "finished_at": "完成时间", "message": "说明"}
+ROW_COLUMNS = {"batch_id": "批次", "file": "文件", "row_number": "行号", "field": "字段",
+               "reason": "原因", "raw": "原始数据"}
+
+
+def _file_names(df):
+    """Files by name alone (the server's folders are not the reader's business)."""
+    return df.assign(file=[str(f).rsplit("/", 1)[-1] for f in df["file"]])
 
 
 def page() -> None:
@@ -49,26 +38,30 @@ def page() -> None:
     names = [t("batches"), t("quarantine"), t("dictionary"), t("definitions")]
     tabs = st.tabs(names + (["审计日志", "加载数据"] if admin else []))
     with tabs[0]:
-        reconciled = int(state.table(ver, HAS_RECONCILIATION)["n"].iloc[0]) > 0
-        present, join = PRESENT if reconciled else ("", "")  # a warehouse from before it existed
-        message = MESSAGE_ADMIN if admin else MESSAGE
-        st.dataframe(state.table(ver, BATCHES.format(present=present, join=join, message=message)),
-                     hide_index=True, width="stretch")
+        reconciled = published.reconciled(lambda sql: state.table(ver, sql))
+        batches = state.table(ver, published.batches_sql(reconciled=reconciled,
+                                                      mask_found_columns=not admin))
+        if not reconciled:  # a warehouse from before the reconciliation view
+            batches = batches.drop(columns=["rows_present", "rows_replaced"])
+        st.dataframe(_file_names(batches).rename(columns=BATCH_COLUMNS), hide_index=True,
+                     width="stretch")
         if reconciled:
             st.caption("现存行数: 现在事实表中属于该批次的行数 (逐行清点); 之后以相同主键载入的更新导出会替换"
                        "旧行 (被替换行数)。现存 = 载入 − 被替换, 否则发布前的完整性检查不通过。")
         st.subheader(t("row_counts"))
-        counts = {name: int(state.table(ver, f"SELECT count(*) AS n FROM {name}")  # noqa: S608
-                            ["n"].iloc[0]) for name in FACT_TABLES + MART_TABLES}  # whitelist
+        counts = {name: int(state.table(ver, published.count_sql(name))["n"].iloc[0])
+                  for name in FACT_TABLES + MART_TABLES}
         st.dataframe({"表": list(counts), "行数": list(counts.values())}, hide_index=True)
     with tabs[1]:
-        reasons = state.table(ver, REASONS)
+        reasons = state.table(ver, published.REASONS).rename(
+            columns={"field": "字段", "reason": "原因", "rows": "行数"})
         st.dataframe(reasons, hide_index=True, width="stretch")
         options = [""] + sorted(reasons["原因"].unique().tolist())
         reason = st.selectbox("按原因筛选", options, format_func=lambda r: r or t("all"),
                               key="quarantine_reason")
-        rows = ROWS.format(raw=RAW if admin else "", reason="reason" if admin else REASON_KIND)
-        st.dataframe(state.table(ver, rows, (reason, reason)), hide_index=True, width="stretch")
+        rows = state.table(ver, published.quarantine_rows_sql(raw=admin), (reason, reason))
+        st.dataframe(_file_names(rows).rename(columns=ROW_COLUMNS), hide_index=True,
+                     width="stretch")
         if not admin:
             st.caption("原始数据列含个人信息, 仅管理员可见。")
     with tabs[2]:

@@ -1,0 +1,20 @@
+"""Sizes, the snapshot date and the other fixed settings every part of the generator shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+SCALES = {
+    "small": dict(talents=5_000, enterprises=1_500, postings=5_000, moves=1_500),
+    "medium": dict(talents=100_000, enterprises=20_000, postings=100_000, moves=30_000),
+    "large": dict(talents=1_000_000, enterprises=100_000, postings=500_000, moves=200_000),
+}
+BAD_ROW_SHARE = 0.02
+SNAPSHOT = "2024-12-31"
+YEARS = (2021, 2022, 2023, 2024)
+# small and medium talents go to XLSX (100k rows ≈ 15 s with openpyxl write_only, measured);
+# large (1M rows) would take minutes, so it is written as UTF-8 CSV with BOM instead.
+XLSX_MAX_ROWS = 200_000
+MANIFEST = "manifest.json"
+
+Progress = Callable[[str, float], None]
