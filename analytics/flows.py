@@ -23,10 +23,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.filters import COUNTRY
-from analytics.queries import POPULATION
+from analytics.queries import NODE_WHERE, POPULATION
 from store.reader import Reader
 
-NODE_WHERE = "(len($nodes) = 0 OR list_contains($nodes, node_id))"
 UNKNOWN_COUNTRY = "未知"
 
 
