@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, replace
 
+from analytics import metrics
+
 COUNTRY = "100000"
 TIERS = ("A", "B", "C", "D", "E", "N")
 HIGH_TIERS = ("A", "B", "C", "D")
 EDUCATION = ("博士", "硕士", "本科", "专科", "其他")
 EXPERIENCE_BANDS = ("0-3", "3-5", "5-10", "10+", "未知")
 LAYERS = ("基础层", "技术层", "应用层")
-METRICS = ("talents", "high_level", "density", "share", "lq", "growth", "net_inflow")
+METRICS = metrics.MAP  # the map's metrics (ids, names and units: analytics/metrics.py)
 # ASCII digits only, matched whole (\d takes ٣ and ², and $ a trailing newline).
 _ADCODE = re.compile(r"[0-9]{6}")
 _NODE = re.compile(r"[A-Z][0-9]{2}")

@@ -11,18 +11,17 @@ import pandas as pd
 
 import settings
 from access.users import ROLES, small_cell_k
-from analytics import disclosure, flows, gaps
+from analytics import disclosure, flows, gaps, metrics
 from analytics import queries as q
 from analytics.filters import COUNTRY, Filters, Thresholds
 from store.reader import Reader
 
 VIEWS = ("map", "chain", "flows", "kpis")
-MAP_COLUMNS = ("adcode", "name", "rank", "talents", "high_level", "density", "share", "lq",
-               "growth", "net_inflow")
+# Key and text columns, then metric ids of the registry (analytics/metrics.py).
+MAP_COLUMNS = ("adcode", "name", "rank", *metrics.MAP)
 CHAIN_COLUMNS = ("node_id", "name_zh", "layer", "segment", "status", "talent", "postings",
                  "lq_talent", "lq_credible", "sd_ratio", "sd_band", "gap_score", "reason")
-KPI_COLUMNS = ("year", "talents", "high_level", "enterprises", "postings", "sd_ratio",
-               "arrivals", "departures", "net_inflow")
+KPI_COLUMNS = ("year", *metrics.KPIS)
 
 
 def role_k(role: str) -> int | None:
@@ -32,8 +31,8 @@ def role_k(role: str) -> int | None:
     return small_cell_k(role, int(settings.get("small_cell_k")))
 
 
-COUNTS = {"rank", "talents", "high_level", "talent", "postings", "enterprises", "arrivals",
-          "departures", "net_inflow", "net", "moves", "year"}
+# Columns written as integers: rank, year and the registry's counts (of people or not).
+COUNTS = {"rank", "year"} | {m.id for m in metrics.REGISTRY if m.fmt in ("count", "signed")}
 
 
 def _whole(v):

@@ -1,98 +1,57 @@
-"""Talent search, cluster data, profiles and shortlist exports (Streamlit-free, role-aware).
+"""Individual talent records (Streamlit-free, role-aware): the members of a cluster, a talent's
+profile (record, contact, moves, employer, matching postings, similar talent), search results and
+the shortlist export.
 
 Individual records are returned only for roles that may see them (``users.can_see_individuals``);
-other roles get counts. Contact details leave this module masked unless a caller that recorded a
-reason asks for them unmasked. Values are always bound parameters; the only text composed into
-SQL are the constant snippets below.
+other roles get counts (``analytics.talent_aggregates``: clusters, search counts, whose names
+this module re-exports, so that ``analytics.talent`` stays the one import of the talent pages).
+Contact details leave this module masked unless a caller that recorded a reason asks for them
+unmasked. Values are always bound parameters; the only text composed into SQL are the constant
+snippets below.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pandas as pd
 
 from access.users import can_see_individuals
-from analytics import disclosure
-from analytics import queries as q
-from analytics.filters import COUNTRY, Filters
+from analytics.filters import Filters
+from analytics.talent_aggregates import (  # noqa: F401 - re-exported for the talent pages
+    AGE_BAND,
+    AGE_BANDS,
+    EXPERIENCE_BAND,
+    EXPERIENCE_MAX,
+    HIGH,
+    MAPPED,
+    PLACE,
+    SEARCH_KINDS,
+    SKILL_SIMILARITY,
+    TOP_N,
+    WHERE,
+    TalentFilters,
+    cluster_cards,
+    cluster_cells,
+    cluster_stats,
+    cluster_tops,
+    describe,
+    fmt_count,
+    match_skills,
+    params,
+    place_sql,
+    resolve_skills,
+    search_enterprises,
+    search_params,
+    search_talent_counts,
+    skill_vocabulary,
+    split_terms,
+    universities,
+)
 from store.reader import Reader
 
 TALENT_ID = re.compile(r"^T[0-9a-f]{19}$")
-AGE_BANDS = ("<30", "30-39", "40-49", "50+")
-EXPERIENCE_MAX = 40
-TOP_N = 5
 TABLE_LIMIT = 1000
-SKILL_SIMILARITY = 0.88  # jaro-winkler: catches typos (Pytorch ~ PyTorch), not other words
-
-
-@dataclass(frozen=True)
-class TalentFilters:
-    """The cluster page's filters, applied on top of the global ones."""
-    skills: tuple[tuple[str, ...], ...] = ()  # per search term, the vocabulary skills it matched
-    skill_terms: tuple[str, ...] = ()
-    nodes: tuple[str, ...] = ()
-    tiers: tuple[str, ...] = ()
-    education: tuple[str, ...] = ()
-    universities: tuple[str, ...] = ()
-    exp_min: float | None = None
-    exp_max: float | None = None
-    age_bands: tuple[str, ...] = ()
-    returnees_only: bool = False
-    relocate_only: bool = False
-    expected: str | None = None  # adcode of the expected city (or any region containing it)
-
-    def params(self) -> dict:
-        return {"skill_groups": [list(g) for g in self.skills], "c_nodes": list(self.nodes),
-                "c_tiers": list(self.tiers), "c_education": list(self.education),
-                "universities": list(self.universities), "exp_min": self.exp_min,
-                "exp_max": self.exp_max, "age_bands": list(self.age_bands),
-                "relocate_only": self.relocate_only, "c_returnees": self.returnees_only,
-                "expected": self.expected}
-
-
-EXPERIENCE_BAND = """CASE WHEN t.years_experience IS NULL THEN '未知'
-    WHEN t.years_experience < 3 THEN '0-3' WHEN t.years_experience < 5 THEN '3-5'
-    WHEN t.years_experience < 10 THEN '5-10' ELSE '10+' END"""
-AGE_BAND = """CASE WHEN t.birth_year IS NULL THEN NULL WHEN $year - t.birth_year < 30 THEN '<30'
-    WHEN $year - t.birth_year < 40 THEN '30-39' WHEN $year - t.birth_year < 50 THEN '40-49'
-    ELSE '50+' END"""
-# Every talent query: the global filters (as on the marts) and the cluster page's filters.
-WHERE = f"""
-    ($region = '{COUNTRY}' OR t.adcode IN
-        (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region))
-    AND year(t.observed_on) <= $year
-    AND (len($nodes) = 0 OR list_contains($nodes, coalesce(t.node_id, '未分类')))
-    AND (len($tiers) = 0 OR list_contains($tiers, coalesce(t.tier, 'N')))
-    AND (len($education) = 0 OR list_contains($education, coalesce(t.education, '其他')))
-    AND (len($experience) = 0 OR list_contains($experience, {EXPERIENCE_BAND}))
-    AND (NOT $returnees_only OR coalesce(t.is_returnee, false))
-    AND (len($skill_groups::VARCHAR[][]) = 0 OR list_bool_and(list_transform(
-        $skill_groups::VARCHAR[][], lambda g: coalesce(list_has_any(t.skills, g), false))))
-    AND (len($c_nodes) = 0 OR list_contains($c_nodes, coalesce(t.node_id, '未分类')))
-    AND (len($c_tiers) = 0 OR list_contains($c_tiers, coalesce(t.tier, 'N')))
-    AND (len($c_education) = 0 OR list_contains($c_education, coalesce(t.education, '其他')))
-    AND (len($universities) = 0 OR list_contains($universities, t.university))
-    AND ($exp_min::DOUBLE IS NULL OR t.years_experience >= $exp_min::DOUBLE)
-    AND ($exp_max::DOUBLE IS NULL OR t.years_experience <= $exp_max::DOUBLE)
-    AND (len($age_bands) = 0 OR list_contains($age_bands, {AGE_BAND}))
-    AND (NOT $c_returnees OR coalesce(t.is_returnee, false))
-    AND (NOT $relocate_only OR coalesce(t.willing_to_relocate, false))
-    AND ($expected::VARCHAR IS NULL OR t.expected_adcode IN
-        (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $expected::VARCHAR))
-"""  # noqa: S608 - constant snippets, values bound
-HIGH = "list_contains(['A', 'B', 'C', 'D'], t.tier)"
-
-
-def _place(region: str, city: str) -> str:
-    """SQL for "青岛市崂山区" (a district with its city), else the region's own name."""
-    return (f"CASE WHEN {region}.level = 'district' AND {city}.name IS NOT NULL "
-            f"AND {city}.name <> {region}.name THEN {city}.name || {region}.name "
-            f"ELSE {region}.name END")
-
-
-PLACE = _place("r", "c")
 
 
 class NotAllowed(PermissionError):
@@ -102,167 +61,6 @@ class NotAllowed(PermissionError):
 def _require_individuals(role: str) -> None:
     if not can_see_individuals(role):
         raise NotAllowed(f"角色 {role} 无权查看个人记录")
-
-
-def params(reader: Reader, f: Filters, tf: TalentFilters) -> dict:
-    """Bound parameters for WHERE (the layer expands to its nodes; the year is resolved)."""
-    f = q.layer_nodes(reader, f)
-    year = q.resolve_year(reader, f)
-    return {**f.params(year), "region": f.region, **tf.params()}
-
-
-# -- vocabulary ---------------------------------------------------------------------------------
-def skill_vocabulary(reader: Reader) -> pd.DataFrame:
-    """Every distinct skill with the number of talents who list it, most frequent first."""
-    return reader.df("SELECT s AS skill, count(*) AS talents FROM "
-                     "(SELECT unnest(list_distinct(skills)) AS s FROM talent) "
-                     "GROUP BY s ORDER BY talents DESC, skill")
-
-
-def split_terms(text: str) -> list[str]:
-    """Search terms of a free-text skills box: split on commas, 、, semicolons and spaces."""
-    return list(dict.fromkeys(t for t in re.split(r"[,，、;；/\s]+", str(text or "")) if t))
-
-
-def match_skills(reader: Reader, term: str, limit: int = 30,
-                 vocab: tuple[str, ...] | None = None) -> list[str]:
-    """Vocabulary skills a term means: case-insensitive contains, else a close spelling.
-    ``vocab`` (skills, most frequent first) spares scanning every talent's skills again."""
-    words = list(vocab) if vocab is not None else \
-        skill_vocabulary(reader)["skill"].tolist()
-    df = reader.df("""
-        WITH v AS (SELECT unnest($vocab::VARCHAR[]) AS skill,
-                          unnest(range(len($vocab::VARCHAR[]))) AS i)
-        SELECT skill FROM v
-        WHERE contains(lower(skill), lower($term))
-           OR jaro_winkler_similarity(lower(skill), lower($term)) >= $sim
-        ORDER BY lower(skill) = lower($term) DESC, contains(lower(skill), lower($term)) DESC,
-                 jaro_winkler_similarity(lower(skill), lower($term)) DESC, i
-        LIMIT $limit
-    """, {"vocab": words, "term": term.strip(), "sim": SKILL_SIMILARITY, "limit": limit})
-    return df["skill"].tolist()
-
-
-def resolve_skills(reader: Reader, text: str, vocab: tuple[str, ...] | None = None
-                   ) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
-    """(terms, one tuple of matched vocabulary skills per term); a term matching nothing keeps
-    an empty tuple, so that it matches no talent rather than being dropped silently."""
-    terms = split_terms(text)
-    return tuple(terms), tuple(tuple(match_skills(reader, t, vocab=vocab)) for t in terms)
-
-
-def universities(reader: Reader, limit: int = 500) -> list[str]:
-    """Universities by number of talents (for the picker)."""
-    df = reader.df("SELECT university, count(*) AS n FROM talent WHERE university IS NOT NULL "
-                   "GROUP BY university ORDER BY n DESC, university LIMIT $limit",
-                   {"limit": limit})
-    return df["university"].tolist()
-
-
-# -- clusters -----------------------------------------------------------------------------------
-def cluster_cells(reader: Reader, f: Filters, tf: TalentFilters) -> pd.DataFrame:
-    """Matching talents by place (finest region known) and chain node, with the place's centre."""
-    return reader.df(f"""
-        WITH m AS (
-            SELECT t.adcode, coalesce(t.node_id, '未分类') AS node_id, count(*) AS talents
-            FROM talent t WHERE {WHERE} GROUP BY ALL
-        )
-        SELECT m.adcode, {PLACE} AS place, r.level, r.lon, r.lat, m.node_id,
-               coalesce(n.name_zh, '未分类') AS node_name, m.talents
-        FROM m JOIN region r USING (adcode) LEFT JOIN region c ON c.adcode = r.city_adcode
-        LEFT JOIN chain_node n ON n.node_id = m.node_id
-        ORDER BY m.talents DESC, m.adcode, m.node_id
-    """, params(reader, f, tf))  # noqa: S608 - constant snippets only
-
-
-def _mapping(cells: pd.DataFrame) -> dict:
-    """The cells' cluster labels as bound list parameters (joined back in SQL)."""
-    c = cells[cells["cluster"] >= 0]
-    return {"m_adcode": c["adcode"].tolist(), "m_node": c["node_id"].tolist(),
-            "m_cluster": [int(x) for x in c["cluster"]]}
-
-
-MAPPED = f"""
-    mapping AS (SELECT unnest($m_adcode::VARCHAR[]) AS adcode,
-                       unnest($m_node::VARCHAR[]) AS node_id,
-                       unnest($m_cluster::INTEGER[]) AS cluster),
-    base AS (SELECT mp.cluster, t.* FROM talent t
-             JOIN mapping mp ON mp.adcode = t.adcode AND mp.node_id = coalesce(t.node_id, '未分类')
-             WHERE {WHERE})
-"""  # noqa: S608
-
-
-def cluster_stats(reader: Reader, f: Filters, tf: TalentFilters,
-                  cells: pd.DataFrame) -> pd.DataFrame:
-    """Per cluster: talents, median experience, tiers A–D (count, share), returnees."""
-    return reader.df(f"""
-        WITH {MAPPED}
-        SELECT cluster, count(*) AS talents, median(years_experience) AS median_experience,
-               count(*) FILTER (WHERE {HIGH}) AS high,
-               avg(CASE WHEN {HIGH} THEN 1.0 ELSE 0.0 END) AS high_share,
-               count(*) FILTER (WHERE is_returnee) AS returnees,
-               count(*) FILTER (WHERE willing_to_relocate) AS relocatable
-        FROM base t GROUP BY cluster ORDER BY cluster
-    """, params(reader, f, tf) | _mapping(cells))  # noqa: S608
-
-
-def cluster_tops(reader: Reader, f: Filters, tf: TalentFilters, cells: pd.DataFrame,
-                 top: int = TOP_N) -> pd.DataFrame:
-    """Per cluster, the most frequent skills, employers and universities (kind, value, n)."""
-    return reader.df(f"""
-        WITH {MAPPED},
-        counted AS (
-            SELECT cluster, 'skill' AS kind, s AS value, count(*) AS n
-            FROM (SELECT cluster, unnest(list_distinct(skills)) AS s FROM base) GROUP BY ALL
-            UNION ALL
-            SELECT cluster, 'employer', employer_name, count(*) FROM base
-            WHERE employer_name IS NOT NULL GROUP BY ALL
-            UNION ALL
-            SELECT cluster, 'university', university, count(*) FROM base
-            WHERE university IS NOT NULL GROUP BY ALL
-        )
-        SELECT cluster, kind, value, n FROM counted
-        QUALIFY row_number() OVER (PARTITION BY cluster, kind ORDER BY n DESC, value) <= $top
-        ORDER BY cluster, kind, n DESC, value
-    """, params(reader, f, tf) | _mapping(cells) | {"top": top})  # noqa: S608
-
-
-def cluster_cards(summary: pd.DataFrame, stats: pd.DataFrame, tops: pd.DataFrame,
-                  k: int | None) -> list[dict]:
-    """What each cluster card shows. With k (roles that see aggregates only) sizes below k are
-    '<k', a cluster below k shows no breakdown, and items named for fewer than k people are
-    left out of the lists."""
-    st_by = stats.set_index("cluster") if len(stats) else pd.DataFrame()
-    cards = []
-    for row in summary.itertuples():
-        s = st_by.loc[row.cluster] if row.cluster in st_by.index else None
-        small = disclosure.is_small(row.talents, k)
-        card = {"cluster": int(row.cluster), "place": row.place, "n_places": int(row.n_places),
-                "node": row.node_name, "size": fmt_count(row.talents, k), "hidden": small}
-        if s is not None and not small:
-            few_high = disclosure.is_small(s["high"], k)  # a share would give the count away
-            card |= {"median_experience": _num(s["median_experience"]),
-                     "high_share": None if few_high else _num(s["high_share"]),
-                     "high": fmt_count(s["high"], k),
-                     "returnees": fmt_count(s["returnees"], k)}
-            for kind in ("skill", "employer", "university"):
-                mine = tops[(tops["cluster"] == row.cluster) & (tops["kind"] == kind)]
-                if k:
-                    mine = mine[mine["n"] >= k]
-                card[kind] = [(v, fmt_count(n, k)) for v, n in zip(mine["value"], mine["n"],
-                                                                     strict=True)]
-        cards.append(card)
-    return cards
-
-
-def _num(v) -> float | None:
-    return None if v is None or pd.isna(v) else float(v)
-
-
-def fmt_count(v, k: int | None) -> str:
-    """A people count as text; below k shown as '<k' (0 stays 0): the one rule of
-    analytics.disclosure."""
-    return disclosure.fmt_count(v, k)
 
 
 # -- individuals --------------------------------------------------------------------------------
@@ -366,8 +164,8 @@ def contact(reader: Reader, talent_id: str, role: str, unmasked: bool = False) -
 def moves(reader: Reader, talent_id: str, role: str) -> pd.DataFrame:
     _require_individuals(role)
     return reader.df(f"""
-        SELECT m.moved_on, coalesce({_place("a", "ac")}, m.from_adcode) AS from_place,
-               coalesce({_place("b", "bc")}, m.to_adcode) AS to_place
+        SELECT m.moved_on, coalesce({place_sql("a", "ac")}, m.from_adcode) AS from_place,
+               coalesce({place_sql("b", "bc")}, m.to_adcode) AS to_place
         FROM talent_move m
         LEFT JOIN region a ON a.adcode = m.from_adcode LEFT JOIN region ac ON ac.adcode = a.city_adcode
         LEFT JOIN region b ON b.adcode = m.to_adcode LEFT JOIN region bc ON bc.adcode = b.city_adcode
@@ -442,54 +240,11 @@ def skills_to_nodes(skills, node_names: dict[str, str]) -> pd.DataFrame:
 
 
 # -- search -------------------------------------------------------------------------------------
-def search_enterprises(reader: Reader, text: str, limit: int = 20) -> pd.DataFrame:
-    """Enterprises by name (contains, or a close spelling) or credit code (prefix)."""
-    return reader.df("""
-        SELECT e.name, e.credit_code, r.name AS region, coalesce(n.name_zh, '未分类') AS node,
-               e.employees, e.is_listed, e.is_chain_leader
-        FROM enterprise e LEFT JOIN region r USING (adcode)
-        LEFT JOIN chain_node n ON n.node_id = e.node_id
-        WHERE contains(lower(e.name), lower($q)) OR starts_with(e.credit_code, upper($q))
-           OR jaro_winkler_similarity(e.name, $q) >= 0.9
-        ORDER BY contains(lower(e.name), lower($q)) DESC, jaro_winkler_similarity(e.name, $q)
-                 DESC, e.employees DESC NULLS LAST, e.name LIMIT $limit
-    """, {"q": text.strip(), "limit": limit})
-
-
-def _search_params(reader: Reader, text: str, vocab: tuple[str, ...] | None = None) -> dict:
-    """The search's bound values: the text, the skills it names, the nodes it names."""
-    term = text.strip()
-    nodes = reader.df("SELECT node_id FROM chain_node WHERE contains(lower(name_zh), lower($q)) "
-                      "OR contains(lower(coalesce(name_en, '')), lower($q)) OR node_id = upper($q)",
-                      {"q": term})["node_id"].tolist()
-    return {"q": term, "skills": match_skills(reader, term, vocab=vocab), "s_nodes": nodes}
-
-
-SEARCH_KINDS = {  # kind → (label, condition on talent t)
-    "skill": ("技能", "list_has_any(t.skills, $skills::VARCHAR[])"),
-    "employer": ("现任单位", "contains(lower(t.employer_name), lower($q))"),
-    "university": ("毕业院校", "contains(lower(t.university), lower($q))"),
-    "node": ("产业链环节", "list_contains($s_nodes::VARCHAR[], t.node_id)"),
-}
-
-
-def search_talent_counts(reader: Reader, text: str,
-                         vocab: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """How many talents the text finds, by what it matched (for every role)."""
-    p = _search_params(reader, text, vocab)
-    cols = ", ".join(f"count(*) FILTER (WHERE {cond}) AS {kind}"
-                     for kind, (_, cond) in SEARCH_KINDS.items())
-    row = reader.df(f"SELECT {cols} FROM talent t", p).iloc[0]  # noqa: S608 - constant snippets
-    return pd.DataFrame({"kind": list(SEARCH_KINDS),
-                         "label": [lab for lab, _ in SEARCH_KINDS.values()],
-                         "talents": [int(row[k]) for k in SEARCH_KINDS]})
-
-
 def search_talents(reader: Reader, text: str, role: str, limit: int = 100,
                    vocab: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Individual talents the text finds (roles that may see individuals), contacts masked."""
     _require_individuals(role)
-    p = _search_params(reader, text, vocab) | {"limit": limit}
+    p = search_params(reader, text, vocab) | {"limit": limit}
     matched = " || ".join(f"CASE WHEN {cond} THEN '{lab} ' ELSE '' END"
                           for lab, cond in SEARCH_KINDS.values())
     anyof = " OR ".join(f"coalesce({cond}, false)" for _, cond in SEARCH_KINDS.values())
@@ -503,31 +258,6 @@ def search_talents(reader: Reader, text: str, role: str, limit: int = 100,
     return mask_contacts(df)
 
 
-def describe(f: Filters, tf: TalentFilters, names: dict[str, str],
-             node_names: dict[str, str], year: int | None = None) -> list[str]:
-    """The filters in force, as '筛选条件: …' lines for export headers."""
-    out = [f"地区: {'全国' if f.region == COUNTRY else names.get(f.region, f.region)}"]
-    out.append(f"年份: {year or f.year or '最新'}")
-    lists = [("产业链层级", (f.layer,) if f.layer else ()),
-             ("产业链环节", tuple(node_names.get(n, n) for n in (*f.nodes, *tf.nodes))),
-             ("人才层次", (*f.tiers, *tf.tiers)), ("学历", (*f.education, *tf.education)),
-             ("工作年限段", f.experience), ("毕业院校", tf.universities), ("年龄段", tf.age_bands)]
-    out += [f"{label}: {'、'.join(dict.fromkeys(v))}" for label, v in lists if v]
-    for term, group in zip(tf.skill_terms, tf.skills, strict=False):
-        out.append(f"技能: {term} (匹配 {'、'.join(group) or '无'})")
-    if tf.exp_min is not None or tf.exp_max is not None:
-        lo = f"{tf.exp_min:g}" if tf.exp_min is not None else "0"
-        hi = f"{tf.exp_max:g}" if tf.exp_max is not None else "不限"
-        out.append(f"工作年限: {lo}–{hi} 年")
-    if f.returnees_only or tf.returnees_only:
-        out.append("仅海归人才: 是")
-    if tf.relocate_only:
-        out.append("愿意流动: 是")
-    if tf.expected:
-        out.append(f"期望城市: {names.get(tf.expected, tf.expected)}")
-    return out
-
-
 def shortlist_frame(rows: list[dict]) -> pd.DataFrame:
     """The shortlist as an export table with Chinese column names (contacts stay masked)."""
     cols = {"talent_id": "人才编号", "node": "产业链环节", "tier": "人才层次",
@@ -537,5 +267,3 @@ def shortlist_frame(rows: list[dict]) -> pd.DataFrame:
             "email": "邮箱", "cluster": "集群"}
     df = pd.DataFrame(rows, columns=list(cols))
     return df.rename(columns=cols)
-
-

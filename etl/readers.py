@@ -3,47 +3,37 @@
 Every reader returns the same thing: a DataFrame whose cells are text (or None), the original
 headers, and each row's number in the file as a person would count it (the header row is 1 in a
 CSV; XLSX rows are the sheet's own row numbers), so that messages can name the row.
+
+This module picks the reader by format and reads XLSX, JSON and Parquet; CSV/TSV, the encoding
+of text files and the ``RawTable`` / ``ReadError`` types are in ``etl.delimited`` (re-exported
+here, so that ``etl.readers`` stays the one import of the loader and the guard).
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 import datetime as dt
 import io
 import itertools
 import json
 import math
-import re
-import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-SAMPLE_BYTES = 1 << 20
+from etl.delimited import (  # also etl.readers.* for the loader, the guard and the tests
+    SAMPLE_BYTES,
+    RawTable,
+    ReadError,
+    csv_chunks,
+    dedupe_headers,
+    detect_encoding,
+    read_csv,
+)
+
 HEADER_SEARCH_ROWS = 20
 MAX_JSON_DEPTH = 64  # deeper JSON is refused (etl.guard sets it from read_max_depth)
 MAX_EXPANDED_BYTES = 2048 << 20  # a Parquet file decoding to more is refused (read_max_expanded_mb)
-
-
-class ReadError(ValueError):
-    """A file cannot be read at all (its format, encoding or structure is broken)."""
-
-
-@dataclass
-class RawTable:
-    data: pd.DataFrame          # text cells, columns = original headers (deduplicated)
-    row_numbers: pd.Series      # the row's number in the file, aligned with data
-    fmt: str
-    encoding: str | None = None
-    notes: list[str] = field(default_factory=list)
-    # Rows the reader could not split into cells: (row number, reason, raw text) → quarantine.
-    bad_rows: list[tuple[int, str, str]] = field(default_factory=list)
-
-    @property
-    def headers(self) -> list[str]:
-        return [str(c) for c in self.data.columns]
 
 
 def read_file(path: Path, header_hint=None) -> RawTable:
@@ -69,177 +59,6 @@ EXCEL = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE container: encrypted xlsx or old .xls
 
 
-# -- CSV ------------------------------------------------------------------------------------------
-_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 13))
-
-
-def detect_encoding(sample: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 (BOM) or GB18030 (a superset of GBK)."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    head = sample[:65536]
-    if head and sum(head.count(bytes([b])) for b in _CONTROL) > len(head) // 10:
-        raise ReadError("看起来是二进制文件或无 BOM 的 UTF-16, 不是文本表格")
-    failures = {}
-    for enc in ("utf-8", "gb18030"):
-        decoder = codecs.getincrementaldecoder(enc)()
-        try:
-            decoder.decode(sample, final=False)  # a multibyte char cut at the sample's end is fine
-            return enc
-        except UnicodeDecodeError as e:
-            failures[enc] = e.start
-    # Neither fits: name the line where the likelier encoding (the one that got further) broke.
-    enc, pos = max(failures.items(), key=lambda kv: kv[1])
-    line = sample[:pos].count(b"\n") + 1
-    raise ReadError(f"第 {line} 行编码错误 (既不是 UTF-8 也不是 GBK; 按 {enc.upper()} 在第 "
-                    f"{pos + 1} 字节处无法解码), 请检查文件是否被截断或混用了编码")
-
-
-def _sniff_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", "\t", ";", "|")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] > 0 else ","
-
-
-def _sniff(path: Path) -> tuple[str, str]:
-    """(encoding, delimiter) of a CSV from its first megabyte."""
-    with open(path, "rb") as f:
-        sample = f.read(SAMPLE_BYTES)
-    try:
-        encoding = detect_encoding(sample)
-    except ReadError as e:
-        raise ReadError(f"{path}: {e}") from None
-    text_sample = sample.decode(encoding, errors="ignore")
-    first = text_sample.lstrip("\ufeff").splitlines()[0] if text_sample.strip() else ""
-    if not first.strip():
-        raise ReadError(f"{path}: 文件没有表头")
-    return encoding, _sniff_delimiter(first)
-
-
-def read_csv(path: Path) -> RawTable:
-    """CSV or TSV, encoding and delimiter detected; every cell read as text."""
-    encoding, sep = _sniff(path)
-    df = _read_csv_arrow(path, sep, encoding)
-    if df is not None:
-        return _csv_table(df, sep, encoding)
-    bad: list[tuple[int, str, str]] = []
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", pd.errors.ParserWarning)
-            df = pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False,
-                             na_values=[], skip_blank_lines=True, encoding_errors="strict",
-                             on_bad_lines="warn", engine="c", quoting=csv.QUOTE_MINIMAL)
-        bad = _ragged_rows(path, encoding, caught)
-    except UnicodeDecodeError as e:
-        raise _decode_error(path, encoding, e) from None
-    except pd.errors.ParserError as e:
-        raise ReadError(f"{path}: CSV 格式错误: {e}") from None
-    except pd.errors.EmptyDataError:
-        raise ReadError(f"{path}: 文件没有表头") from None
-    table = _csv_table(df, sep, encoding)
-    if bad:  # the rows after a skipped line sit one line further down the file
-        skipped = {n for n, _, _ in bad}
-        lines = (n for n in range(2, len(df) + len(bad) + 2) if n not in skipped)
-        table.row_numbers = pd.Series([next(lines) for _ in range(len(df))],
-                                      index=df.index, dtype="int64")
-        table.bad_rows = bad
-    return table
-
-
-_SKIP = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
-
-
-def _ragged_rows(path: Path, encoding: str, caught) -> list[tuple[int, str, str]]:
-    """Rows with the wrong number of cells, from pandas' warnings, with their raw text."""
-    found = [(int(m[1]), int(m[2]), int(m[3])) for w in caught
-             for m in _SKIP.finditer(str(w.message))]
-    if not found:
-        return []
-    wanted = {n for n, _, _ in found}
-    lines = {}
-    with open(path, encoding=encoding, errors="replace") as f:
-        for i, line in enumerate(f, start=1):
-            if i in wanted:
-                lines[i] = line.rstrip("\r\n")[:2000]
-    return [(n, f"列数不一致 (应为 {want} 列, 实际 {got} 列)", lines.get(n, ""))
-            for n, want, got in found]
-
-
-def _csv_table(df: pd.DataFrame, sep: str, encoding: str) -> RawTable:
-    df.columns = _dedupe_headers(list(df.columns))
-    df = df.replace({"": None})
-    rows = pd.Series(range(2, len(df) + 2), index=df.index, dtype="int64")
-    return RawTable(df, rows, "csv" if sep != "\t" else "tsv", encoding)
-
-
-def _read_csv_arrow(path: Path, sep: str, encoding: str) -> pd.DataFrame | None:
-    """pyarrow's multi-threaded CSV reader (3× the C engine on a million rows) for plain UTF-8
-    files; None when the file needs the careful reader (quoted newlines shift row numbers,
-    ragged rows need a message naming the line, other encodings)."""
-    if encoding not in ("utf-8", "utf-8-sig"):
-        return None
-    try:
-        df = pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False,
-                         na_values=[], engine="pyarrow")
-    except Exception:  # noqa: BLE001 - any trouble: the careful reader explains it
-        return None
-    raw = [c for c in df.columns]
-    if any(str(c).startswith("Unnamed") or str(c) == "" for c in raw):
-        return None
-    return df
-
-
-def _decode_error(path: Path, encoding: str, error: UnicodeDecodeError) -> ReadError:
-    """The message for a file that does not decode, naming the line of the first bad byte.
-
-    The parser's offset is into whatever buffer it was decoding (one chunk of a streamed
-    file), so the file is decoded again, a block of whole lines at a time, to find the line.
-    (A newline byte never occurs inside a UTF-8 or GBK character; UTF-16 is decoded whole.)"""
-    line, reason = 1, error.reason
-    with open(path, "rb") as f:
-        if encoding.lower().startswith("utf-16"):
-            data = f.read()
-            try:
-                data.decode(encoding)
-            except UnicodeDecodeError as e:
-                line, reason = data[:e.start].count(b"\n") + 1, e.reason
-        else:
-            rest = b""
-            while True:
-                block = f.read(1 << 20)
-                data = rest + block
-                cut = data.rfind(b"\n") + 1 if block else len(data)
-                data, rest = data[:cut], data[cut:]
-                try:
-                    data.decode(encoding)
-                except UnicodeDecodeError as e:
-                    line += data[:e.start].count(b"\n")
-                    reason = e.reason
-                    break
-                line += data.count(b"\n")
-                if not block:
-                    break
-    return ReadError(f"{path}: 第 {line} 行附近编码错误 (按 {encoding} 解码失败): {reason}")
-
-
-def _dedupe_headers(headers: list) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for i, h in enumerate(headers):
-        name = str(h).strip() if h is not None and str(h).strip() else f"未命名列{i + 1}"
-        if name.startswith("Unnamed:"):
-            name = f"未命名列{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
-        else:
-            seen[name] = 0
-        out.append(name)
-    return out
-
-
 def iter_tables(path: Path, header_hint=None, chunk_rows: int = 200_000,
                 stream_bytes: int = 100 << 20):
     """The file as one RawTable, or — a CSV or JSON-lines file larger than ``stream_bytes`` — as
@@ -253,37 +72,7 @@ def iter_tables(path: Path, header_hint=None, chunk_rows: int = 200_000,
     if suffix in {".jsonl", ".ndjson"}:
         yield from _jsonl_chunks(path, chunk_rows)
         return
-    yield from _csv_chunks(path, chunk_rows)
-
-
-def _csv_chunks(path: Path, chunk_rows: int):
-    encoding, sep = _sniff(path)
-    reader = pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False,
-                         na_values=[], skip_blank_lines=True, on_bad_lines="warn", engine="c",
-                         chunksize=chunk_rows)
-    line, yielded = 2, False
-    while True:
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", pd.errors.ParserWarning)
-                df = next(reader)
-        except StopIteration:
-            break
-        except UnicodeDecodeError as e:
-            raise _decode_error(path, encoding, e) from None
-        except pd.errors.ParserError as e:
-            raise ReadError(f"{path}: CSV 格式错误: {e}") from None
-        bad = _ragged_rows(path, encoding, caught)
-        table = _csv_table(df, sep, encoding)
-        skipped = {n for n, _, _ in bad}
-        lines = [n for n in range(line, line + len(df) + len(bad)) if n not in skipped]
-        table.row_numbers = pd.Series(lines[:len(df)], index=df.index, dtype="int64")
-        table.bad_rows = bad
-        line += len(df) + len(bad)
-        yielded = True
-        yield table
-    if not yielded:
-        yield read_csv(path)
+    yield from csv_chunks(path, chunk_rows)
 
 
 # -- XLSX -----------------------------------------------------------------------------------------
@@ -327,7 +116,7 @@ def read_excel(path: Path, header_hint=None) -> RawTable:
     if not rows:
         raise ReadError(f"{path}: 工作表 {sheets[0].name} 为空")
     header_idx = _find_header(rows, header_hint)
-    headers = _dedupe_headers(rows[header_idx])
+    headers = dedupe_headers(rows[header_idx])
     body = [[_cell_text(v) for v in r] for r in rows[header_idx + 1:]]
     width = len(headers)
     body = [(r + [None] * width)[:width] for r in body]
@@ -418,7 +207,7 @@ def _json_table(path: Path, raw: bytes) -> RawTable:
         raise ReadError(f"{path}: 第 {bad[0]} 条记录不是对象 (应为 {{\"列名\": 值}})")
     df = pd.DataFrame.from_records([{k: _json_cell(v) for k, v in r.items()} for r in records])
     df = df.astype(object).where(df.notna(), None)
-    df.columns = _dedupe_headers(list(df.columns))
+    df.columns = dedupe_headers(list(df.columns))
     return RawTable(df, pd.Series(numbers, dtype="int64"), "json", "utf-8")
 
 
@@ -456,7 +245,7 @@ def _jsonl_arrow(path: Path, raw: bytes, text: str) -> RawTable | None:
         cols[name] = values
     df = pd.DataFrame(cols, dtype=object)
     df = df.where(df.notna(), None)
-    df.columns = _dedupe_headers(list(df.columns))
+    df.columns = dedupe_headers(list(df.columns))
     return RawTable(df, pd.Series(range(1, len(df) + 1), dtype="int64"), "json", "utf-8")
 
 
@@ -553,7 +342,7 @@ def read_parquet(path: Path) -> RawTable:
                         f"{MAX_EXPANDED_BYTES >> 20:,} MB (设置 read_max_expanded_mb); 疑似压缩炸弹")
     out = pd.DataFrame({name: pd.Series([_json_cell(v) for v in col.to_pylist()], dtype=object)
                         for name, col in zip(table.column_names, table.columns, strict=True)})
-    out.columns = _dedupe_headers(list(out.columns))
+    out.columns = dedupe_headers(list(out.columns))
     return RawTable(out, pd.Series(range(1, len(out) + 1), dtype="int64"), "parquet")
 
 

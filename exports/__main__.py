@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import settings
+from analytics import metrics
 from exports import ExportUnavailable
 
 
@@ -50,9 +51,9 @@ def cmd_brief(args) -> int:
     return 0
 
 
-METRICS = {"talents": ("人才数量", "人"), "high_level": ("高层次人才", "人"),
-           "density": ("每万人人才数", "人/万人"), "share": ("占全国比重", "%"),
-           "growth": ("同比增长", "%"), "net_inflow": ("人才净流入", "人")}
+# The map's metrics but the LQ (it needs chain nodes, which this command does not take); names
+# and units from the registry (analytics/metrics.py).
+METRICS = tuple(m for m in metrics.MAP if m != "lq")
 
 
 def cmd_map(args) -> int:
@@ -89,9 +90,9 @@ def _map(reader, region: str, metric: str, k: int | None):
     parent = q.map_parent(reader, region)
     values = _metric_values(q.children_metrics(reader, Filters(region=region), parent), metric,
                             k)
-    label, unit = METRICS[metric]
+    label, unit = metrics.get(metric).zh, metrics.get(metric).unit
     fig = choropleth(values.values, children_geojson(parent), value_col=metric, title="",
-                     colorbar_title=f"{label} ({unit})",
+                     colorbar_title=f"{label} ({unit})" if unit else label,
                      maritime=maritime_lines() if parent == COUNTRY else None)
     when, source = freshness_text(q.freshness(reader))
     names = dict(q.breadcrumb(reader, parent)) | dict(q.breadcrumb(reader, region))
@@ -109,7 +110,7 @@ def _metric_values(values, metric: str, k: int | None):
     from analytics import disclosure
 
     ctl = disclosure.children(values, k, metric)
-    if metric in ("share", "growth"):
+    if metrics.get(metric).fmt == "percent":  # share, growth
         ctl.values[metric] = ctl.values[metric] * 100
     return ctl
 
@@ -124,7 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--year", type=int, help="统计年份 (默认最新)")
     m = sub.add_parser("map", help="某地区下辖地区的人才地图 (png/svg/pdf/html/csv/xlsx)")
     m.add_argument("--region", default="100000")
-    m.add_argument("--metric", default="talents", choices=tuple(METRICS))
+    m.add_argument("--metric", default="talents", choices=METRICS)
     m.add_argument("--out", required=True, help="输出文件, 格式取自扩展名")
     m.add_argument("--width", type=int, default=1200)
     m.add_argument("--scale", type=float, default=1)

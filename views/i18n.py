@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics import metrics
+
 TEXT = {
     "app_title": ("人才地图 · 人工智能产业", "AI-industry talent map"),
     "overview": ("总览", "Overview"),
@@ -25,16 +27,6 @@ TEXT = {
     "choose": ("不限 (可多选)", "Any (choose one or more)"),
     "reset": ("重置筛选", "Reset filters"),
     "language": ("语言", "Language"),
-    "talents": ("人才数量", "Talent"),
-    "high_level": ("高层次人才 (A–D)", "High-level talent (A–D)"),
-    "density": ("每万人人才数", "Talent per 10,000 residents"),
-    "share": ("占全国比重", "Share of national total"),
-    "lq": ("区位商 LQ (所选环节)", "Location quotient (selected nodes)"),
-    "growth": ("同比增长", "Year-on-year growth"),
-    "net_inflow": ("人才净流入", "Net inflow"),
-    "enterprises": ("企业数量", "Enterprises"),
-    "postings": ("招聘岗位", "Open postings"),
-    "sd_ratio": ("供需比", "Supply/demand ratio"),
     "rank": ("同级排名", "Rank"),
     "name": ("地区", "Region"),
     "population": ("常住人口", "Population"),
@@ -101,9 +93,6 @@ TEXT = {
     "sc_flows": ("人才流动", "Talent flows"),
     "sc_period": ("统计期", "Period"),
     "sc_only_node": ("仅看所选环节", "Selected node only"),
-    "arrivals": ("流入人才", "Arrivals"),
-    "departures": ("流出人才", "Departures"),
-    "net_per_10k": ("每万人净流入", "Net inflow per 10k residents"),
     "sc_routes": ("主要流动路线", "Main routes"),
     "sc_origins": ("主要来源地", "Main origins"),
     "sc_destinations": ("主要去向地", "Main destinations"),
@@ -112,7 +101,6 @@ TEXT = {
     "sc_m_talent": ("本地人才 (供给)", "Local talent (supply)"),
     "sc_m_postings": ("招聘岗位 (需求)", "Postings (demand)"),
     "sc_m_firms": ("本地企业 / 链主", "Local firms / chain leaders"),
-    "sc_m_lq": ("人才区位商 LQ", "Talent location quotient"),
     "sc_m_salary": ("平均月薪 (元)", "Mean monthly salary (yuan)"),
     "sc_download_csv": ("下载 CSV", "Download CSV"),
     "sc_download_xlsx": ("下载 XLSX", "Download XLSX"),
@@ -187,11 +175,13 @@ TEXT = {
     "pf_similar": ("相似人才 (同环节, 共同技能最多)", "Similar talent (same node, most shared skills)"),
 }
 
-UNITS = {
-    "talents": ("人", "people"), "high_level": ("人", "people"),
-    "density": ("人/万人", "per 10k residents"), "share": ("%", "%"), "lq": ("", ""),
-    "growth": ("%", "%"), "net_inflow": ("人", "people"),
-}
+# Metric names and units come from the registry (analytics/metrics.py), not from here. A key
+# in NOT_METRICS shares a metric's id but is other text: "returnees" is the sidebar's 仅海归人才
+# filter, not the talent pools' count of returnees.
+NOT_METRICS = frozenset({"returnees"})
+TEXT |= {m.id: (m.zh, m.en) for m in metrics.REGISTRY if m.id not in NOT_METRICS}
+TEXT["sc_m_lq"] = TEXT["lq_talent"]  # the node detail's LQ card
+UNITS = {m.id: (m.unit, m.unit_en) for m in metrics.REGISTRY}
 
 
 def t(key: str) -> str:
