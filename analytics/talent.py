@@ -79,13 +79,7 @@ DETAIL_FROM = """
 ORDER = "ORDER BY coalesce(tr.rank, 9), t.years_experience DESC NULLS LAST, t.talent_id"
 
 
-def cluster_talents(reader: Reader, f: Filters, tf: TalentFilters, places: list[tuple[str, str]],
-                    role: str, limit: int = TABLE_LIMIT) -> pd.DataFrame:
-    """The talents of one cluster (its (adcode, node) cells), contacts masked."""
-    _require_individuals(role)
-    p = params(reader, f, tf) | {"c_adcode": [a for a, _ in places],
-                                 "c_node": [n for _, n in places], "limit": limit}
-    df = reader.df(f"""
+CLUSTER_TALENTS = f"""
         WITH cells AS (SELECT unnest($c_adcode::VARCHAR[]) AS adcode,
                               unnest($c_node::VARCHAR[]) AS node_id)
         {DETAIL}
@@ -95,7 +89,16 @@ def cluster_talents(reader: Reader, f: Filters, tf: TalentFilters, places: list[
         {DETAIL_FROM}
         WHERE {WHERE}
         {ORDER} LIMIT $limit
-    """, p)  # noqa: S608
+    """  # noqa: S608 - constant fragments only
+
+
+def cluster_talents(reader: Reader, f: Filters, tf: TalentFilters, places: list[tuple[str, str]],
+                    role: str, limit: int = TABLE_LIMIT) -> pd.DataFrame:
+    """The talents of one cluster (its (adcode, node) cells), contacts masked."""
+    _require_individuals(role)
+    p = params(reader, f, tf) | {"c_adcode": [a for a, _ in places],
+                                 "c_node": [n for _, n in places], "limit": limit}
+    df = reader.df(CLUSTER_TALENTS, p)
     return mask_contacts(df)
 
 
@@ -134,10 +137,7 @@ def mask_contacts(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- profile ------------------------------------------------------------------------------------
-def talent_record(reader: Reader, talent_id: str, role: str) -> pd.DataFrame:
-    """The talent's record with region, node and tier names (no contact details)."""
-    _require_individuals(role)
-    return reader.df(f"""
+TALENT_RECORD = f"""
         SELECT t.*, {PLACE} AS place, coalesce(n.name_zh, '未分类') AS node_name, n.layer,
                tr.name AS tier_name, e.name AS expected_city, r.lon, r.lat,
                e.lon AS expected_lon, e.lat AS expected_lat, r.province_adcode,
@@ -147,7 +147,13 @@ def talent_record(reader: Reader, talent_id: str, role: str) -> pd.DataFrame:
         LEFT JOIN region e ON e.adcode = t.expected_adcode
         LEFT JOIN chain_node n ON n.node_id = t.node_id LEFT JOIN tier tr ON tr.tier = t.tier
         WHERE t.talent_id = $id ORDER BY t.observed_on DESC
-    """, {"id": talent_id})  # noqa: S608
+    """  # noqa: S608 - constant fragments only
+
+
+def talent_record(reader: Reader, talent_id: str, role: str) -> pd.DataFrame:
+    """The talent's record with region, node and tier names (no contact details)."""
+    _require_individuals(role)
+    return reader.df(TALENT_RECORD, {"id": talent_id})
 
 
 def contact(reader: Reader, talent_id: str, role: str, unmasked: bool = False) -> dict:
@@ -161,16 +167,19 @@ def contact(reader: Reader, talent_id: str, role: str, unmasked: bool = False) -
     return {k: (None if pd.isna(v) else v) for k, v in row.items()}
 
 
-def moves(reader: Reader, talent_id: str, role: str) -> pd.DataFrame:
-    _require_individuals(role)
-    return reader.df(f"""
+MOVES = f"""
         SELECT m.moved_on, coalesce({place_sql("a", "ac")}, m.from_adcode) AS from_place,
                coalesce({place_sql("b", "bc")}, m.to_adcode) AS to_place
         FROM talent_move m
         LEFT JOIN region a ON a.adcode = m.from_adcode LEFT JOIN region ac ON ac.adcode = a.city_adcode
         LEFT JOIN region b ON b.adcode = m.to_adcode LEFT JOIN region bc ON bc.adcode = b.city_adcode
         WHERE m.talent_id = $id ORDER BY m.moved_on
-    """, {"id": talent_id})  # noqa: S608
+    """  # noqa: S608 - constant fragments only
+
+
+def moves(reader: Reader, talent_id: str, role: str) -> pd.DataFrame:
+    _require_individuals(role)
+    return reader.df(MOVES, {"id": talent_id})
 
 
 def employer(reader: Reader, credit_code: str | None) -> pd.DataFrame:
@@ -211,10 +220,7 @@ def matching_postings(reader: Reader, talent_id: str, role: str, limit: int = 10
     """, {"id": talent_id, "limit": limit})
 
 
-def similar_talents(reader: Reader, talent_id: str, role: str, limit: int = 10) -> pd.DataFrame:
-    """Talents in the same node with the most skills in common (no contact details)."""
-    _require_individuals(role)
-    return reader.df(f"""
+SIMILAR_TALENTS = f"""
         WITH me AS (SELECT node_id, skills FROM talent WHERE talent_id = $id LIMIT 1)
         SELECT t.talent_id, {PLACE} AS place, coalesce(t.tier, 'N') AS tier, t.education,
                t.years_experience, t.employer_name,
@@ -225,7 +231,13 @@ def similar_talents(reader: Reader, talent_id: str, role: str, limit: int = 10) 
         WHERE t.node_id = me.node_id AND t.talent_id <> $id
           AND len(list_intersect(t.skills, me.skills)) > 0
         ORDER BY shared DESC, t.years_experience DESC NULLS LAST, t.talent_id LIMIT $limit
-    """, {"id": talent_id, "limit": limit})  # noqa: S608
+    """  # noqa: S608 - constant fragments only
+
+
+def similar_talents(reader: Reader, talent_id: str, role: str, limit: int = 10) -> pd.DataFrame:
+    """Talents in the same node with the most skills in common (no contact details)."""
+    _require_individuals(role)
+    return reader.df(SIMILAR_TALENTS, {"id": talent_id, "limit": limit})
 
 
 def skills_to_nodes(skills, node_names: dict[str, str]) -> pd.DataFrame:
@@ -240,21 +252,24 @@ def skills_to_nodes(skills, node_names: dict[str, str]) -> pd.DataFrame:
 
 
 # -- search -------------------------------------------------------------------------------------
+_MATCHED = " || ".join(f"CASE WHEN {cond} THEN '{lab} ' ELSE '' END"
+                       for lab, cond in SEARCH_KINDS.values())
+_ANY_OF = " OR ".join(f"coalesce({cond}, false)" for _, cond in SEARCH_KINDS.values())
+SEARCH_TALENTS = f"""
+        {DETAIL}, trim({_MATCHED}) AS matched_on
+        FROM talent t LEFT JOIN tier tr ON tr.tier = t.tier
+        {DETAIL_FROM}
+        WHERE {_ANY_OF}
+        {ORDER} LIMIT $limit
+    """  # noqa: S608 - constant fragments only
+
+
 def search_talents(reader: Reader, text: str, role: str, limit: int = 100,
                    vocab: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Individual talents the text finds (roles that may see individuals), contacts masked."""
     _require_individuals(role)
     p = search_params(reader, text, vocab) | {"limit": limit}
-    matched = " || ".join(f"CASE WHEN {cond} THEN '{lab} ' ELSE '' END"
-                          for lab, cond in SEARCH_KINDS.values())
-    anyof = " OR ".join(f"coalesce({cond}, false)" for _, cond in SEARCH_KINDS.values())
-    df = reader.df(f"""
-        {DETAIL}, trim({matched}) AS matched_on
-        FROM talent t LEFT JOIN tier tr ON tr.tier = t.tier
-        {DETAIL_FROM}
-        WHERE {anyof}
-        {ORDER} LIMIT $limit
-    """, p)  # noqa: S608
+    df = reader.df(SEARCH_TALENTS, p)
     return mask_contacts(df)
 
 

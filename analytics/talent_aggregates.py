@@ -148,9 +148,7 @@ def universities(reader: Reader, limit: int = 500) -> list[str]:
 
 
 # -- clusters -----------------------------------------------------------------------------------
-def cluster_cells(reader: Reader, f: Filters, tf: TalentFilters) -> pd.DataFrame:
-    """Matching talents by place (finest region known) and chain node, with the place's centre."""
-    return reader.df(f"""
+CLUSTER_CELLS = f"""
         WITH m AS (
             SELECT t.adcode, coalesce(t.node_id, '未分类') AS node_id, count(*) AS talents
             FROM talent t WHERE {WHERE} GROUP BY ALL
@@ -160,7 +158,12 @@ def cluster_cells(reader: Reader, f: Filters, tf: TalentFilters) -> pd.DataFrame
         FROM m JOIN region r USING (adcode) LEFT JOIN region c ON c.adcode = r.city_adcode
         LEFT JOIN chain_node n ON n.node_id = m.node_id
         ORDER BY m.talents DESC, m.adcode, m.node_id
-    """, params(reader, f, tf))  # noqa: S608 - constant snippets only
+    """  # noqa: S608 - constant fragments only
+
+
+def cluster_cells(reader: Reader, f: Filters, tf: TalentFilters) -> pd.DataFrame:
+    """Matching talents by place (finest region known) and chain node, with the place's centre."""
+    return reader.df(CLUSTER_CELLS, params(reader, f, tf))
 
 
 def _mapping(cells: pd.DataFrame) -> dict:
@@ -180,10 +183,7 @@ MAPPED = f"""
 """  # noqa: S608
 
 
-def cluster_stats(reader: Reader, f: Filters, tf: TalentFilters,
-                  cells: pd.DataFrame) -> pd.DataFrame:
-    """Per cluster: talents, median experience, tiers A–D (count, share), returnees."""
-    return reader.df(f"""
+CLUSTER_STATS = f"""
         WITH {MAPPED}
         SELECT cluster, count(*) AS talents, median(years_experience) AS median_experience,
                count(*) FILTER (WHERE {HIGH}) AS high,
@@ -191,13 +191,16 @@ def cluster_stats(reader: Reader, f: Filters, tf: TalentFilters,
                count(*) FILTER (WHERE is_returnee) AS returnees,
                count(*) FILTER (WHERE willing_to_relocate) AS relocatable
         FROM base t GROUP BY cluster ORDER BY cluster
-    """, params(reader, f, tf) | _mapping(cells))  # noqa: S608
+    """  # noqa: S608 - constant fragments only
 
 
-def cluster_tops(reader: Reader, f: Filters, tf: TalentFilters, cells: pd.DataFrame,
-                 top: int = TOP_N) -> pd.DataFrame:
-    """Per cluster, the most frequent skills, employers and universities (kind, value, n)."""
-    return reader.df(f"""
+def cluster_stats(reader: Reader, f: Filters, tf: TalentFilters,
+                  cells: pd.DataFrame) -> pd.DataFrame:
+    """Per cluster: talents, median experience, tiers A–D (count, share), returnees."""
+    return reader.df(CLUSTER_STATS, params(reader, f, tf) | _mapping(cells))
+
+
+CLUSTER_TOPS = f"""
         WITH {MAPPED},
         counted AS (
             SELECT cluster, 'skill' AS kind, s AS value, count(*) AS n
@@ -212,7 +215,13 @@ def cluster_tops(reader: Reader, f: Filters, tf: TalentFilters, cells: pd.DataFr
         SELECT cluster, kind, value, n FROM counted
         QUALIFY row_number() OVER (PARTITION BY cluster, kind ORDER BY n DESC, value) <= $top
         ORDER BY cluster, kind, n DESC, value
-    """, params(reader, f, tf) | _mapping(cells) | {"top": top})  # noqa: S608
+    """  # noqa: S608 - constant fragments only
+
+
+def cluster_tops(reader: Reader, f: Filters, tf: TalentFilters, cells: pd.DataFrame,
+                 top: int = TOP_N) -> pd.DataFrame:
+    """Per cluster, the most frequent skills, employers and universities (kind, value, n)."""
+    return reader.df(CLUSTER_TOPS, params(reader, f, tf) | _mapping(cells) | {"top": top})
 
 
 def cluster_cards(summary: pd.DataFrame, stats: pd.DataFrame, tops: pd.DataFrame,
@@ -285,13 +294,16 @@ SEARCH_KINDS = {  # kind → (label, condition on talent t)
 }
 
 
+SEARCH_COUNTS = "SELECT " + ", ".join(  # noqa: S608 - constant fragments only
+    f"count(*) FILTER (WHERE {cond}) AS {kind}" for kind, (_, cond) in SEARCH_KINDS.items()
+) + " FROM talent t"
+
+
 def search_talent_counts(reader: Reader, text: str,
                          vocab: tuple[str, ...] | None = None) -> pd.DataFrame:
     """How many talents the text finds, by what it matched (for every role)."""
     p = search_params(reader, text, vocab)
-    cols = ", ".join(f"count(*) FILTER (WHERE {cond}) AS {kind}"
-                     for kind, (_, cond) in SEARCH_KINDS.items())
-    row = reader.df(f"SELECT {cols} FROM talent t", p).iloc[0]  # noqa: S608 - constant snippets
+    row = reader.df(SEARCH_COUNTS, p).iloc[0]
     return pd.DataFrame({"kind": list(SEARCH_KINDS),
                          "label": [lab for lab, _ in SEARCH_KINDS.values()],
                          "talents": [int(row[k]) for k in SEARCH_KINDS]})
