@@ -304,6 +304,20 @@ def regions_named(reader: Reader, names: list[str]) -> list[str]:
     return out
 
 
+def compared_regions(reader: Reader, region: str, scope: str, peers: list[str]) -> list[str]:
+    """The regions a chain heatmap compares. ``scope`` 'peers': the peer cities, the region
+    first (not the country); 'children': the region's children by code, or its siblings (its
+    parent's children) for a region without children."""
+    if scope == "peers":
+        return list(dict.fromkeys(([region] if region != COUNTRY else []) + list(peers)))
+    sql = "SELECT adcode FROM region WHERE parent_adcode = ? ORDER BY adcode"
+    kids = reader.df(sql, [region])["adcode"].tolist()
+    if kids:
+        return kids
+    parent = region_info(reader, region).get("parent_adcode") if region != COUNTRY else None
+    return reader.df(sql, [parent or COUNTRY])["adcode"].tolist()
+
+
 def enterprise_points(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
     """Enterprises of each child region of ``parent`` by chain layer, at the child's centroid
     (the registry gives addresses, resolved to districts, not coordinates)."""

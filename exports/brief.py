@@ -1,12 +1,13 @@
 """区域人才简报: a few-page report on one region, as HTML and as an A4 PDF.
 
-Built from the same analytics functions as the dashboard: the region's map (its children, or
-its parent's children with the region outlined), KPIs against the peer cities, the chain-node
-statuses, the largest gaps with whom to recruit (target regions and enterprises), talent
-flows, and the data's freshness with the metric definitions. Every piece of data is escaped
-before it goes into the HTML; charts are embedded as base64 images (the map as PNG, the other
-charts as SVG), so the file is self-contained. The PDF is that HTML printed by the system
-Chromium (``--print-to-pdf``), one section per page.
+Built from the same analytics functions, thresholds (settings) and figures (``figures/``) as
+the dashboard: the region's map (its children, or its parent's children with the region
+outlined), KPIs against the peer cities, the chain-node statuses, the largest gaps with whom
+to recruit (target regions and enterprises), talent flows, and the data's freshness with the
+metric definitions. Every piece of data is escaped before it goes into the HTML; charts are
+embedded as base64 images (the map as PNG, the other charts as SVG), so the file is
+self-contained. The PDF is that HTML printed by the system Chromium (``--print-to-pdf``), one
+section per page.
 
 Counts of people below k (small-cell suppression, ``k``) are shown as '<k' and not coloured.
 """
@@ -28,17 +29,20 @@ import plotly.graph_objects as go
 import settings
 from analytics import disclosure, flows, gaps
 from analytics import queries as q
-from analytics.filters import COUNTRY, LAYERS, Filters, Thresholds
+from analytics.filters import COUNTRY, Filters, Thresholds
 from exports import CJK_FONT, PRODUCT, ExportUnavailable, freshness_text, now_text
+from figures.chain import chain_figure
+from figures.flows import counterparts_figure
+from figures.regions import peer_talent_figure, region_map_figure
 from store.reader import Reader
 
+# tests/test_disclosure.py draws the flow bars through this name.
+flows_figure = counterparts_figure
 METRICS_DOC = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
 FLAGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-extensions")
 FIG_WIDTH = 900  # px; the A4 text column is ~690 CSS px, images scale down to fit
-HIGHLIGHT = "#d1495b"
-BASE = "#1f5fa8"
 SECTIONS = ("区域概况", "一、区域人才分布", "二、与对标城市比较", "三、产业链环节状态",
             "四、主要短板与招引目标", "五、人才流动", "六、数据说明与指标定义")
 
@@ -117,97 +121,6 @@ def _render(ctx: Context, fig: go.Figure, fmt: str, name: str, **opts) -> bytes:
     return out
 
 
-# -- figures ------------------------------------------------------------------------------------
-
-def map_figure(values: disclosure.Controlled, geo: dict, region: str,
-               maritime=None) -> go.Figure:
-    """Talent by child region (withheld counts not coloured); the region itself outlined when
-    it is one of the children."""
-    from maps.figures import choropleth
-
-    v = values.values[["adcode", "name"]].assign(value=values.values["talents"].astype(float))
-    fig = choropleth(v, geo, value_col="value", title="", colorbar_title="人才数量 (人)",
-                     maritime=maritime, height=620)
-    own = [f for f in geo["features"] if str(f.get("id")) == region]
-    if own:
-        fig.add_trace(go.Choroplethmap(
-            geojson={"type": "FeatureCollection", "features": own}, locations=[region],
-            featureidkey="id", z=[0], showscale=False, hoverinfo="skip",
-            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-            marker={"line": {"width": 3, "color": HIGHLIGHT}}))
-    return fig
-
-
-def peer_figure(peers: disclosure.Controlled, region: str) -> go.Figure:
-    text = peers.text("talents", count)
-    df = peers.values.assign(_w=peers.withheld("talents")).sort_values(
-        ["_w", "talents"], ascending=[False, True], kind="stable")
-    x = df["talents"].astype(float)
-    colors = [HIGHLIGHT if c == region else BASE for c in df["adcode"]]
-    fig = go.Figure(go.Bar(x=x, y=df["name"], orientation="h", marker_color=colors,
-                           text=text.loc[df.index].tolist(), textposition="auto"))
-    fig.update_layout(height=60 + 34 * len(df), margin={"l": 10, "r": 20, "t": 10, "b": 40},
-                      xaxis_title="人才数量 (人)", plot_bgcolor="#f4f6f9")
-    return fig
-
-
-def chain_figure(df: pd.DataFrame) -> go.Figure:
-    """The chain as three columns of boxes (基础层 → 技术层 → 应用层) coloured by status."""
-    nodes, heads = gaps.chain_positions(df)
-    fig = go.Figure()
-    for r in nodes.itertuples():
-        fig.add_shape(type="rect", x0=r.col + 0.03, x1=r.col + 0.97, y0=-r.row - 0.42,
-                      y1=-r.row + 0.42, line={"width": 0}, layer="below",
-                      fillcolor=gaps.STATUS_COLORS.get(r.status, "#999"))
-    fig.add_trace(_text_trace(nodes["col"] + 0.5, -nodes["row"], "white", [
-        f"{html.escape(str(n))} · LQ {v}"
-        for n, v in zip(nodes["name_zh"], nodes["lq_text"], strict=True)]))
-    fig.add_trace(_text_trace([c + 0.5 for c, _, _ in heads], [-r for _, r, _ in heads], "#444",
-                              [f"<b>{html.escape(s)}</b>" for _, _, s in heads]))
-    for status, color in gaps.STATUS_COLORS.items():
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{status}",
-                                 marker={"symbol": "square", "size": 14, "color": color}))
-    rows = int(max(nodes["row"].max(), max(r for _, r, _ in heads))) + 1
-    return _chain_layout(fig, rows)
-
-
-def _text_trace(x, y, color: str, text: list[str]) -> go.Scatter:
-    return go.Scatter(x=x, y=y, mode="text", text=text, hoverinfo="skip", showlegend=False,
-                      textfont={"color": color, "size": 12})
-
-
-def _chain_layout(fig: go.Figure, rows: int) -> go.Figure:
-    """Hidden axes, layer names over the columns, the status legend on top."""
-    fig.update_layout(
-        height=90 + 30 * rows, plot_bgcolor="white", margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis={"range": [0, 3], "visible": False, "fixedrange": True},
-        yaxis={"range": [-rows + 0.4, 0.6], "visible": False},
-        legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": 1.0, "yanchor": "bottom"},
-        annotations=[{"x": i + 0.5, "y": 0.75, "text": f"<b>{layer}</b>", "showarrow": False,
-                      "font": {"size": 14}} for i, layer in enumerate(LAYERS)])
-    return fig
-
-
-def flows_figure(origins: disclosure.Controlled, destinations: disclosure.Controlled
-                 ) -> go.Figure:
-    """Main origins (arrivals) and destinations (departures) side by side; withheld counts
-    draw no bar and read '<k'."""
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("主要来源地 (流入)", "主要去向地 (流出)"),
-                        horizontal_spacing=0.18)
-    for col, part, color in ((1, origins, "#1a7f37"), (2, destinations, HIGHLIGHT)):
-        text = part.text("moves", count)
-        d = part.values.assign(_w=part.withheld("moves")).sort_values(
-            ["_w", "moves"], ascending=[False, True], kind="stable")
-        fig.add_trace(go.Bar(x=d["moves"], y=d["name"], orientation="h", marker_color=color,
-                             showlegend=False, text=text.loc[d.index].tolist(),
-                             textposition="auto"), row=1, col=col)
-    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 30},
-                      plot_bgcolor="#f4f6f9")
-    return fig
-
-
 # -- sections -------------------------------------------------------------------------------
 
 def section(title: str, body: str, first: bool = False) -> str:
@@ -256,7 +169,7 @@ def map_section(ctx: Context) -> str:
     parent = q.map_parent(ctx.reader, ctx.region)
     values = disclosure.children(q.children_metrics(ctx.reader, ctx.f, parent), ctx.k)
     sea = maritime_lines() if parent == COUNTRY else None
-    fig = map_figure(values, children_geojson(parent), ctx.region, sea)
+    fig = region_map_figure(values, children_geojson(parent), ctx.region, sea)
     png = _render(ctx, fig, "png", "地图", width=FIG_WIDTH, scale=2)
     parent_name = "全国" if parent == COUNTRY else q.region_info(ctx.reader, parent).get("name")
     note = f"{esc(ctx.name)} 以红框标出。" if parent != ctx.region else ""
@@ -277,7 +190,7 @@ def peers_section(ctx: Context) -> str:
     codes = list(dict.fromkeys([ctx.region, *ctx.peers]))
     peers = disclosure.apply(q.peer_comparison(ctx.reader, ctx.f, codes), ctx.k,
                              disclosure.KPIS)
-    svg = _render(ctx, peer_figure(peers, ctx.region), "svg", "对标", width=FIG_WIDTH)
+    svg = _render(ctx, peer_talent_figure(peers, ctx.region), "svg", "对标", width=FIG_WIDTH)
     cols = {c: peers.text(c, fmt) for c, fmt in (
         ("talents", count), ("high_level", count), ("enterprises", count),
         ("postings", count), ("sd_ratio", ratio), ("density", ratio))}
@@ -292,7 +205,7 @@ def peers_section(ctx: Context) -> str:
 
 
 def chain_section(ctx: Context, status: pd.DataFrame) -> str:
-    svg = _render(ctx, chain_figure(status), "svg", "产业链", width=FIG_WIDTH)
+    svg = _render(ctx, chain_figure(status, static=True), "svg", "产业链", width=FIG_WIDTH)
     counts = status["status"].value_counts()
     rows = [[s, str(int(counts.get(s, 0))), gaps.STATUS_HELP[s]] for s in gaps.STATUS_COLORS]
     th = ctx.th
@@ -354,8 +267,8 @@ def flows_section(ctx: Context) -> str:
     note = f"<p class='note'>{esc(scope.note)}</p>" if scope.note else ""
     fig = ""
     if len(origins.values) or len(dests.values):
-        fig = image(_render(ctx, flows_figure(origins, dests), "svg", "流动", width=FIG_WIDTH),
-                    "svg", "人才流动来源与去向")
+        svg = _render(ctx, counterparts_figure(origins, dests), "svg", "流动", width=FIG_WIDTH)
+        fig = image(svg, "svg", "人才流动来源与去向")
     return section(SECTIONS[5], note + table(
         rows, ["期间", "流入", "流出", "净流入", "每万人净流入"]) + fig)
 
@@ -459,14 +372,20 @@ def context(reader: Reader, region: str, *, year: int | None = None, k: int | No
     the_year = year or q.resolve_year(reader, Filters(region=region))
     peer_codes = peers if peers is not None else q.regions_named(
         reader, str(settings.get("peer_cities")).split(","))
-    return Context(reader, region, name, the_year, k, th or Thresholds(), peer_codes,
-                   q.freshness(reader))
+    # The configured thresholds (TALENTMAP_LQ_* …), as the 产业链 page starts from.
+    return Context(reader, region, name, the_year, k, th or Thresholds.from_settings(),
+                   peer_codes, q.freshness(reader))
+
+
+def node_status(ctx: Context) -> pd.DataFrame:
+    """The region's chain status against the country, under disclosure control."""
+    return disclosure.nodes_shown(gaps.chain_status(ctx.reader, ctx.region, ctx.year, ctx.th),
+                                  ctx.k)
 
 
 def build_html(ctx: Context) -> str:
     """The brief as one self-contained HTML document."""
-    status = disclosure.nodes_shown(gaps.chain_status(ctx.reader, ctx.region, ctx.year, ctx.th),
-                                    ctx.k)
+    status = node_status(ctx)
     sections = [cover(ctx), map_section(ctx), peers_section(ctx), chain_section(ctx, status),
                 gaps_section(ctx, status), flows_section(ctx), definitions_section(ctx)]
     return document(ctx, sections)

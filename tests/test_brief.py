@@ -10,6 +10,7 @@ import zlib
 
 import pytest
 
+from analytics.filters import Thresholds
 from exports import ExportUnavailable, brief
 from exports.__main__ import main
 from store.reader import Reader
@@ -153,6 +154,27 @@ def test_data_is_escaped_in_the_html(demo_db, monkeypatch):
     page = brief.build_html(ctx)
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "</style><script" not in page  # the name in the CSS page header is CSS-escaped
+
+
+def test_thresholds_come_from_the_settings_like_the_page(demo_db, monkeypatch):
+    # `python -m exports brief` starts from the configured thresholds (TALENTMAP_LQ_* …), as
+    # the 产业链 page does, not from the built-in defaults.
+    reader = Reader(demo_db)
+    ctx = brief.context(reader, "370200", k=5)
+    assert ctx.th == Thresholds.from_settings()
+    assert (brief.node_status(ctx)["status"] == "固链").sum() > 0
+    monkeypatch.setenv("TALENTMAP_LQ_STRONGHOLD", "99")
+    monkeypatch.setenv("TALENTMAP_LQ_MISSING", "2")
+    ctx = brief.context(reader, "370200", k=5)
+    assert (ctx.th.lq_stronghold, ctx.th.lq_missing) == (99.0, 2.0)
+    status = brief.node_status(ctx)
+    assert (status["status"] == "固链").sum() == 0
+    monkeypatch.setattr(brief, "_render", lambda *a, **k: b"<svg/>")
+    text = brief.chain_section(ctx, status)
+    assert "补链 LQ &lt; 2 或本地无企业" in text and "固链 LQ ≥ 99" in text
+    assert "<td>固链</td><td>0</td>" in text
+    given = Thresholds(lq_stronghold=1.0)  # an explicit argument still wins
+    assert brief.context(reader, "370200", th=given).th is given
 
 
 def test_small_counts_are_suppressed():

@@ -1,4 +1,6 @@
-"""Map figures: MapLibre choropleths that draw offline, with grey no-data regions."""
+"""Figures: the map primitives (maps.figures: MapLibre choropleths that draw offline, with grey
+no-data regions) and the figures library (figures/: the chain diagram, heatmap, gaps, flows),
+with small counts withheld as on the pages."""
 
 import math
 
@@ -7,6 +9,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from analytics import disclosure, gaps
+from figures import chain as chain_figs
+from figures import flows as flow_figs
+from figures import gaps as gap_figs
+from figures import heatmap as heat_figs
 from maps import figures, geometry
 from reference.regions import COUNTRY_ADCODE, region_index
 
@@ -142,3 +149,101 @@ def test_bubble_layer():
     assert "员工数: %{customdata[0]}" in trace.hovertemplate
     numeric = figures.bubble_layer(points, size_col="employees", color_col="employees")
     assert numeric.marker.showscale is True
+
+
+# -- figures/ -------------------------------------------------------------------------------------
+
+def _chain(k=5):
+    """Four nodes in two layers, as ``disclosure.nodes_shown(gaps.chain_status(…))`` gives them."""
+    df = pd.DataFrame({
+        "node_id": ["F01", "F02", "T01", "T02"], "name_zh": ["AI芯片", "<b>传感器</b>", "框架", "平台"],
+        "layer": ["基础层", "基础层", "技术层", "技术层"],
+        "segment": ["算力硬件", "算力硬件", "框架与平台", "框架与平台"], "sequence": [1, 2, 3, 4],
+        "talent": [40, 3, 25, 30], "active": [10, 1, 5, 8], "postings": [12, 0, 4, 9],
+        "lq_talent": [1.5, 0.2, 0.9, 1.1], "lq_enterprise": [1.0, None, 0.5, 2.0],
+        "sd_ratio": [0.8, None, 1.2, 0.9], "sd_band": ["紧缺", "—", "平衡", "紧缺"],
+        "gap_score": [10.0, 80.0, 20.0, 5.0], "reason": ["r1", "r2", "r3", "r4"],
+        "status": ["固链", "补链", "强链", "强链"], "mean_salary": [20000.0, None, 15000.0, 18000.0],
+        "enterprises": [3, 0, 2, 1], "leaders": [1, 0, 0, 0]})
+    return disclosure.nodes_shown(df, k)
+
+
+def _boxes(fig):
+    return {n: (tr.marker.color, t) for tr in fig.data if tr.type == "bar"
+            for n, t in zip(tr.customdata, tr.text, strict=True)}
+
+
+def test_chain_diagram_one_drawing_for_the_page_and_the_brief():
+    df = _chain()
+    page = chain_figs.chain_figure(df, "T01")
+    static = chain_figs.chain_figure(df, static=True)
+    colors = {n: c for n, (c, _) in _boxes(page).items()}
+    assert colors == {n: c for n, (c, _) in _boxes(static).items()}
+    assert colors == {n: gaps.STATUS_COLORS[s] for n, s in zip(df["node_id"], df["status"],
+                                                               strict=True)}
+    # the page: two-line boxes with hover, a click selects (the selected box outlined)
+    assert _boxes(page)["F02"][1] == "<b>&lt;b&gt;传感器&lt;/b&gt;</b><br>供 <5 · 需 0 · LQ 保密"
+    bars = [tr for tr in page.data if tr.type == "bar"]
+    assert all(tr.hovertext for tr in bars if len(tr.customdata))
+    assert page.layout.clickmode == "event+select"
+    widths = {n: w for tr in bars for n, w in zip(tr.customdata, tr.marker.line.width,
+                                                   strict=True)}
+    assert widths == {"F01": 1, "F02": 1, "T01": 3, "T02": 1}
+    # the brief: one line per box, compact, nothing to hover or click
+    assert _boxes(static)["F01"][1] == "AI芯片 · LQ 1.50"
+    assert all(tr.hoverinfo == "skip" and not tr.hovertext for tr in static.data)
+    assert static.layout.clickmode == "none" and static.layout.hovermode is False
+    assert static.layout.height < page.layout.height
+    legend = [tr.name for tr in static.data if tr.type == "scatter"]
+    assert legend == list(chain_figs.STATUSES)
+    # the country is its own benchmark: its boxes give the supply/demand ratio
+    national = chain_figs.chain_figure(df.assign(national=True), static=True)
+    assert _boxes(national)["F01"][1] == "AI芯片 · 供需 0.80"
+
+
+def test_gap_bars_largest_gap_and_tightest_supply_on_top():
+    df = _chain(None)
+    top = gap_figs.top_gaps_figure(df).data[0]
+    assert list(top.x) == [5.0, 10.0, 20.0, 80.0]  # drawn bottom-up
+    tight = gap_figs.tightest(df)
+    assert tight["node_id"].tolist() == ["F01", "T02", "T01"]
+    assert list(gap_figs.shortage_figure(tight).data[0].x) == [1.2, 0.9, 0.8]
+
+
+def test_a_heatmap_of_uncoloured_cells_is_not_blank():
+    # Every LQ on a small base (and a withheld count) is uncoloured: its cell is grey with its
+    # text in the layer underneath, so the grid never renders empty.
+    matrix = pd.DataFrame({
+        "adcode": ["a", "a", "b", "b"], "name": ["甲区", "甲区", "乙区", "乙区"],
+        "node_id": ["T01", "T02"] * 2, "name_zh": ["深度学习框架", "开发平台"] * 2,
+        "sequence": [1, 2] * 2, "talent": [6, 0, 30, 9], "lq_talent": [3.0, 0.0, 1.1, 0.4],
+        "lq_credible": [False, False, True, True], "sd_ratio": [None] * 4, "sd_band": ["—"] * 4,
+        "gap_score": [10.0, 60.0, 5.0, 40.0], "reason": ["r"] * 4, "postings": [1, 1, 1, 1]})
+    grey, valued = heat_figs.heatmap_figure(matrix, "lq_talent", None).data
+    assert grey.text.tolist() == [["(3.00)", ""], ["(0.00)", ""]]
+    assert valued.text.tolist() == [["", "1.10"], ["", "0.40"]]
+    assert np.isnan(valued.z[0][0]) and valued.z[0][1] == pytest.approx(1.1)
+    # 甲区 has 6 + 2: the 2 is '<5' and, its total known, the 6 is withheld too (保密)
+    grey, valued = heat_figs.heatmap_figure(matrix.assign(talent=[6, 2, 30, 9]), "talent", 5).data
+    assert grey.text.tolist() == [["保密", ""], ["<5", ""]]
+    assert valued.text.tolist() == [["", "30"], ["", "9"]]
+
+
+def test_returnees_below_k_are_merged_or_left_out():
+    ret = pd.DataFrame({"country": ["美国", "英国", "日本", "法国"], "talent": [9, 3, 2, 1]})
+    bars = flow_figs.returnee_figure(ret, 5).data[0]
+    assert list(bars.y) == ["其他 (各不足 5 人)", "美国"] and list(bars.x) == [6, 9]
+    assert list(flow_figs.returnee_figure(ret, None).data[0].x) == [1, 2, 3, 9]
+    assert flow_figs.returnee_figure(ret.iloc[1:], 10) is None, "everything below k: nothing drawn"
+
+
+def test_routes_say_less_than_k_and_small_routes_look_alike():
+    routes = pd.DataFrame({"from_name": ["北京市", "青岛市"], "from_lon": [116.4, 120.4],
+                           "from_lat": [39.9, 36.1], "to_name": ["青岛市", "上海市"],
+                           "to_lon": [120.4, 121.5], "to_lat": [36.1, 31.2], "moves": [20, 2],
+                           "direction": ["流入", "流出"]})
+    fig = flow_figs.routes_figure(routes, [], 5)
+    lines = [tr for tr in fig.data if tr.mode == "lines"]
+    assert lines[1].hovertext[0] == "青岛市 → 上海市: <5 人"
+    assert lines[1].line.width == pytest.approx(1.5 + 6 * 5 / 20)
+    assert fig.layout.map.style == "white-bg"

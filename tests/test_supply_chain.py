@@ -1,5 +1,6 @@
-"""产业链 page (views/supply_chain.py) in Streamlit's AppTest, on the small demo (seed 42) built
-through the ETL, and its export helpers."""
+"""产业链 page (views/supply_chain.py with views/chain_node.py and views/chain_flows.py) in
+Streamlit's AppTest, on the small demo (seed 42) built through the ETL; its 招引清单 files and
+tables (analytics/chain_tables.py). The figures themselves: tests/test_figures.py."""
 
 from __future__ import annotations
 
@@ -7,19 +8,19 @@ import io
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from analytics import chain_tables as ct
 from analytics import gaps
 from analytics import queries as q
 from analytics.filters import Thresholds
 from store.reader import Reader
 from tests import fixtures
 from tests.test_roles import values
-from views import state
+from views import chain_node, state
 from views import supply_chain as sc
 
 PAGE = "views/supply_chain.py"
@@ -189,25 +190,27 @@ def test_flows_section(app):
     assert any("流动记录只到市级" in c.value for c in at.caption)
 
 
-# -- export helpers ----------------------------------------------------------------------------
-def test_safe_cells_neutralises_formulas():
+# -- 招引清单 files (exports.tables writers) -------------------------------------------------
+def test_list_files_neutralise_formulas():
     df = pd.DataFrame({"name": ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "正常", "\tx"],
                        "n": [1, -2, 3, 4, 5, 6]})
-    out = sc.safe_cells(df)
-    assert out["name"].tolist() == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "正常", "'\tx"]
-    assert out["n"].tolist() == [1, -2, 3, 4, 5, 6], "numbers stay numbers"
+    lines = chain_node.list_csv(df).decode("utf-8-sig").splitlines()
+    assert lines[1:] == ["\"'=HYPERLINK(\"\"x\"\")\",1", "'+1,-2", "'-2,3", "'@SUM(A1),4", "正常,5",
+                         "'\tx,6"], "numbers stay numbers"
     assert df["name"].iloc[0].startswith("="), "the input is not changed"
 
 
 def test_csv_has_a_bom_and_xlsx_reads_back():
     df = pd.DataFrame({"地区": ["北京市", "=cmd"], "人才数": ["<5", "12"]})
-    data = sc.to_csv(df)
+    data = chain_node.list_csv(df)
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.decode("utf-8-sig").splitlines() == ["地区,人才数", "北京市,<5", "'=cmd,12"]
-    book = pd.read_excel(io.BytesIO(sc.to_xlsx(df, {"地区": "青岛市"})), sheet_name=None,
-                         engine="openpyxl")
-    assert book["清单"]["地区"].tolist() == ["北京市", "'=cmd"]
-    assert book["说明"].values.tolist() == [["地区", "青岛市"]]
+    meta = {"地区": "=青岛市", "年份": 2024, "清单": "目标地区"}
+    book = pd.read_excel(io.BytesIO(chain_node.list_xlsx(df, meta)), sheet_name=None,
+                         header=None, engine="openpyxl")
+    rows = [[v for v in row if not pd.isna(v)] for row in book["清单"].values.tolist()]
+    assert rows[:3] == [["招引清单 · 目标地区"], ["地区: =青岛市"], ["年份: 2024"]]
+    assert rows[3:] == [[], ["地区", "人才数"], ["北京市", "<5"], ["'=cmd", "12"]]
 
 
 def test_diagram_layout_stacks_segments_in_chain_order(reader):
@@ -231,16 +234,16 @@ def test_people_counts_are_suppressed_and_k_none_shows_them():
     pools = pd.DataFrame({"adcode": ["110100"], "name": ["北京市"], "talent": [12],
                           "high_level": [3], "returnees": [0], "willing_to_relocate": [4],
                           "expecting_here": [1]})
-    assert sc.pools_table(pools, 5).iloc[0].tolist()[2:] == ["12", "<5", "0", "<5", "<5"]
-    assert sc.pools_table(pools, None).iloc[0].tolist()[2:] == ["12", "3", "0", "4", "1"]
+    assert ct.pools_table(pools, 5).iloc[0].tolist()[2:] == ["12", "<5", "0", "<5", "<5"]
+    assert ct.pools_table(pools, None).iloc[0].tolist()[2:] == ["12", "3", "0", "4", "1"]
     moves = pd.DataFrame({"name": ["北京市", "上海市"], "moves": [30, 3], "share": [0.9, 0.1]})
-    table = sc.counterpart_table(moves, 5)
+    table = ct.counterpart_table(moves, 5)
     assert table["人数"].tolist() == ["30", "<5"] and table["占比"].tolist() == ["90.0%", "保密"]
-    ret = pd.DataFrame({"country": ["美国", "英国", "日本", "法国"], "talent": [9, 3, 2, 1]})
-    bars = sc.returnee_figure(ret, 5).data[0]
-    assert list(bars.y) == ["其他 (各不足 5 人)", "美国"] and list(bars.x) == [6, 9]
-    assert list(sc.returnee_figure(ret, None).data[0].x) == [1, 2, 3, 9]
-    assert sc.returnee_figure(ret.iloc[1:], 10) is None, "everything below k: nothing drawn"
+    routes = pd.DataFrame({"from_name": ["北京市"], "to_name": ["上海市"], "moves": [3]})
+    assert ct.routes_table(routes, 5)["人数"].tolist() == ["<5"]
+    area = pd.DataFrame({"name": ["甲区", "乙区", "丙区"], "talent": [2, 30, 9],
+                         "enterprises": [1, 2, 0], "leaders": [0, 1, 0], "postings": [1, 4, 0]})
+    assert ct.area_table(area, 5)["人才"].tolist() == ["<5", "30", "保密"]  # 41 − 30 − 9 = 2
 
 
 def _sql_blocks() -> list[str]:
@@ -284,20 +287,11 @@ def test_the_country_shows_supply_and_demand_not_lq_against_itself(app):
     assert any(h.value == "差距最大的 10 个环节" for h in at.subheader)
 
 
-def test_a_heatmap_of_uncoloured_cells_is_not_blank():
-    # Every LQ on a small base (and a withheld count) is uncoloured: its cell is grey with its
-    # text in the layer underneath, so the grid never renders empty.
-    matrix = pd.DataFrame({
-        "adcode": ["a", "a", "b", "b"], "name": ["甲区", "甲区", "乙区", "乙区"],
-        "node_id": ["T01", "T02"] * 2, "name_zh": ["深度学习框架", "开发平台"] * 2,
-        "sequence": [1, 2] * 2, "talent": [6, 0, 30, 9], "lq_talent": [3.0, 0.0, 1.1, 0.4],
-        "lq_credible": [False, False, True, True], "sd_ratio": [None] * 4, "sd_band": ["—"] * 4,
-        "gap_score": [10.0, 60.0, 5.0, 40.0], "reason": ["r"] * 4, "postings": [1, 1, 1, 1]})
-    grey, valued = sc.heatmap_figure(matrix, "lq_talent", None).data
-    assert grey.text.tolist() == [["(3.00)", ""], ["(0.00)", ""]]
-    assert valued.text.tolist() == [["", "1.10"], ["", "0.40"]]
-    assert np.isnan(valued.z[0][0]) and valued.z[0][1] == pytest.approx(1.1)
-    # 甲区 has 6 + 2: the 2 is '<5' and, its total known, the 6 is withheld too (保密)
-    grey, valued = sc.heatmap_figure(matrix.assign(talent=[6, 2, 30, 9]), "talent", 5).data
-    assert grey.text.tolist() == [["保密", ""], ["<5", ""]]
-    assert valued.text.tolist() == [["", "30"], ["", "9"]]
+def test_heatmap_compares_children_siblings_or_peers(reader):
+    kids = q.compared_regions(reader, "370200", "children", ["110100"])
+    assert "370212" in kids and kids == sorted(kids)
+    assert q.compared_regions(reader, "370212", "children", []) == kids, "a leaf: its siblings"
+    assert q.compared_regions(reader, "370200", "peers", ["110100", "370200"]) == [
+        "370200", "110100"]
+    assert q.compared_regions(reader, "100000", "peers", ["110100"]) == ["110100"]
+
