@@ -14,7 +14,7 @@ from analytics import chain_tables as ct
 from analytics import disclosure
 from analytics.filters import COUNTRY, Filters
 from figures import flows as flow_figs
-from views import chain_data, components, exporting, state
+from views import components, exporting, state
 from views.i18n import t
 
 
@@ -33,20 +33,20 @@ def section(ver: str, f: Filters, year: int, node: str, k: int | None) -> None:
     st.header(t("sc_flows"))
     names = state.reference(ver)["nodes"].set_index("node_id")["name_zh"]
     period, only = flow_controls(ver, year, str(names.get(node, node)))
-    nodes = (node,) if only else chain_data.layer_nodes(ver, f)
-    scope = chain_data.flow_scope(ver, f.region)
+    nodes = (node,) if only else state.layer_nodes(ver, f)
+    scope = state.flow_scope(ver, f.region)
     if scope.note:
         st.caption(html.escape(scope.note))
-    flow_kpis(chain_data.flow_summary(ver, scope.region, period, nodes), k)
+    flow_kpis(state.flow_summary(ver, scope.region, period, nodes), k)
     left, right = st.columns([3, 2])
     with left:
         st.subheader(t("sc_routes"))
-        routes = chain_data.routes(ver, scope.region, period, nodes)
+        routes = state.routes(ver, scope.region, period, nodes)
         draw_routes(routes, k)
     with right:
         counterparts(ver, scope, period, nodes, routes, k)
     st.subheader(t("sc_returnees"))
-    ret = chain_data.returnees(ver, f.region, period, nodes)
+    ret = state.returnees(ver, f.region, period, nodes)
     fig = None if ret.empty else flow_figs.returnee_figure(ret, k)
     if fig is None:
         st.info(t("no_data") if ret.empty else t("sc_returnees_small").format(k=k))
@@ -83,7 +83,7 @@ def counterparts(ver: str, scope, period, nodes, routes: pd.DataFrame, k: int | 
         return
     for label, inbound in (("sc_origins", True), ("sc_destinations", False)):
         st.subheader(t(label))
-        df = chain_data.counterparts(ver, scope.region, period, nodes, inbound)
+        df = state.counterparts(ver, scope.region, period, nodes, inbound)
         st.dataframe(ct.counterpart_table(df, k, t("unknown")), hide_index=True,
                      width="stretch")
 

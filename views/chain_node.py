@@ -14,7 +14,7 @@ from analytics import chain_tables as ct
 from analytics import gaps
 from analytics.filters import COUNTRY
 from exports import tables
-from views import auth, chain_data, components, sidebar
+from views import auth, components, sidebar, state
 from views.i18n import t
 
 BADGE = {"固链": "green", "强链": "blue", "补链": "red", "延链": "orange"}
@@ -35,7 +35,7 @@ def section(ver: str, df: pd.DataFrame, region: str, year: int, k: int | None,
     node = node_picker(df, node_key)
     row = df.set_index("node_id").loc[node]
     node_header(row, year)
-    detail = chain_data.node_detail(ver, region, node, year)
+    detail = state.node_detail(ver, region, node, year)
     left, right = st.columns(2)
     with left:
         st.subheader(t("sc_by_area"))
@@ -75,7 +75,7 @@ def node_header(row: pd.Series, year: int) -> None:
 def source_tables(ver: str, region: str, node: str, year: int,
                   k: int | None) -> dict[str, pd.DataFrame]:
     """The three lists as shown, by their tab's text key."""
-    raw = chain_data.sources(ver, region, node, year)
+    raw = state.sources(ver, region, node, year)
     return {"sc_src_regions": ct.regions_table(raw["regions"], k, t("unknown")),
             "sc_src_firms": ct.firms_table(raw["firms"]),
             "sc_src_pools": ct.pools_table(raw["pools"], k, t("unknown"))}

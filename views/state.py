@@ -13,6 +13,7 @@ import streamlit as st
 
 import settings
 from analytics import clusters as cl
+from analytics import flows, gaps
 from analytics import queries as q
 from analytics import talent as tl
 from analytics.filters import Filters, Thresholds
@@ -211,3 +212,81 @@ def sync_url(f: Filters) -> None:
 
 def lang() -> str:
     return st.session_state.get("lang", "zh")
+
+
+# -- the 产业链 page (raw results: disclosure is applied by the page for the role, after the cache)
+@st.cache_data(max_entries=64, show_spinner=False)
+def year(ver: str, f: Filters) -> int:
+    """The year in view (``queries.resolve_year``)."""
+    return q.resolve_year(reader(), f)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def layer_nodes(ver: str, f: Filters) -> tuple[str, ...]:
+    """The sidebar's nodes, or its layer's nodes; none means every node."""
+    return tuple(q.layer_nodes(reader(), f).nodes)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def chain(ver: str, region: str, year: int, th: Thresholds, bench: str) -> pd.DataFrame:
+    return gaps.chain_status(reader(), region, year, th, bench)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def compared_regions(ver: str, region: str, scope: str) -> list[str]:
+    peers = reference(ver)["peers"]
+    return q.compared_regions(reader(), region, scope, peers)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def matrix(ver: str, regions: tuple[str, ...], year: int, th: Thresholds,
+           bench: str) -> pd.DataFrame:
+    return flows.chain_matrix(reader(), list(regions), year, th, bench)
+
+
+# -- one node ---------------------------------------------------------------------------------
+@st.cache_data(max_entries=64, show_spinner=False)
+def node_detail(ver: str, region: str, node: str, year: int) -> dict[str, pd.DataFrame]:
+    """The node by sub-area, its demand by job title and the local enterprises."""
+    r = reader()
+    return {"area": flows.node_by_area(r, region, node, year),
+            "titles": flows.demand_by_title(r, region, node, year),
+            "firms": flows.local_enterprises(r, region, node, year)}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def sources(ver: str, region: str, node: str, year: int) -> dict[str, pd.DataFrame]:
+    """The 招引清单: target regions, enterprises and talent pools."""
+    r = reader()
+    return {"regions": gaps.source_regions(r, region, node, year),
+            "firms": gaps.source_enterprises(r, region, node),
+            "pools": gaps.source_talent_pools(r, region, node, year)}
+
+
+# -- talent flows (period: (first, last) year; nodes: () for every node) ------------------------
+@st.cache_data(max_entries=64, show_spinner=False)
+def flow_scope(ver: str, region: str) -> flows.FlowScope:
+    return flows.flow_scope(reader(), region)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def flow_summary(ver: str, region: str, period: tuple[int, int], nodes: tuple) -> dict:
+    return flows.summary(reader(), region, period, nodes)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def routes(ver: str, region: str, period: tuple[int, int], nodes: tuple) -> pd.DataFrame:
+    return flows.top_routes(reader(), region, period, nodes)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def counterparts(ver: str, region: str, period: tuple[int, int], nodes: tuple,
+                 inbound: bool) -> pd.DataFrame:
+    """Top 10 origins (``inbound``) or destinations."""
+    fn = flows.origins if inbound else flows.destinations
+    return fn(reader(), region, period, nodes, limit=10)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def returnees(ver: str, region: str, period: tuple[int, int], nodes: tuple) -> pd.DataFrame:
+    return flows.returnee_countries(reader(), region, period, nodes)

@@ -3,7 +3,7 @@
 heatmap, the detail of one node with its recruitment lists (views/chain_node.py), and talent
 flows (views/chain_flows.py).
 
-Thin: read filters → cached analytics (views/chain_data.py) → figures/ → draw. Definitions and
+Thin: read filters → cached analytics (views/state.py) → figures/ → draw. Definitions and
 the SQL behind every number: docs/supply-chain.md.
 """
 
@@ -20,7 +20,7 @@ from analytics.filters import COUNTRY, Thresholds
 from figures import chain as chain_figs
 from figures import gaps as gap_figs
 from figures import heatmap as heat_figs
-from views import auth, chain_data, chain_flows, chain_node, components, exporting, sidebar, state
+from views import auth, chain_flows, chain_node, components, exporting, sidebar, state
 from views.i18n import t
 
 FIG_KEY = "sc_chain_figure"
@@ -31,7 +31,7 @@ def page() -> None:
     ver = state.version()
     f = state.filters()
     k = auth.small_cell_k()  # None: recruiter/admin, who may see individuals
-    year = chain_data.year(ver, f)
+    year = state.year(ver, f)
     name = sidebar.region_name(ver, f.region)
     st.title(f"{t('supply_chain')} · {html.escape(name)}")
     left, right = st.columns([1, 2])
@@ -44,7 +44,7 @@ def page() -> None:
                f"{threshold_caption(th)}")
     if f.tiers or f.education or f.experience or f.returnees_only:
         st.caption(t("sc_filters_ignored"))
-    df = chain_data.chain(ver, f.region, year, th, bench)
+    df = state.chain(ver, f.region, year, th, bench)
     df = disclosure.nodes_shown(df, k, unknown=t("unknown")).assign(national=f.region == COUNTRY)
     status_counts(df)
     node_key = f"sc_node_{f.region}"
@@ -194,8 +194,8 @@ def heatmap_section(ver: str, region: str, year: int, th: Thresholds, bench: str
                     format_func=lambda s: t(local) if s == "children" else t("sc_heat_peers"))
     metric = b.selectbox(t("metric"), list(heat_figs.HEAT_METRICS),
                          format_func=heat_figs.HEAT_METRICS.get, key="sc_heat_metric")
-    codes = tuple(chain_data.compared_regions(ver, region, scope))
-    matrix = chain_data.matrix(ver, codes, year, th, bench)
+    codes = tuple(state.compared_regions(ver, region, scope))
+    matrix = state.matrix(ver, codes, year, th, bench)
     if matrix.empty:
         st.info(t("no_data"))
         return
