@@ -108,9 +108,9 @@ class Thresholds:
         """The thresholds as configured (docs/settings.md)."""
         import settings
 
-        return cls(small_cell_k=int(settings.get("small_cell_k")),
-                   lq_missing=float(settings.get("lq_missing")),
-                   lq_stronghold=float(settings.get("lq_stronghold")),
-                   sd_bands=(float(settings.get("sd_severe")), float(settings.get("sd_shortage")),
-                             float(settings.get("sd_balanced"))),
-                   lq_min_base=int(settings.get("lq_min_base")))
+        return cls(small_cell_k=settings.get("small_cell_k"),
+                   lq_missing=settings.get("lq_missing"),
+                   lq_stronghold=settings.get("lq_stronghold"),
+                   sd_bands=(settings.get("sd_severe"), settings.get("sd_shortage"),
+                             settings.get("sd_balanced")),
+                   lq_min_base=settings.get("lq_min_base"))

@@ -28,7 +28,7 @@ def role_k(role: str) -> int | None:
     """k of the small-count rule for the role (None: recruiter and admin see counts)."""
     if role not in ROLES:
         raise ValueError(f"未知角色 {role!r}; 可选: {', '.join(ROLES)}")
-    return small_cell_k(role, int(settings.get("small_cell_k")))
+    return small_cell_k(role, settings.get("small_cell_k"))
 
 
 # Columns written as integers: rank, year and the registry's counts (of people or not).

@@ -86,7 +86,7 @@ def pick_default_year(counts: dict[int, int], min_share: float) -> int:
 
 def default_year(reader: Reader) -> int:
     """The year in view when none is asked for (setting ``default_year_min_share``)."""
-    share = float(settings.get("default_year_min_share"))
+    share = settings.get("default_year_min_share")
     return pick_default_year(talent_per_year(reader), share)
 
 
@@ -141,7 +141,7 @@ def children_metrics(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
     f = layer_nodes(reader, f)
     year = resolve_year(reader, f)
     params = f.params(year) | {"parent": parent, "has_nodes": bool(f.nodes),
-                               "min_base": int(settings.get("lq_min_base"))}
+                               "min_base": settings.get("lq_min_base")}
     sql = f"""
     WITH kids AS (SELECT adcode, name, level FROM region WHERE parent_adcode = $parent),
     base AS (

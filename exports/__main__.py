@@ -26,7 +26,7 @@ def _reader(args):
 
 
 def _k(args) -> int | None:
-    k = int(settings.get("small_cell_k")) if args.k is None else args.k
+    k = settings.get("small_cell_k") if args.k is None else args.k
     return k or None
 
 
@@ -138,6 +138,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if code := settings.invalid_for_cli():
+        return code
     if args.cmd == "brief" and not (args.out or args.html):
         parser.error("brief: 至少给出 --out 或 --html")
     try:

@@ -371,7 +371,7 @@ def context(reader: Reader, region: str, *, year: int | None = None, k: int | No
     name = "全国" if region == COUNTRY else str(info["name"])
     the_year = year or q.resolve_year(reader, Filters(region=region))
     peer_codes = peers if peers is not None else q.regions_named(
-        reader, str(settings.get("peer_cities")).split(","))
+        reader, settings.get("peer_cities").split(","))
     # The configured thresholds (TALENTMAP_LQ_* …), as the 产业链 page starts from.
     return Context(reader, region, name, the_year, k, th or Thresholds.from_settings(),
                    peer_codes, q.freshness(reader))

@@ -84,11 +84,12 @@ def test_every_setting_default_fits_its_own_rule():
         assert s.parse(str(s.default).lower() if s.kind is bool else str(s.default)) == s.default
 
 
-@pytest.mark.parametrize("module", ["etl", "analytics", "access.users"])
+@pytest.mark.parametrize("module", ["etl", "analytics", "access.users", "exports"])
 def test_each_command_stops_at_start_naming_the_variable(module, tmp_path):
     env = {"PATH": "/usr/bin:/bin", "TALENTMAP_SMALL_CELL_K": "zero",
            "TALENTMAP_DB_PATH": str(tmp_path / "none.duckdb")}
-    args = {"etl": ["status"], "analytics": ["kpis"], "access.users": ["add", "x", "planner"]}
+    args = {"etl": ["status"], "analytics": ["kpis"], "access.users": ["add", "x", "planner"],
+            "exports": ["map", "--out", str(tmp_path / "m.csv")]}
     proc = subprocess.run([sys.executable, "-m", module, *args[module]], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert proc.returncode == 2, proc.stderr

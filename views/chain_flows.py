@@ -91,7 +91,7 @@ def counterparts(ver: str, scope, period, nodes, routes: pd.DataFrame, k: int | 
 def base_map() -> list:
     """The grey provinces under the routes: inline shapes or the static file (setting
     ``geojson_mode``)."""
-    inline = str(settings.get("geojson_mode")) == "inline"
+    inline = settings.get("geojson_mode") == "inline"
     return flow_figs.base_map(state.geojson(COUNTRY), state.maritime(),
                               None if inline else state.geojson_url(COUNTRY))
 

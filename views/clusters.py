@@ -121,9 +121,9 @@ def _expected_city(col) -> str | None:
 def _clustering_params() -> tuple[float, int, bool]:
     """eps (km), the minimum talents of a cluster, and whether nodes are clustered apart."""
     c1, c2, c3 = st.columns(3)
-    eps = c1.slider(t("cl_eps"), 5, 200, int(float(settings.get("cluster_eps_km"))), step=5,
+    eps = c1.slider(t("cl_eps"), 5, 200, int(settings.get("cluster_eps_km")), step=5,
                     key="cl_eps", help=t("cl_eps_help"))
-    min_n = c2.number_input(t("cl_min"), 1, 1000, int(settings.get("cluster_min_talents")),
+    min_n = c2.number_input(t("cl_min"), 1, 1000, settings.get("cluster_min_talents"),
                             key="cl_min", help=t("cl_min_help"))
     by_node = c3.toggle(t("cl_by_node"), value=True, key="cl_by_node")
     return float(eps), int(min_n), bool(by_node)
