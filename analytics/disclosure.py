@@ -149,7 +149,7 @@ def apply(df: pd.DataFrame, k: int | None, spec: Spec, by: str | None = None) ->
                        totals={c: float(part[c].sum()) for c in spec.add_up if c in part.columns})
     if by is None or not k or df.empty:
         return one(df)
-    parts = [one(part) for _, part in df.groupby(by, sort=False)]
+    parts = [one(part) for _, part in df.groupby(by, sort=False, dropna=False)]
     values = pd.concat([p.values for p in parts]).loc[df.index]
     why = {c: pd.concat([p.why[c] for p in parts]).loc[df.index] for c in parts[0].why}
     return Controlled(values=values, why=why, k=k)

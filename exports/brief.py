@@ -37,7 +37,6 @@ from figures.regions import peer_talent_figure, region_map_figure
 from store.reader import Reader
 
 # tests/test_disclosure.py draws the flow bars through this name.
-flows_figure = counterparts_figure
 METRICS_DOC = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
 FLAGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -178,13 +178,13 @@ def test_chain_node_with_a_small_count_hides_its_lq_and_what_quotes_it():
 
 
 def test_brief_flow_bars_show_no_small_count():
-    from exports import brief
+    from figures.flows import counterparts_figure
 
     origins = d.apply(pd.DataFrame({"name": ["北京市", "上海市"], "moves": [12, 1],
                                     "share": [0.9, 0.1]}), 5, d.COUNTERPARTS)
     dests = d.apply(pd.DataFrame({"name": ["深圳市"], "moves": [2], "share": [1.0]}), 5,
                     d.COUNTERPARTS)
-    fig = brief.flows_figure(origins, dests)
+    fig = counterparts_figure(origins, dests)
     bars = {tr.y[i]: (tr.x[i], tr.text[i]) for tr in fig.data for i in range(len(tr.y))}
     assert bars["北京市"] == (12, "12")
     assert pd.isna(bars["上海市"][0]) and bars["上海市"][1] == "<5"
@@ -304,3 +304,53 @@ def test_flows_say_which_side_withheld_the_net():
                                         "net_per_10k": "arrivals"}
     assert d.flows(18, 3, 5)["why"] == {"departures": d.SMALL, "net": "departures",
                                         "net_per_10k": "departures"}
+
+
+# --- edges the mutation run (bench/mutate.py) found unchecked --------------------------------
+
+def test_apply_by_keeps_rows_whose_group_is_unknown():
+    df = pd.DataFrame({"g": ["a", "a", None], "talent": [3, 10, 2]})
+    ctl = d.apply(df, 5, d.AREAS, by="g")
+    assert ctl.values.index.tolist() == [0, 1, 2]
+    assert ctl.why["talent"].tolist() == [d.SMALL, d.PROTECTING, d.SMALL]
+
+
+def test_apply_by_with_a_single_group():
+    df = pd.DataFrame({"g": ["a", "a"], "talent": [3, 10]})
+    assert d.apply(df, 5, d.AREAS, by="g").why["talent"].tolist() == [d.SMALL, d.PROTECTING]
+
+
+def test_an_unknown_total_is_not_a_known_total():
+    # With k = 2 a '<2' pins itself: a known total would withhold the visible cell too.
+    df = pd.DataFrame({"n": [1, 7]})
+    assert d.control(df, 2, counts=["n"], totals={"n": float("nan")}).why["n"].tolist() == [
+        d.SMALL, None]
+    assert d.control(df, 2, counts=["n"], totals={"n": 8.0}).why["n"].tolist() == [
+        d.PROTECTING, d.PROTECTING]
+
+
+def test_an_unknown_part_of_a_withheld_whole_tells_nothing_and_stays():
+    df = pd.DataFrame({"talents": [3, 3], "high_level": [float("nan"), 0]})
+    ctl = d.control(df, 5, counts=["talents", "high_level"], within={"high_level": "talents"})
+    assert ctl.why["high_level"].tolist() == [None, None]
+
+
+def test_children_of_a_parent_with_one_child():
+    values = pd.DataFrame({"adcode": ["370212"], "talents": [12], "high_level": [3],
+                           "parent_talents": [12], "parent_high_level": [3]})
+    ctl = d.children(values, 5)
+    assert ctl.values["talents"].tolist() == [12]
+    assert ctl.label("high_level").tolist() == ["<5"]
+
+
+def test_pinned_counts_only_withheld_small_cells():
+    P, S = d.PROTECTING, d.SMALL
+    # a visible small value (never left by the rules) is not a withheld one
+    assert not d.pinned([3, 10, 2, 2], [None, None, S, S], 17, 5)
+    # a withheld zero, or a withheld k, pinned to one value gives no small count away
+    assert not d.pinned([0, 7], [P, None], 7, 5)
+    assert not d.pinned([5, 7], [P, None], 12, 5)
+    assert d.pinned([2, 7], [P, None], 9, 5)
+    # an unknown cell (NaN) counts as zero
+    assert not d.pinned([0, 12, 12, float("nan")], [P, None, None, P], 24, 5)
+    assert d.pinned([2, float("nan"), float("nan"), 12, 4], [S, None, P, None, S], 19, 5)
