@@ -162,6 +162,7 @@ def test_pure_functions():
     (1.2, 2, 1, "固链", "LQ 1.20 ≥ 1.2; 链主企业 1 家"),          # at the threshold
     (1.19, 2, 1, "强链", "0.5 ≤ LQ 1.19 < 1.2; 本地企业 2 家"),
     (1.2, 2, 0, "强链", "LQ 1.20 ≥ 1.2 但无本地链主企业"),
+    (0.5, 0, 0, "补链", "LQ 0.50; 本地企业 0 家"),                # at lq_missing, no firm
 ])
 def test_node_status_at_its_edges(lq, firms, leaders, status, reason):
     assert gaps.node_status(lq, firms, leaders, TH) == gaps.NodeStatus(status, reason)
@@ -228,3 +229,43 @@ def test_the_recruitment_lists_default_lengths(demo_db):
     assert len(gaps.source_enterprises(r, "370212", "A10", limit=51)) == 51
     assert len(gaps.source_talent_pools(r, "370212", "A10", year)) == 20
     assert len(gaps.source_talent_pools(r, "370212", "A10", year, limit=21)) == 21
+
+
+def test_gap_score_exact():
+    assert gaps.gap_score(0.5, None, 1) == 25.0             # no demand data: no shortage part
+    assert gaps.gap_score(0.5, 0.6, 1) == 40.0              # 25 + 30 × (1 − 0.6 / 1.2)
+    assert gaps.gap_score(0.5, 2.0, 1) == 25.0              # a surplus is no shortage
+    assert gaps.gap_score(0.3333, None, 1) == 33.3          # rounded to one decimal
+    assert gaps.gap_score(1.5, 0.0, 0) == 50.0              # 0 + 30 + 20
+
+
+def test_extend_chain_marks_absent_nodes_next_to_a_stronghold():
+    st = gaps.NodeStatus
+    statuses = {"A": st("固链", "r"), "B": st("补链", "r"), "C": st("补链", "r"),
+                "D": st("强链", "r"), "E": st("补链", "r"), "F": st("补链", "r")}
+    adjacent = {"B": {"A"}, "C": {"A"}, "D": {"A"}, "E": {"A", "X"}, "F": {"D", "X"}}
+    names = {"A": "甲"}
+    out = gaps.extend_chain(statuses, {"B": 0, "C": 1, "D": 0}, adjacent, names)
+    assert {n: s.status for n, s in out.items()} == {
+        "A": "固链", "B": "延链", "C": "补链", "D": "强链", "E": "延链", "F": "补链"}
+    assert out["B"].reason == "与固链环节 甲 相邻; 本地企业 0 家"
+    assert statuses["B"].status == "补链"  # the input is left as it was
+
+
+def test_chain_positions_rows_per_layer_with_segment_headers():
+    import pandas as pd
+
+    df = pd.DataFrame({"node_id": ["F2", "F1", "T1", "A1", "A2"],
+                       "layer": ["基础层", "基础层", "技术层", "应用层", "应用层"],
+                       "segment": ["算力", "数据", "算法", "终端", "终端"],
+                       "sequence": [2, 1, 3, 4, 5]})
+    placed, heads = gaps.chain_positions(df)
+    assert heads == [(0, 0, "数据"), (0, 2, "算力"), (1, 0, "算法"), (2, 0, "终端")]
+    got = {r.node_id: (r.col, r.row) for r in placed.itertuples()}
+    assert got == {"F1": (0, 1), "F2": (0, 3), "T1": (1, 1), "A1": (2, 1), "A2": (2, 2)}
+    assert list(placed.columns) == ["node_id", "layer", "segment", "sequence", "col", "row"]
+
+
+def test_an_unknown_region_has_no_lq(reader):
+    df = gaps.chain_status(reader, "999999", 2024, TH)
+    assert len(df) and df["lq_talent"].isna().all() and df["lq_enterprise"].isna().all()
