@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl load|demo|status|quarantine|maps``.
+"""Command line: ``python -m etl load|demo|status|quarantine [--warnings]|maps``.
 
 Failures exit non-zero with one clear line naming the file (and the row and field where that
 applies); progress goes to stderr, results to stdout.
@@ -96,6 +96,12 @@ def cmd_status(args) -> int:
               "rows_present = rows_loaded - rows_replaced, 否则发布前的完整性检查不通过.")
     print("\n隔离原因:")
     print(st["quarantine"].to_string(index=False) if len(st["quarantine"]) else "  (无)")
+    print("\n字段警告 (行已载入, 该字段为空):")
+    print(st["warnings"].to_string(index=False) if len(st["warnings"]) else "  (无)")
+    if len(st["warned_batches"]):
+        print("  有字段警告的批次:")
+        print(st["warned_batches"].to_string(index=False))
+        print("  明细: python -m etl quarantine --warnings [--batch N] [--export FILE]")
     return 0
 
 
@@ -106,28 +112,35 @@ def cmd_quarantine(args) -> int:
     if not db.exists():
         print(f"错误: {db}: 尚未发布数据库", file=sys.stderr)
         return 1
+    table = "field_warning" if args.warnings else "quarantine"
     con = connection.connect(db, read_only=True)
     try:
-        query = "SELECT * FROM quarantine"
+        if args.warnings and not con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'field_warning'"
+        ).fetchall()[0][0]:
+            print(f"错误: {db}: 这个数据库早于字段警告, 没有记录; 重新加载后即有", file=sys.stderr)
+            return 1
+        query = f"SELECT * FROM {table}"  # noqa: S608 - one of two constants
         params = []
         if args.batch is not None:
             query += " WHERE batch_id = ?"
             params.append(args.batch)
-        df = con.execute(query + " ORDER BY batch_id, row_number", params).df()
+        df = con.execute(query + " ORDER BY batch_id, row_number, field", params).df()
     finally:
         con.close()
     if args.export:
         from store.spreadsheet import neutralise_frame
 
         out = Path(args.export)
-        safe = neutralise_frame(df)  # quarantined rows are raw text: no cell may run as formula
+        safe = neutralise_frame(df)  # raw text from the files: no cell may run as a formula
         if out.suffix.lower() == ".xlsx":
             safe.to_excel(out, index=False)
         else:
             safe.to_csv(out, index=False, encoding="utf-8-sig")
         print(f"已导出 {len(df):,} 行到 {out}")
     else:
-        print(df.to_string(index=False, max_rows=200) if len(df) else "(无隔离记录)")
+        empty = "(无字段警告)" if args.warnings else "(无隔离记录)"
+        print(df.to_string(index=False, max_rows=200) if len(df) else empty)
     return 0
 
 
@@ -167,8 +180,10 @@ def parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="what is published")
     st.set_defaults(func=cmd_status)
 
-    q = sub.add_parser("quarantine", help="list or export quarantined rows")
+    q = sub.add_parser("quarantine", help="list or export quarantined rows (or field warnings)")
     q.add_argument("--batch", type=int)
+    q.add_argument("--warnings", action="store_true",
+                   help="the field warnings instead: rows loaded with a field left empty")
     q.add_argument("--export", help="write to FILE (.csv or .xlsx)")
     q.set_defaults(func=cmd_quarantine)
 

@@ -1,8 +1,10 @@
 """Load raw files into the warehouse: read → map → normalise → validate → upsert → publish.
 
 Each file is all-or-nothing inside one staging copy of the warehouse: its good rows go to the
-fact tables, its bad rows to ``quarantine`` (row, field, reason, raw values), and a file that
-cannot be read at all is recorded as a failed batch with one clear message. The staging copy is
+fact tables, its bad rows to ``quarantine`` (row, field, reason, raw values), the problems of
+fields its kept rows could do without to ``field_warning`` (row, field, reason, raw value; the
+field is loaded empty), and a file that cannot be read at all is recorded as a failed batch with
+one clear message. The staging copy is
 published once at the end, atomically; the other files of the same command still load.
 """
 
@@ -38,6 +40,10 @@ KEYS = {
     "region_indicator": ["adcode", "indicator", "year"],
 }
 LIST_COLUMNS = {"skills"}
+# Tables a file's rows are appended to, never upserted: they describe the batch itself.
+BATCH_TABLES = ("quarantine", "field_warning")
+BATCH_COLUMNS = ("batch_id, file, sha256, kind, source, rows_read, rows_loaded, rows_quarantined, "
+                 "rows_warned, started_at, finished_at, status, message")
 
 
 
@@ -133,7 +139,7 @@ def _load_copy(con, path: Path, copy: Path, digest: str, kind: str | None, user_
             say(f"  映射文件中的列在此文件中不存在: {'、'.join(absent)}")
         pending = Pending(con, batch_id, path)
         ctx = dataclasses.replace(ctx, seen=pending.seen)  # duplicate keys: within this file
-        totals = [0, 0, 0]  # rows read, loaded, quarantined
+        totals = [0, 0, 0, 0]  # rows read, loaded, quarantined, warned
         for part in itertools.chain([raw], chunks):
             con.execute("BEGIN TRANSACTION")  # each chunk is committed to its pending tables,
             counts = _load_table(con, pending, path, part, file_kind, cols, ctx)
@@ -141,15 +147,16 @@ def _load_copy(con, path: Path, copy: Path, digest: str, kind: str | None, user_
             totals = [a + b for a, b in zip(totals, counts, strict=True)]
             if part is not raw:
                 say(f"  … {totals[0]:,} 行" + "".join(f"; {n}" for n in part.notes))
-        rows_read, loaded, quarantined = totals
+        rows_read, loaded, quarantined, warned = totals
         note = "只有表头, 没有数据行" if rows_read == 0 else None
         con.execute("BEGIN TRANSACTION")  # the whole file goes in at once, or not at all
         written = pending.merge()
         reconcile(path, batch_id, loaded, written)
         con.execute(
-            "INSERT INTO load_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
+            f"INSERT INTO load_batch ({BATCH_COLUMNS}) "  # noqa: S608 - a constant
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
             [batch_id, str(path), digest, file_kind, ctx.source, rows_read, loaded,
-             quarantined, started_at, dt.datetime.now(), note])
+             quarantined, warned, started_at, dt.datetime.now(), note])
         con.execute("COMMIT")
     except (readers.ReadError, mapping.MappingError) as e:  # nothing of the file is kept
         _abandon(con, pending)
@@ -164,7 +171,9 @@ def _load_copy(con, path: Path, copy: Path, digest: str, kind: str | None, user_
     finally:
         chunks.close()  # ends the reading process whatever happened
     seconds = time.perf_counter() - started
-    say(f"  {rows_read:,} 行: 载入 {loaded:,} 行, 隔离 {quarantined:,} 行 ({seconds:.1f} 秒)")
+    say(f"  {rows_read:,} 行: 载入 {loaded:,} 行"
+        + (f" (其中 {warned:,} 行有字段警告, 该字段为空)" if warned else "")
+        + f", 隔离 {quarantined:,} 行 ({seconds:.1f} 秒)")
     return FileResult(str(path), "loaded", file_kind, rows_read, loaded, quarantined,
                       note, seconds, unmapped, absent)
 
@@ -193,7 +202,7 @@ def _abandon(con, pending: Pending | None) -> None:
 
 
 def _load_table(con, pending: Pending, path: Path, raw: readers.RawTable, kind: str,
-                cols: dict[str, str], ctx: transform.Context) -> tuple[int, int, int]:
+                cols: dict[str, str], ctx: transform.Context) -> tuple[int, int, int, int]:
     """Transform one table (a whole file, or one chunk of a streamed file) into the file's
     pending tables."""
     mapped = raw.data[list(cols)].rename(columns=cols)
@@ -204,8 +213,9 @@ def _load_table(con, pending: Pending, path: Path, raw: readers.RawTable, kind: 
         if table != "talent_contact":
             loaded += len(df)
     _write_quarantine(con, pending.batch_id, pending.table("quarantine"), path, raw, result)
+    _write_warnings(con, pending, path, raw, result)
     return (result.rows_read + len(raw.bad_rows), loaded,
-            len(result.bad_rows) + len(raw.bad_rows))
+            len(result.bad_rows) + len(raw.bad_rows), result.warned_rows)
 
 
 def _next_batch_id(con) -> int:
@@ -216,7 +226,8 @@ def _record_failure(con, path: Path, digest: str, kind, started_at, message: str
                     say: Progress) -> FileResult:
     say(f"  错误: {message}")
     batch_id = _next_batch_id(con)
-    con.execute("INSERT INTO load_batch VALUES (?, ?, ?, ?, NULL, 0, 0, 0, ?, ?, 'failed', ?)",
+    con.execute(f"INSERT INTO load_batch ({BATCH_COLUMNS}) "  # noqa: S608 - a constant
+                "VALUES (?, ?, ?, ?, NULL, 0, 0, 0, 0, ?, ?, 'failed', ?)",
                 [batch_id, str(path), digest, kind, started_at, dt.datetime.now(), message])
     return FileResult(str(path), "failed", kind, message=message)
 
@@ -236,7 +247,7 @@ class Pending:
         self.seen = _DiskSeenKeys(con, self.PREFIX + "_keys")
 
     def table(self, fact: str) -> str:
-        if fact not in KEYS and fact != "quarantine":
+        if fact not in KEYS and fact not in BATCH_TABLES:
             raise ValueError(f"unknown table {fact!r}")
         name = self.PREFIX + fact
         if fact not in self.created:
@@ -267,7 +278,7 @@ class Pending:
         written: dict[str, int] = {}
         for fact in self.created:
             name = self.PREFIX + fact
-            if fact not in KEYS:  # the quarantine
+            if fact not in KEYS:  # the quarantine and the field warnings
                 self.con.execute(f"INSERT INTO {fact} BY NAME SELECT * FROM {name}")  # noqa: S608
                 continue
             cond = " AND ".join(f"t.{k} = i.{k}" for k in KEYS[fact])
@@ -377,6 +388,27 @@ def _write_quarantine(con, batch_id: int, target: str, path: Path, raw: readers.
     con.register("_q", q)
     con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _q")  # noqa: S608
     con.unregister("_q")
+
+
+def _write_warnings(con, pending: Pending, path: Path, raw: readers.RawTable,
+                    result: transform.Transformed) -> None:
+    """The field warnings of the rows kept: row, field, reason and the cell as read."""
+    warnings = result.warnings
+    if warnings is None or warnings.empty:
+        return
+    w = pd.DataFrame({
+        "batch_id": pending.batch_id, "file": str(path),
+        "row_number": raw.row_numbers.loc[warnings.index].to_numpy(),
+        "field": warnings["field"].to_numpy(dtype=object),
+        "reason": warnings["reason"].to_numpy(dtype=object),
+        "raw": warnings["raw"].to_numpy(dtype=object),
+    }).sort_values(["row_number", "field"], kind="stable")
+    target = pending.table("field_warning")
+    con.register("_w", w)
+    try:
+        con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _w")  # noqa: S608
+    finally:
+        con.unregister("_w")
 
 
 # -- a load in its own process ---------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Column mapping: the headers real exports use → the canonical fields of each kind of record.
 
-Each kind lists its canonical fields with the Chinese and English synonyms seen in registry,
-résumé and job-board exports. A user mapping file (JSON ``{"原列名": "canonical_field"}`` or a
+Each kind lists its canonical fields (``SPECS``); the Chinese and English headers seen in
+registry, résumé and job-board exports are data, ``data/header_synonyms.csv`` (kind, field,
+header, source), read once at import — earlier rows of a field are preferred. A user mapping file (JSON ``{"原列名": "canonical_field"}`` or a
 two-column CSV) covers anything else; it is checked when read (every target is a field name, no
 two columns map to the same field) and again against the kind of each file it is applied to, and
 its entries win over the synonyms. A file missing a required field fails with one message listing
@@ -30,97 +31,77 @@ KIND_ZH = {"enterprise": "企业", "talent": "人才", "posting": "招聘岗位"
 @dataclass(frozen=True)
 class Field:
     name: str
-    synonyms: tuple[str, ...]
+    synonyms: tuple[str, ...]  # in order of preference (see ``map_columns``)
     required: bool = False
     label: str = ""  # Chinese label used in messages
 
 
-def _f(name, label, *synonyms, required=False):
-    return Field(name, (label, *synonyms), required, label)
-
-
-FIELDS: dict[str, tuple[Field, ...]] = {
+# The fields of each kind: (name, Chinese label, required). Their headers are data, in
+# data/header_synonyms.csv (kind, field, header, source), read once below.
+SPECS: dict[str, tuple[tuple[str, str, bool], ...]] = {
     "enterprise": (
-        _f("credit_code", "统一社会信用代码", "信用代码", "社会信用代码", "统一信用代码", "credit_code",
-           "uscc", "unified social credit code", required=True),
-        _f("name", "企业名称", "公司名称", "单位名称", "名称", "企业名", "company", "company_name",
-           "enterprise_name", "name", required=True),
-        _f("address", "注册地址", "企业地址", "所在地", "地址", "住所", "所在地区", "注册地",
-           "address", "region", required=True),
-        _f("business_scope", "经营范围", "主营业务", "业务范围", "business_scope", "scope"),
-        _f("node", "产业链环节", "产业链节点", "链条环节", "chain_node", "node", "node_id"),
-        _f("founded_on", "成立日期", "成立时间", "注册日期", "成立年份", "founded_on", "founded",
-           "established"),
-        _f("registered_capital_wan", "注册资本(万元)", "注册资本", "注册资本（万元）",
-           "registered_capital", "registered_capital_wan"),
-        _f("employees", "参保人数", "员工人数", "人员规模", "职工人数", "employees", "staff"),
-        _f("is_listed", "是否上市", "上市", "上市状态", "is_listed", "listed"),
-        _f("is_chain_leader", "链主企业", "是否链主", "链主", "is_chain_leader", "chain_leader"),
-        _f("observed_on", "数据日期", "更新日期", "统计日期", "快照日期", "observed_on", "snapshot_date"),
+        ("credit_code", "统一社会信用代码", True), ("name", "企业名称", True),
+        ("address", "注册地址", True), ("business_scope", "经营范围", False),
+        ("node", "产业链环节", False), ("founded_on", "成立日期", False),
+        ("registered_capital_wan", "注册资本", False), ("employees", "参保人数", False),
+        ("is_listed", "是否上市", False), ("is_chain_leader", "链主企业", False),
+        ("observed_on", "数据日期", False),
     ),
     "talent": (
-        _f("source_id", "人才编号", "简历编号", "编号", "人员编号", "候选人ID", "source_id", "resume_id",
-           "talent_id", "id", required=True),
-        _f("name", "姓名", "name", "full_name"),
-        _f("phone", "手机", "手机号", "联系电话", "电话", "phone", "mobile"),
-        _f("email", "邮箱", "电子邮箱", "email", "e-mail"),
-        _f("region", "所在地", "现居住地", "所在城市", "工作地点", "居住地", "现所在地", "地区",
-           "location", "city", "region", required=True),
-        _f("birth_year", "出生年份", "出生年", "出生日期", "birth_year", "birthday", "born"),
-        _f("education", "最高学历", "学历", "education", "degree"),
-        _f("university", "毕业院校", "毕业学校", "院校", "学校", "university", "school"),
-        _f("major", "专业", "所学专业", "major"),
-        _f("years_experience", "工作年限", "工作经验", "从业年限", "years_experience", "experience"),
-        _f("tier", "人才层次", "人才类别", "人才等级", "层次", "tier", "talent_tier"),
-        _f("skills", "技能标签", "技能", "专业技能", "skills", "skill_tags"),
-        _f("title", "职位", "当前职位", "岗位", "职称", "title", "position"),
-        _f("node", "产业链环节", "产业链节点", "chain_node", "node", "node_id"),
-        _f("employer_name", "现任单位", "工作单位", "所在单位", "现任公司", "employer", "employer_name",
-           "company"),
-        _f("employer_credit_code", "单位信用代码", "单位统一社会信用代码", "employer_credit_code"),
-        _f("is_returnee", "是否海归", "海归", "留学归国", "is_returnee", "returnee"),
-        _f("overseas_country", "留学国家", "海外经历国家", "留学/工作国家", "overseas_country"),
-        _f("willing_to_relocate", "是否愿意流动", "愿意流动", "接受异地", "求职意向", "willing_to_relocate",
-           "relocate"),
-        _f("expected_region", "期望城市", "期望工作地", "意向城市", "expected_region", "expected_city"),
-        _f("observed_on", "数据日期", "更新日期", "简历更新时间", "入库日期", "observed_on",
-           "updated_at"),
+        ("source_id", "人才编号", True), ("name", "姓名", False), ("phone", "手机", False),
+        ("email", "邮箱", False), ("region", "所在地", True), ("birth_year", "出生年份", False),
+        ("education", "最高学历", False), ("university", "毕业院校", False),
+        ("major", "专业", False), ("years_experience", "工作年限", False),
+        ("tier", "人才层次", False), ("skills", "技能标签", False), ("title", "职位", False),
+        ("node", "产业链环节", False), ("employer_name", "现任单位", False),
+        ("employer_credit_code", "单位信用代码", False), ("is_returnee", "是否海归", False),
+        ("overseas_country", "留学国家", False), ("willing_to_relocate", "是否愿意流动", False),
+        ("expected_region", "期望城市", False), ("observed_on", "数据日期", False),
     ),
     "posting": (
-        _f("source_id", "职位编号", "岗位编号", "职位ID", "job_id", "posting_id", "source_id", "id"),
-        _f("title", "职位名称", "岗位名称", "职位", "岗位", "title", "job_title", required=True),
-        _f("company_name", "公司名称", "企业名称", "招聘单位", "company", "company_name"),
-        _f("credit_code", "统一社会信用代码", "信用代码", "credit_code"),
-        _f("region", "工作地点", "工作城市", "工作地址", "城市", "地点", "location", "city", "region",
-           required=True),
-        _f("salary", "薪资", "薪资范围", "月薪", "薪酬", "工资", "salary", "pay"),
-        _f("education_req", "学历要求", "学历", "education", "education_req", "degree"),
-        _f("experience_req", "经验要求", "工作经验", "工作年限", "experience", "experience_req"),
-        _f("skills", "技能标签", "技能要求", "技能", "职位标签", "skills", "tags"),
-        _f("node", "产业链环节", "chain_node", "node", "node_id"),
-        _f("posted_on", "发布日期", "发布时间", "更新日期", "posted_on", "publish_date", "date",
-           required=True),
+        ("source_id", "职位编号", False), ("title", "职位名称", True),
+        ("company_name", "公司名称", False), ("credit_code", "统一社会信用代码", False),
+        ("region", "工作地点", True), ("salary", "薪资", False),
+        ("education_req", "学历要求", False), ("experience_req", "经验要求", False),
+        ("skills", "技能标签", False), ("node", "产业链环节", False),
+        ("posted_on", "发布日期", True),
     ),
     "move": (
-        _f("source_id", "人才编号", "简历编号", "编号", "人员编号", "source_id", "talent_id", "id",
-           required=True),
-        _f("from_region", "原所在地", "流出地", "原工作地", "迁出地", "from", "from_region",
-           required=True),
-        _f("to_region", "现所在地", "流入地", "新工作地", "迁入地", "to", "to_region", required=True),
-        _f("moved_on", "流动日期", "迁移日期", "入职日期", "变动日期", "moved_on", "date", required=True),
+        ("source_id", "人才编号", True), ("from_region", "原所在地", True),
+        ("to_region", "现所在地", True), ("moved_on", "流动日期", True),
     ),
     "indicator": (
-        _f("region", "地区", "地区名称", "行政区划", "区划代码", "行政区划代码", "region", "adcode",
-           required=True),
-        _f("indicator", "指标", "指标名称", "indicator", required=True),
-        _f("year", "年份", "年度", "统计年度", "year", required=True),
-        _f("value", "数值", "值", "指标值", "value", required=True),
-        _f("unit", "单位", "计量单位", "unit"),
-        _f("source", "来源", "数据来源", "source"),
+        ("region", "地区", True), ("indicator", "指标", True), ("year", "年份", True),
+        ("value", "数值", True), ("unit", "单位", False), ("source", "来源", False),
     ),
 }
+# A required key that other columns may stand in for: a talent file without an id column
+# derives its key from 姓名 + 手机, or 姓名 + 出生年月 + 毕业院校 (etl.transform_talent).
+KEY_ALTERNATIVES: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
+    ("talent", "source_id"): (("name", "phone"), ("name", "birth_year", "university")),
+}
+SYNONYMS_CSV = Path(__file__).resolve().parent.parent / "data" / "header_synonyms.csv"
+# Where a header is seen (the CSV's source column; several joined by 、).
+SOURCES = ("通用", "人社", "猎聘", "智联", "BOSS直聘", "前程无忧", "企查查", "天眼查", "HR")
 
 
+def read_synonyms(path: Path = SYNONYMS_CSV) -> list[dict[str, str]]:
+    """The rows of the header vocabulary (kind, field, header, source), in file order."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def _fields(rows: list[dict[str, str]]) -> dict[str, tuple[Field, ...]]:
+    headers: dict[tuple[str, str], list[str]] = {}
+    for row in rows:
+        headers.setdefault((row["kind"], row["field"]), []).append(row["header"])
+    return {kind: tuple(Field(name, tuple(dict.fromkeys([label, *headers.get((kind, name), [])])),
+                              required, label) for name, label, required in specs)
+            for kind, specs in SPECS.items()}
+
+
+SYNONYM_ROWS = read_synonyms()
+FIELDS: dict[str, tuple[Field, ...]] = _fields(SYNONYM_ROWS)
 
 
 def _norm(header: str) -> str:
@@ -128,7 +109,9 @@ def _norm(header: str) -> str:
     return re.sub(r"[\s_\-:：*]+", "", h).replace("(", "（").replace(")", "）")
 
 
-_SYNONYMS = {kind: {_norm(s): f.name for f in fields for s in f.synonyms}
+# kind → normalised header → (field, rank): the lower the rank, the more preferred the header.
+_SYNONYMS = {kind: {_norm(s): (f.name, rank) for f in fields
+                    for rank, s in reversed(list(enumerate(f.synonyms)))}
              for kind, fields in FIELDS.items()}
 
 
@@ -270,35 +253,50 @@ def absent_mapping_sources(headers: list[str], user: dict[str, str] | None) -> l
 
 def map_columns(headers: list[str], kind: str, user: dict[str, str] | None = None
                 ) -> dict[str, str]:
-    """Return {original header: canonical field} for the headers that map to ``kind``.
+    """Return {original header: canonical field} for the headers that map to ``kind``, in file
+    order.
 
     The user mapping wins over the synonyms (its targets that ``kind`` lacks are skipped here;
-    ``resolve_mapping`` reports them). Otherwise the first header mapping to a field wins and
-    later duplicates are left unmapped.
+    ``resolve_mapping`` reports them). Of several headers naming the same field, the one
+    earlier in the field's list of synonyms (data/header_synonyms.csv) wins — 参保人数 over
+    人员规模 wherever the columns stand — then the one earlier in the file; the others are left
+    unmapped.
     """
     user_norm = {_norm(k): v for k, v in (user or {}).items()}
     known = {f.name for f in FIELDS[kind]}
     out: dict[str, str] = {}
-    taken: set[str] = set()
     for h in headers:  # the user's own mapping first
         field = user_norm.get(_norm(h))
-        if field in known and field not in taken:
+        if field in known and field not in out.values():
             out[h] = field
-            taken.add(field)
-    for h in headers:
+    taken = set(out.values())
+    best: dict[str, tuple[int, int, str]] = {}  # field → (rank, position, header)
+    for position, h in enumerate(headers):
         if h in out or _norm(h) in user_norm:
             continue
-        field = _SYNONYMS[kind].get(_norm(h))
-        if field and field not in taken:
-            out[h] = field
-            taken.add(field)
+        hit = _SYNONYMS[kind].get(_norm(h))
+        if hit and hit[0] not in taken:
+            best[hit[0]] = min(best.get(hit[0], (hit[1], position, h)), (hit[1], position, h))
+    out.update({h: field for field, (_, _, h) in best.items()})
     return {h: out[h] for h in headers if h in out}
 
 
 def missing_required(mapped: dict[str, str], kind: str) -> list[Field]:
-    """Required fields of ``kind`` that no header maps to."""
+    """Required fields of ``kind`` that no header maps to (a key is not missing when the
+    columns of one of its ``KEY_ALTERNATIVES`` are all there)."""
     have = set(mapped.values())
-    return [f for f in FIELDS[kind] if f.required and f.name not in have]
+    return [f for f in FIELDS[kind] if f.required and f.name not in have
+            and not any(set(alt) <= have for alt in KEY_ALTERNATIVES.get((kind, f.name), ()))]
+
+
+def required_label(kind: str, f: Field) -> str:
+    """A required field as a message names it: 人才编号 (或 姓名+手机, 或 姓名+出生年份+毕业院校)."""
+    alts = KEY_ALTERNATIVES.get((kind, f.name))
+    if not alts:
+        return f.label
+    labels = {x.name: x.label for x in FIELDS[kind]}
+    return f.label + " (" + ", ".join("或 " + "+".join(labels[n] for n in alt)
+                                       for alt in alts) + ")"
 
 
 def infer_kind(headers: list[str], user: dict[str, str] | None = None) -> str | None:
@@ -341,8 +339,27 @@ def resolve_mapping(headers: list[str], kind: str | None, source: str,
     mapped = map_columns(headers, kind, user)
     missing = missing_required(mapped, kind)
     if missing:
-        need = "、".join(f.label for f in missing)
+        need = "、".join(required_label(kind, f) for f in missing)
         raise MappingError(
             f"{source}: 缺少必需列 {need} ({KIND_ZH[kind]}数据); 找到的列: {shown}; "
             f"可用 --mapping 指定列名映射")
     return kind, mapped
+
+
+def synonyms_markdown(kind: str) -> str:
+    """The table of ``kind``'s fields and headers for docs/loading-data.md (a test keeps the
+    document in step with data/header_synonyms.csv)."""
+    sources: dict[str, list[str]] = {}
+    for row in SYNONYM_ROWS:
+        if row["kind"] == kind:
+            sources.setdefault(row["field"], []).extend(
+                s for s in row["source"].split("、") if s and s != "通用")
+    lines = ["| field | recognised headers | seen in |", "|---|---|---|"]
+    for f in FIELDS[kind]:
+        name = f"**{f.name}**" if f.required else f.name
+        alts = KEY_ALTERNATIVES.get((kind, f.name))
+        note = (" (without it: " + " or ".join(" + ".join(a) for a in alts) + ", see *Derived "
+                "talent key*)") if alts else ""
+        seen = "、".join(dict.fromkeys(sources.get(f.name, []))) or "通用"
+        lines.append(f"| {name} | {'、'.join(f.synonyms)}{note} | {seen} |")
+    return "\n".join(lines)

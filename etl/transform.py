@@ -1,8 +1,11 @@
 """Normalise and validate mapped rows of each kind into the warehouse's fact tables.
 
-Each ``transform_<kind>`` takes the mapped text table (columns = canonical field names) and
-returns the rows for the fact table(s) plus every error found, one per (row, field), with a
-reason in words. A row with any error is quarantined whole; the good rows of the file load.
+Each ``transform_<kind>`` (``etl.transform_kinds``, ``etl.transform_talent``) takes the mapped
+text table (columns = canonical field names) and returns the rows for the fact table(s); every
+problem found is recorded once per (row, field) with a reason in words. A problem with a field
+the row needs (``NEEDED``: its key, its place, the date a fact cannot stand without) is an
+error: the row is quarantined whole. A problem with any other field costs only that field: the
+row loads with the field empty (NULL) and a field warning (reason and raw value) is recorded.
 Bulk work is vectorised and every distinct value is parsed once.
 """
 
@@ -19,28 +22,34 @@ import pyarrow as pa
 
 import settings
 from etl.mapping import FIELDS
-from etl.normalize import (
-    credit_code,
-    dates,
-    education,
-    experience,
-    flags,
-    number,
-    salary,
-    skills,
-    text,
-)
+from etl.normalize import dates, flags, number, skills, text
 from maps.resolver import default_resolver
-from reference.taxonomy import default_classifier, parse_tier
+from reference.taxonomy import default_classifier
 
 SKILL_SEP = "\x1f"  # skills travel to DuckDB joined, and are split there
 MAX_FIELD_CHARS = 10_000  # a longer cell is a broken export (a whole file in one field …)
 BIRTH_YEAR_RANGE = (1930, 2010)
-# Sane bounds of the plain numbers: beyond them a cell is broken, not a fact, and is quarantined
-# (never inserted: employees is an INTEGER column, and inf or 1e308 would poison every sum).
+# Sane bounds of the plain numbers: beyond them a cell is broken, not a fact, and is never
+# inserted (employees is an INTEGER column, and inf or 1e308 would poison every sum): the row is
+# quarantined when it needs the field (an indicator's value), else the field is left empty.
 EMPLOYEES_MAX = 10_000_000  # the largest employers anywhere have 2–3 million staff
-CAPITAL_WAN_MAX = 1e10      # 万元, i.e. 100 万亿元: above China's GDP; the largest is ~1 万亿元
 INDICATOR_ABS_MAX = 1e15    # 千万亿 in any unit: China's GDP in 元 is ~1.3×10¹⁴, people ~1.4×10⁹
+RAW_SHOWN_CHARS = 1_000     # a field warning keeps the raw value up to this length
+# Cells that state an absence in registry and job-board exports (企查查 writes - for an unknown
+# 参保人数): empty, and no problem, in a field the row does not need.
+ABSENT_MARKERS = frozenset({"-", "--", "---", "—", "——", "/", "暂无", "未公开", "不公开", "n/a",
+                            "N/A"})
+# The fields a row cannot do without: its key, its place, the date its fact describes. Their
+# problems quarantine the row; any other field's problem is a field warning (the field left
+# empty). A talent file without an id column derives its key from 姓名 and 手机 (or 出生年月 and
+# 毕业院校): there those fields are the key (see etl.transform_talent).
+NEEDED = {
+    "enterprise": frozenset({"credit_code", "name", "address"}),
+    "talent": frozenset({"source_id", "region"}),
+    "posting": frozenset({"source_id", "title", "region", "posted_on"}),
+    "move": frozenset({"source_id", "from_region", "to_region", "moved_on"}),
+    "indicator": frozenset({"region", "indicator", "year", "value"}),
+}
 
 
 @dataclass
@@ -76,17 +85,26 @@ class Transformed:
     errors: pd.DataFrame              # index (row label), field, reason
     rows_read: int
     bad_rows: set = field(default_factory=set)
+    # index (row label), field, reason, raw: problems of fields the kept rows could do without
+    warnings: pd.DataFrame | None = None
+
+    @property
+    def warned_rows(self) -> int:
+        return 0 if self.warnings is None else self.warnings.index.nunique()
 
 
 class Rows:
-    """The mapped text table of one file, with the errors found so far."""
+    """The mapped text table of one file, with the errors and field warnings found so far."""
 
-    def __init__(self, df: pd.DataFrame, kind: str, seen: SeenKeys | None = None):
+    def __init__(self, df: pd.DataFrame, kind: str, seen: SeenKeys | None = None,
+                 needed: frozenset[str] | None = None):
         self.df = df
         self.kind = kind
         self.seen = SeenKeys() if seen is None else seen  # key → first row, across chunks
+        self.needed = NEEDED[kind] if needed is None else needed
         self.labels = {f.name: f.label for f in FIELDS[kind]}
         self._errors: list[pd.DataFrame] = []
+        self._warnings: list[pd.DataFrame] = []
         self._cols: dict[str, pd.Series] = {}
 
     def col(self, name: str) -> pd.Series:
@@ -99,12 +117,35 @@ class Rows:
                 self._cols[name] = text.clean_series(self.df[name])
         return self._cols[name]
 
+    def blank(self, name: str, where: pd.Series) -> None:
+        """Treat the column as empty on the rows ``where`` is true (a value already warned)."""
+        where = where.reindex(self.df.index, fill_value=False)
+        self._cols[name] = self.col(name).mask(where, None)
+
     def fail(self, name: str, reasons: pd.Series) -> None:
-        """Record a reason for each row where ``reasons`` is not null."""
+        """Record an error (the row is quarantined) for each row where ``reasons`` is not null."""
         bad = reasons.dropna()
         if len(bad):
             self._errors.append(pd.DataFrame({"field": self.labels.get(name, name),
                                               "reason": bad.astype(str)}, index=bad.index))
+
+    def warn(self, name: str, reasons: pd.Series) -> None:
+        """Record a field warning (the row loads, the field empty) for each row where
+        ``reasons`` is not null, with the cell as read."""
+        bad = reasons.dropna()
+        if not len(bad):
+            return
+        raw = (self.df[name].loc[bad.index] if name in self.df.columns
+               else pd.Series(None, index=bad.index, dtype=object))
+        self._warnings.append(pd.DataFrame({
+            "field": self.labels.get(name, name), "reason": bad.astype(str),
+            "raw": [_shown_raw(v) for v in raw]}, index=bad.index))
+
+    def check(self, name: str, reasons: pd.Series) -> pd.Series:
+        """An error when the row needs the field, else a field warning; returns where a reason
+        was given (the values to leave empty)."""
+        (self.fail if name in self.needed else self.warn)(name, reasons)
+        return reasons.notna()
 
     def require(self, name: str, values: pd.Series) -> None:
         self.fail(name, values.isna().map({True: f"缺少{self.labels.get(name, name)}",
@@ -124,16 +165,32 @@ class Rows:
         self.seen.add(name, keys[new], row_numbers[new])
 
     def errors(self) -> pd.DataFrame:
-        if not self._errors:
-            return pd.DataFrame({"field": pd.Series(dtype=object),
-                                 "reason": pd.Series(dtype=object)})
-        return pd.concat(self._errors)
+        return _frame(self._errors, ["field", "reason"])
+
+    def warnings(self) -> pd.DataFrame:
+        return _frame(self._warnings, ["field", "reason", "raw"])
+
+
+def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.concat(parts)
+
+
+def _shown_raw(value) -> str | None:
+    """A warned cell as read (text), cut at RAW_SHOWN_CHARS."""
+    raw = text.to_str(value)
+    if raw is None or len(raw) <= RAW_SHOWN_CHARS:
+        return raw
+    return f"{raw[:RAW_SHOWN_CHARS]}… ({len(raw):,} 字符)"
 
 
 # -- helpers shared by the kinds --------------------------------------------------------------
 def _parsed(rows: Rows, name: str, parsed: pd.DataFrame, value_col: str, error_col: str):
-    rows.fail(name, parsed[error_col].astype(object).where(parsed[error_col].notna(), None))
-    return parsed[value_col]
+    """The parsed values, empty where the parser gave a reason (an error or a warning)."""
+    bad = rows.check(name, parsed[error_col].astype(object).where(parsed[error_col].notna(),
+                                                                   None))
+    return parsed[value_col].mask(bad, None)
 
 
 def _region(rows: Rows, name: str, required: bool = True) -> pd.Series:
@@ -141,8 +198,7 @@ def _region(rows: Rows, name: str, required: bool = True) -> pd.Series:
     reasons = res["region_error"].astype(object).where(res["region_error"].notna(), None)
     if not required:  # a blank optional region is fine; only text that fails is an error
         reasons = reasons.where(rows.col(name).notna(), None)
-    rows.fail(name, reasons)
-    return res["adcode"]
+    return res["adcode"].mask(rows.check(name, reasons), None)
 
 
 def fact_date_reason(label: str, day: dt.date, as_of: dt.date, min_year: int) -> str | None:
@@ -164,8 +220,8 @@ def fact_year_reason(label: str, year: int, as_of: dt.date, min_year: int) -> st
 
 
 def _date(rows: Rows, name: str, ctx: Context) -> pd.Series:
-    """A fact's date: parsed, and quarantined when after the load date or before the data
-    could exist (``min_fact_year``)."""
+    """A date: parsed, and impossible when after the load date or before the data could exist
+    (``min_fact_year``) — an error for the date a fact needs, else a warning (left empty)."""
     day = _parsed(rows, name, dates.parse_date_series(rows.col(name)), "date", "date_error")
     low = pd.Timestamp(ctx.min_fact_year, 1, 1)
     impossible = day.notna() & ((day > pd.Timestamp(ctx.as_of)) | (day < low))
@@ -173,12 +229,14 @@ def _date(rows: Rows, name: str, ctx: Context) -> pd.Series:
         label = rows.labels.get(name, name)
         table = {d: fact_date_reason(label, d.date(), ctx.as_of, ctx.min_fact_year)
                  for d in day[impossible].drop_duplicates()}
-        rows.fail(name, day[impossible].map(table).astype(object))
+        day = day.mask(rows.check(name, day[impossible].map(table).astype(object))
+                       .reindex(day.index, fill_value=False))
     return day
 
 
 def _observed(rows: Rows, ctx: Context) -> pd.Series:
-    """Snapshot date: the file's own, else the load's as-of date (a snapshot is of some day)."""
+    """Snapshot date: the file's own, else (absent, or warned) the load's as-of date (a
+    snapshot is of some day)."""
     observed = _date(rows, "observed_on", ctx)
     return observed.fillna(pd.Timestamp(ctx.as_of))
 
@@ -195,10 +253,10 @@ def _number(rows: Rows, name: str, minimum: float = 0, maximum: float = float("i
     parsed = number.parse_number_series(raw, minimum, maximum, integer)
     bad = parsed["number_error"].notna()
     label = rows.labels.get(name, name)
-    rows.fail(name, pd.Series([f"{label}{r}: {number.shown(v)}" for r, v in
-                               zip(parsed["number_error"][bad], raw[bad], strict=True)],
-                              index=raw[bad].index, dtype=object))
-    return parsed["value"]
+    rows.check(name, pd.Series([f"{label}{r}: {number.shown(v)}" for r, v in
+                                zip(parsed["number_error"][bad], raw[bad], strict=True)],
+                               index=raw[bad].index, dtype=object))
+    return parsed["value"].mask(bad, None)
 
 
 def _skills_and_node(rows: Rows, *parts: str, with_skills: bool = True
@@ -276,157 +334,57 @@ def _row_hash(df: pd.DataFrame, prefix: str) -> pd.Series:
     return joined.map(table)
 
 
-# -- the kinds --------------------------------------------------------------------------------
-def transform_enterprise(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, pd.DataFrame]:
-    code = _parsed(rows, "credit_code", credit_code.check_credit_code_series(rows.col("credit_code")),
-                   "credit_code", "credit_code_error")
-    rows.unique("credit_code", code, numbers)
-    name = rows.col("name")
-    rows.require("name", name)
-    out = pd.DataFrame({
-        "credit_code": code, "name": name, "adcode": _region(rows, "address"),
-        "address": rows.col("address"),
-        "node_id": _skills_and_node(rows, "business_scope", "name", with_skills=False)[1],
-        "founded_on": _date(rows, "founded_on", ctx),
-        "registered_capital_wan": _number(rows, "registered_capital_wan",
-                                          maximum=CAPITAL_WAN_MAX),
-        "employees": _number(rows, "employees", maximum=EMPLOYEES_MAX, integer=True),
-        "is_listed": _bool(rows, "is_listed"), "is_chain_leader": _bool(rows, "is_chain_leader"),
-        "observed_on": _observed(rows, ctx), "source": ctx.source,
-    })
-    return {"enterprise": out}
-
-
-def transform_talent(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, pd.DataFrame]:
-    sid = rows.col("source_id")
-    rows.require("source_id", sid)
-    rows.unique("source_id", sid, numbers)
-    tid = _pseudonyms(ctx, sid)
-    birth = _parsed(rows, "birth_year", dates.parse_year_series(rows.col("birth_year")),
-                    "year", "year_error")
-    lo, hi = BIRTH_YEAR_RANGE
-    out_of_range = birth.notna() & ((birth < lo) | (birth > hi))
-    rows.fail("birth_year", pd.Series(f"出生年份超出 {lo}–{hi}", index=birth[out_of_range].index))
-    tier_parsed = rows.col("tier").map(parse_tier)
-    rows.fail("tier", tier_parsed.map(lambda t: t[1]).astype(object))
-    employer_code = credit_code.check_credit_code_series(rows.col("employer_credit_code"))
-    employer_code["credit_code_error"] = employer_code["credit_code_error"].where(
-        rows.col("employer_credit_code").notna(), None)
-    observed = _observed(rows, ctx)
-    skill_lists, node = _skills_and_node(rows, "title", "major")
-    facts = pd.DataFrame({
-        "talent_id": tid, "adcode": _region(rows, "region"), "node_id": node,
-        "tier": tier_parsed.map(lambda t: t[0]).astype(object),
-        "education": _parsed(rows, "education", education.parse_education_series(
-            rows.col("education")), "education", "education_error"),
-        "university": rows.col("university"), "major": rows.col("major"),
-        "title": rows.col("title"),
-        "years_experience": _parsed(rows, "years_experience", experience.parse_years_series(
-            rows.col("years_experience")), "years", "years_error"),
-        "birth_year": birth, "employer_name": rows.col("employer_name"),
-        "employer_credit_code": _parsed(rows, "employer_credit_code", employer_code,
-                                        "credit_code", "credit_code_error"),
-        "is_returnee": _bool(rows, "is_returnee"),
-        "overseas_country": rows.col("overseas_country"),
-        "willing_to_relocate": _bool(rows, "willing_to_relocate"),
-        # An expectation like 不限 or 一线城市 is no place: it stays empty, not an error.
-        "expected_adcode": default_resolver().resolve_series(rows.col("expected_region"))["adcode"],
-        "skills": skill_lists, "observed_on": observed, "source": ctx.source,
-    })
-    contact = pd.DataFrame({"talent_id": tid, "name": rows.col("name"),
-                            "phone": rows.col("phone"), "email": rows.col("email")})
-    has_contact = contact[["name", "phone", "email"]].notna().any(axis=1)
-    return {"talent": facts, "talent_contact": contact[has_contact]}
-
-
-def transform_posting(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, pd.DataFrame]:
-    title = rows.col("title")
-    rows.require("title", title)
-    rows.require("posted_on", rows.col("posted_on"))
-    posted = _date(rows, "posted_on", ctx)
-    sal = salary.parse_salary_series(rows.col("salary"))
-    rows.fail("salary", sal["salary_error"].astype(object).where(sal["salary_error"].notna(), None))
-    code = credit_code.check_credit_code_series(rows.col("credit_code"))
-    code["credit_code_error"] = code["credit_code_error"].where(rows.col("credit_code").notna(),
-                                                                None)
-    sid = rows.col("source_id")
-    fallback = _row_hash(rows.df, "H")
-    posting_id = "P" + _pseudonyms(ctx, sid.where(sid.notna(), fallback)).str[1:]
-    rows.unique("source_id", posting_id, numbers)
-    edu = education.parse_education_series(rows.col("education_req"))
-    skill_lists, node = _skills_and_node(rows, "title")
-    out = pd.DataFrame({
-        "posting_id": posting_id,
-        "credit_code": _parsed(rows, "credit_code", code, "credit_code", "credit_code_error"),
-        "company_name": rows.col("company_name"), "adcode": _region(rows, "region"),
-        "node_id": node, "title": title, "skills": skill_lists,
-        "salary_min": sal["salary_min"], "salary_max": sal["salary_max"],
-        "salary_months": sal["salary_months"],
-        "education_req": _parsed(rows, "education_req", edu, "education", "education_error"),
-        "experience_min": _parsed(rows, "experience_req", experience.parse_years_series(
-            rows.col("experience_req")), "years", "years_error"),
-        "posted_on": posted, "source": ctx.source,
-    })
-    return {"job_posting": out}
-
-
-def transform_move(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, pd.DataFrame]:
-    sid = rows.col("source_id")
-    rows.require("source_id", sid)
-    rows.require("moved_on", rows.col("moved_on"))
-    moved = _date(rows, "moved_on", ctx)
-    out = pd.DataFrame({
-        "talent_id": _pseudonyms(ctx, sid), "from_adcode": _region(rows, "from_region"),
-        "to_adcode": _region(rows, "to_region"), "moved_on": moved, "source": ctx.source,
-    })
-    key = _key(out["talent_id"], out["from_adcode"], out["to_adcode"], out["moved_on"])
-    rows.unique("source_id", key.where(out["talent_id"].notna() & moved.notna()), numbers)
-    return {"talent_move": out}
-
-
-def transform_indicator(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, pd.DataFrame]:
-    name = rows.col("indicator")
-    rows.require("indicator", name)
-    year = _parsed(rows, "year", dates.parse_year_series(rows.col("year")), "year", "year_error")
-    impossible = year.notna() & ((year > ctx.as_of.year) | (year < ctx.min_fact_year))
-    if impossible.any():
-        label = rows.labels.get("year", "year")
-        rows.fail("year", year[impossible].map(
-            lambda y: fact_year_reason(label, int(y), ctx.as_of, ctx.min_fact_year)).astype(object))
-    rows.require("value", rows.col("value"))
-    value = _number(rows, "value", minimum=-INDICATOR_ABS_MAX, maximum=INDICATOR_ABS_MAX)
-    src = rows.col("source")
-    out = pd.DataFrame({
-        "adcode": _region(rows, "region"), "indicator": name, "year": year, "value": value,
-        "unit": rows.col("unit"), "source": src.where(src.notna(), ctx.source),
-    })
-    key = _key(out["adcode"], name, year)
-    # A row without a place or year is an error already, not a repeat of another one.
-    rows.unique("indicator", key.where(out["adcode"].notna() & year.notna()), numbers)
-    return {"region_indicator": out}
-
-
 def _check_lengths(rows: Rows) -> None:
+    """A cell over MAX_FIELD_CHARS is a broken export: an error in a field the row needs, else
+    a warning, and the field is read as empty."""
     for name in rows.df.columns:
         length = rows.df[name].astype("string").str.len()
-        long = length > MAX_FIELD_CHARS
+        long = (length > MAX_FIELD_CHARS).fillna(False).astype(bool)
         if long.any():
-            rows.fail(name, pd.Series([f"字段过长 ({int(n):,} 字符, 上限 {MAX_FIELD_CHARS:,})"
-                                       for n in length[long]], index=length[long].index))
+            rows.check(name, pd.Series([f"字段过长 ({int(n):,} 字符, 上限 {MAX_FIELD_CHARS:,})"
+                                        for n in length[long]], index=length[long].index))
+            if name not in rows.needed:
+                rows.blank(name, long)
 
 
-TRANSFORMS = {"enterprise": transform_enterprise, "talent": transform_talent,
-              "posting": transform_posting, "move": transform_move,
-              "indicator": transform_indicator}
+def _blank_stated_absence(rows: Rows) -> None:
+    for name in rows.df.columns:
+        if name not in rows.needed:
+            marked = rows.col(name).isin(ABSENT_MARKERS)
+            if marked.any():
+                rows.blank(name, marked)
+
+
+def _transforms() -> dict:
+    from etl import transform_kinds, transform_talent  # they build on the helpers above
+
+    return {"enterprise": transform_kinds.transform_enterprise,
+            "talent": transform_talent.transform_talent,
+            "posting": transform_kinds.transform_posting,
+            "move": transform_kinds.transform_move,
+            "indicator": transform_kinds.transform_indicator}
+
+
+def needed_fields(kind: str, columns) -> frozenset[str]:
+    """The fields rows of this file need: ``NEEDED``, and for a talent file without an id
+    column the fields its key is derived from."""
+    if kind == "talent" and "source_id" not in columns:
+        return NEEDED[kind] | {"name", "phone"}
+    return NEEDED[kind]
 
 
 def transform(kind: str, mapped: pd.DataFrame, numbers: pd.Series, ctx: Context) -> Transformed:
-    """Normalise and validate one file's mapped rows; errors name the row's field and reason."""
-    rows = Rows(mapped, kind, ctx.seen)
+    """Normalise and validate one file's mapped rows. Errors name the row's field and reason
+    and quarantine the row; warnings (of the rows kept only) name the field, reason and raw
+    value of a field left empty."""
+    rows = Rows(mapped, kind, ctx.seen, needed_fields(kind, mapped.columns))
     _check_lengths(rows)
-    tables = TRANSFORMS[kind](rows, ctx, numbers)
+    _blank_stated_absence(rows)
+    tables = _transforms()[kind](rows, ctx, numbers)
     errors = rows.errors()
     bad = set(errors.index)
+    warnings = rows.warnings()
     if bad:
         tables = {t: df[~df.index.isin(list(bad))] for t, df in tables.items()}
-    return Transformed(tables, errors, len(mapped), bad)
+        warnings = warnings[~warnings.index.isin(list(bad))]
+    return Transformed(tables, errors, len(mapped), bad, warnings)

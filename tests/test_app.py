@@ -106,7 +106,7 @@ def test_data_page_shows_batches_and_quarantine(app):
     assert len(batches) == 5
     # rows recorded, present now (counted in the fact tables) and replaced, per batch
     assert batches.sort_values("批次")[["载入行数", "现存行数", "被替换行数"]].values.tolist() == [
-        [4, 4, 0], [4, 4, 0], [3, 3, 0], [2, 2, 0], [3, 3, 0]]
+        [4, 4, 0], [5, 5, 0], [3, 3, 0], [2, 2, 0], [3, 3, 0]]
     reasons = at.dataframe[2].value
     assert "校验位错误" in set(reasons["原因"])
 

@@ -7,6 +7,7 @@ is still there.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pyarrow as pa
@@ -151,7 +152,7 @@ CASES = {
     "bad_values.csv": (
         lambda p: p.write_text(csv_text([GOOD + ["2023-02-30", "-5"], GOOD2 + ["2020-01-01", "很多"]],
                                         header=EH + ["成立日期", "参保人数"]), encoding="utf-8"),
-        ("loaded", 0, {"日期无效": 1, "参保人数不是有效数字": 2})),
+        ("loaded", 2, {})),  # fields a row can do without: warnings (see below), not reasons
     "blank_lines_only.csv": (lambda p: p.write_text("\n\n\n", encoding="utf-8"),
                              ("failed", "文件没有表头")),
 }
@@ -205,13 +206,33 @@ def test_the_good_file_loads_and_nothing_published_before_is_lost(outcome, loade
     assert good.status == "loaded" and good.rows_loaded == 1
     con = connection.connect(db, read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM talent").fetchall() == [(4,)]
+        assert con.execute("SELECT count(*) FROM talent").fetchall() == [(5,)]
         assert con.execute("SELECT count(*) FROM job_posting").fetchall() == [(3,)]
         names = {r[0] for r in con.execute("SELECT name FROM enterprise").fetchall()}
         assert {"深圳智芯科技有限公司", "北京言语智能有限公司", "另一家好公司"} <= names
         assert all(n == 0 for _, n in warehouse.run_checks(con))
     finally:
         con.close()
+
+
+def test_bad_optional_values_load_with_field_warnings(outcome):
+    db, paths, _ = outcome
+    con = connection.connect(db, read_only=True)
+    try:
+        got = con.execute(
+            "SELECT row_number, field, reason, raw FROM field_warning w "
+            "JOIN load_batch b USING (batch_id) WHERE b.file = ? ORDER BY 1, 2",
+            [str(paths["bad_values.csv"])]).fetchall()
+        kept = con.execute(
+            "SELECT credit_code, founded_on, employees FROM enterprise e "
+            "JOIN load_batch b USING (batch_id) WHERE b.file = ? ORDER BY 1",
+            [str(paths["bad_values.csv"])]).fetchall()
+    finally:
+        con.close()
+    assert got == [(2, "参保人数", "参保人数不是有效数字: -5", "-5"),
+                   (2, "成立日期", "日期无效", "2023-02-30"),
+                   (3, "参保人数", "参保人数不是有效数字: 很多", "很多")]
+    assert kept == [(GOOD[0], None, None), (GOOD2[0], dt.date(2020, 1, 1), None)]
 
 
 def test_values_are_normalised_from_messy_cells(outcome):

@@ -34,7 +34,7 @@ def test_user_mapping_file_maps_unknown_headers(tmp_path, capsys):
 def test_status_and_quarantine_export(tmp_path, capsys, loaded_db):
     assert main(["--db", str(loaded_db), "status"]) == 0
     out = capsys.readouterr().out
-    assert "talent                            4" in out
+    assert "talent                            5" in out  # R0004 loads, 工作年限 warned
     assert "校验位错误" in out
     target = tmp_path / "q.csv"
     assert main(["--db", str(loaded_db), "quarantine", "--batch", "1", "--export",

@@ -1,6 +1,8 @@
 """Impossible values (issue 11): non-finite or out-of-range numbers, facts dated after the load
-or before the data could exist, and a stray late year — each is quarantined with a reason naming
-the row, the field and the value, never crashes a load, and never becomes the default year."""
+or before the data could exist, and a stray late year — each is recorded with a reason naming
+the row, the field and the value, never crashes a load, and never becomes the default year. In a
+field the row needs (key, place, the date of its fact) the row is quarantined; in any other
+(issue 13) the row loads with the field empty and a field warning."""
 
 from __future__ import annotations
 
@@ -42,10 +44,19 @@ def quarantine(db):
         con.close()
 
 
-def rows_of(db, sql):
+def warnings(db):
     con = connection.connect(db, read_only=True)
     try:
-        return con.execute(sql).fetchall()
+        return con.execute("SELECT row_number, field, reason FROM field_warning "
+                           "ORDER BY row_number, field").fetchall()
+    finally:
+        con.close()
+
+
+def rows_of(db, sql, params=None):
+    con = connection.connect(db, read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
 
@@ -59,7 +70,7 @@ def firm(i: int) -> list[str]:
     return [make_credit_code(f"91370212MA3T1{i:04d}"), f"坏公司{i}", "青岛市崂山区"]
 
 
-def test_non_finite_and_huge_enterprise_numbers_are_quarantined(tmp_path):
+def test_non_finite_and_huge_enterprise_numbers_are_left_empty_with_warnings(tmp_path):
     rows = [
         [CODES[0], "好公司", "青岛市崂山区", "5,000", "320"],         # line 2: loads
         firm(3) + ["inf", "1"],
@@ -76,9 +87,10 @@ def test_non_finite_and_huge_enterprise_numbers_are_quarantined(tmp_path):
     ]
     result, got, db = load(tmp_path, "e.csv", EH, rows, "enterprise")
     assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == \
-        ("loaded", 12, 2, 10)
-    cap, emp = "注册资本(万元)", "参保人数"
-    assert got == sorted([
+        ("loaded", 12, 12, 0)
+    assert got == []
+    cap, emp = "注册资本", "参保人数"
+    assert warnings(db) == sorted([
         (3, cap, f"{cap}不是有限数值: inf"),
         (4, emp, f"{emp}不是有限数值: -inf"),
         (5, cap, f"{cap}不是有限数值: nan"),
@@ -94,8 +106,10 @@ def test_non_finite_and_huge_enterprise_numbers_are_quarantined(tmp_path):
         (12, emp, f"{emp}超出合理范围 (0–10,000,000): 10000001"),
     ])
     assert rows_of(db, "SELECT credit_code, registered_capital_wan, employees FROM enterprise "
-                       "ORDER BY credit_code") == [(CODES[0], 5000.0, 320),
-                                                   (CODES[1], 1e10, 10_000_000)]
+                       "WHERE credit_code IN (?, ?) ORDER BY credit_code", CODES[:2]) == [
+        (CODES[0], 5000.0, 320), (CODES[1], 1e10, 10_000_000)]
+    assert rows_of(db, "SELECT count(*) FROM enterprise WHERE registered_capital_wan IS NULL "
+                       "AND employees IS NULL") == [(3,)]  # lines 9, 11, 12: both fields bad
 
 
 def test_indicator_values_and_years_out_of_bounds_are_quarantined(tmp_path):
@@ -147,19 +161,24 @@ def test_postings_dated_after_the_load_or_before_the_data_are_quarantined(tmp_pa
         ["算法工程师", "青岛", "15-25K", "2099"],
     ]
     result, got, db = load(tmp_path, "postings.csv", header, rows, "posting")
-    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 2, 8)
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 6, 4)
     assert got == [
         (3, "发布日期", "发布日期晚于载入日期 (2025-01-01 晚于 2024-12-31)"),
         (4, "发布日期", "发布日期早于数据起始年份 (1948-12-31 早于 1949 年)"),
+        (10, "发布日期", "无法解析日期"),
+        (11, "发布日期", "发布日期晚于载入日期 (2099-01-01 晚于 2024-12-31)"),
+    ]
+    assert warnings(db) == [  # the salary is not what places or dates a posting
         (6, "薪资", "无法解析薪资"),
         (7, "薪资", "无法解析薪资"),
         (8, "薪资", "无法解析薪资"),
         (9, "薪资", "薪资超出合理范围"),
-        (10, "发布日期", "无法解析日期"),
-        (11, "发布日期", "发布日期晚于载入日期 (2099-01-01 晚于 2024-12-31)"),
     ]
-    assert rows_of(db, "SELECT posted_on::VARCHAR FROM job_posting ORDER BY 1") == [
-        ("1949-01-01",), ("2024-12-31",)]
+    assert rows_of(db, "SELECT posted_on::VARCHAR, salary_min, salary_max, salary_months "
+                       "FROM job_posting ORDER BY 1") == [
+        ("1949-01-01", 15000, 25000, 12), ("2024-01-01", None, None, None),
+        ("2024-01-02", None, None, None), ("2024-01-03", None, None, None),
+        ("2024-01-04", None, None, None), ("2024-12-31", 15000, 25000, 12)]
 
 
 def test_moves_talents_and_enterprises_dated_after_the_load_are_quarantined(tmp_path):
@@ -190,29 +209,38 @@ def test_moves_talents_and_enterprises_dated_after_the_load_are_quarantined(tmp_
         [HUGE, "青岛市崂山区", "1990", "3", "2024-01-01"],  # line 7: a long id is still an id
         ["T8", "青岛市崂山区", "1988", "5", ""],            # line 8: no date → the load date
     ], "talent")
-    assert (talents.rows_loaded, talents.rows_quarantined) == (3, 4)
-    assert got_talents == [
+    assert (talents.rows_loaded, talents.rows_quarantined) == (7, 0)
+    assert got_talents == []
+    assert warnings(db) == [  # a snapshot's date warned falls back to the load date
         (3, "数据日期", "数据日期晚于载入日期 (2025-01-01 晚于 2024-12-31)"),
         (4, "出生年份", "无法解析年份"),
         (5, "工作年限", "无法解析工作年限"),
         (6, "工作年限", "无法解析工作年限"),
     ]
-    assert rows_of(db, "SELECT birth_year, observed_on::VARCHAR FROM talent ORDER BY 2, 1") == [
-        (1990, "2024-01-01"), (1988, "2024-06-30"), (1988, "2024-12-31")]
+    assert rows_of(db, "SELECT birth_year, years_experience, observed_on::VARCHAR FROM talent "
+                       "ORDER BY 3, 1 NULLS FIRST, 2 NULLS FIRST") == [
+        (None, 5.0, "2024-01-01"), (1988, None, "2024-01-01"), (1988, None, "2024-01-01"),
+        (1990, 3.0, "2024-01-01"), (1988, 5.0, "2024-06-30"), (1988, 5.0, "2024-12-31"),
+        (1988, 5.0, "2024-12-31")]
 
     header = ["统一社会信用代码", "企业名称", "注册地址", "成立日期", "数据日期"]
-    firms, got_firms, _ = load(tmp_path / "e", "firms.csv", header, [
+    firms, got_firms, firms_db = load(tmp_path / "e", "firms.csv", header, [
         firm(2) + ["1949-10-01", "2024-12-31"],
         firm(3) + ["2025-03-01", "2024-12-31"],
         firm(4) + ["1903-08-15", "2024-12-31"],
         firm(5) + ["2020-01-01", "2030-12-31"],
     ], "enterprise")
-    assert (firms.rows_loaded, firms.rows_quarantined) == (1, 3)
-    assert got_firms == [
+    assert (firms.rows_loaded, firms.rows_quarantined) == (4, 0)
+    assert got_firms == []
+    assert warnings(firms_db) == [
         (3, "成立日期", "成立日期晚于载入日期 (2025-03-01 晚于 2024-12-31)"),
         (4, "成立日期", "成立日期早于数据起始年份 (1903-08-15 早于 1949 年)"),
         (5, "数据日期", "数据日期晚于载入日期 (2030-12-31 晚于 2024-12-31)"),
     ]
+    assert rows_of(firms_db, "SELECT founded_on::VARCHAR, observed_on::VARCHAR FROM enterprise "
+                             "ORDER BY name") == [
+        ("1949-10-01", "2024-12-31"), (None, "2024-12-31"), (None, "2024-12-31"),
+        ("2020-01-01", "2024-12-31")]
 
 
 def test_min_fact_year_is_a_setting(tmp_path, monkeypatch):

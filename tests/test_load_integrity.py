@@ -137,7 +137,7 @@ def test_a_later_batch_replacing_rows_is_recorded_and_the_counts_still_reconcile
     ("DELETE FROM enterprise WHERE rowid IN (SELECT min(rowid) FROM enterprise)",
      ["enterprises.csv (批次 1) 写入 enterprise 4 行, 表中现有 3 行"]),
     ("UPDATE batch_rows SET rows_written = rows_written + 1 WHERE table_name = 'talent'",
-     ["talents.xlsx (批次 2) 写入 talent 5 行, 表中现有 4 行"]),
+     ["talents.xlsx (批次 2) 写入 talent 6 行, 表中现有 5 行"]),
     ("UPDATE enterprise SET batch_id = 999",
      ["enterprises.csv (批次 1) 写入 enterprise 4 行, 表中现有 0 行",
       "(无加载记录) (批次 999) 写入 enterprise 0 行, 表中现有 4 行"]),

@@ -1,6 +1,7 @@
-"""数据: load batches, row counts, quarantine by reason with its rows, the data dictionary and the
-metric definitions. Admins also see the raw quarantined rows (they hold names and phone numbers),
-the audit log, and can load files."""
+"""数据: load batches, row counts, quarantine by reason with its rows, field warnings (rows loaded
+with a field left empty) by field and reason with their rows, the data dictionary and the metric
+definitions. Admins also see the raw quarantined rows and warned values (they hold names and
+phone numbers), the audit log, and can load files."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 BATCH_COLUMNS = {"batch_id": "批次", "file": "文件", "kind": "类型", "source": "来源",
                  "status": "状态", "rows_read": "读取行数", "rows_loaded": "载入行数",
                  "rows_present": "现存行数", "rows_replaced": "被替换行数",
-                 "rows_quarantined": "隔离行数", "finished_at": "完成时间", "message": "说明"}
+                 "rows_quarantined": "隔离行数", "rows_warned": "警告行数",
+                 "finished_at": "完成时间", "message": "说明"}
 ROW_COLUMNS = {"batch_id": "批次", "file": "文件", "row_number": "行号", "field": "字段",
                "reason": "原因", "raw": "原始数据"}
+WARNINGS_TAB = "字段警告"
 
 
 def _file_names(df):
@@ -35,12 +38,14 @@ def page() -> None:
     ver = state.version()
     st.title(t("data"))
     admin = users.can_see_raw(auth.role())
-    names = [t("batches"), t("quarantine"), t("dictionary"), t("definitions")]
+    names = [t("batches"), t("quarantine"), WARNINGS_TAB, t("dictionary"), t("definitions")]
     tabs = st.tabs(names + (["审计日志", "加载数据"] if admin else []))
+    warned = published.has_warnings(lambda sql: state.table(ver, sql))
     with tabs[0]:
         reconciled = published.reconciled(lambda sql: state.table(ver, sql))
         batches = state.table(ver, published.batches_sql(reconciled=reconciled,
-                                                      mask_found_columns=not admin))
+                                                      mask_found_columns=not admin,
+                                                      warned=warned))
         if not reconciled:  # a warehouse from before the reconciliation view
             batches = batches.drop(columns=["rows_present", "rows_replaced"])
         st.dataframe(_file_names(batches).rename(columns=BATCH_COLUMNS), hide_index=True,
@@ -65,15 +70,37 @@ def page() -> None:
         if not admin:
             st.caption("原始数据列含个人信息, 仅管理员可见。")
     with tabs[2]:
-        st.markdown(_doc("data-dictionary.md"))
+        _warnings(ver, admin, warned)
     with tabs[3]:
+        st.markdown(_doc("data-dictionary.md"))
+    with tabs[4]:
         st.markdown(_doc("metrics.md"))
     if admin:
-        with tabs[4]:
-            _audit_log()
         with tabs[5]:
+            _audit_log()
+        with tabs[6]:
             _load_form()
     components.freshness_line(ver)
+
+
+def _warnings(ver, admin: bool, warned: bool) -> None:
+    """Field warnings by field and reason, and their rows: the same rule as the quarantine
+    (reasons without the values they quote, and no raw value, unless admin)."""
+    st.caption("这些行已载入, 只是所列字段无法识别而留空; 不影响行数, 只影响该字段的统计。")
+    if not warned:
+        st.info("这个数据库早于字段警告, 没有记录; 重新加载后即有。")
+        return
+    reasons = state.table(ver, published.WARNINGS).rename(
+        columns={"field": "字段", "reason": "原因", "rows": "行数"})
+    st.dataframe(reasons, hide_index=True, width="stretch")
+    options = [""] + sorted(reasons["原因"].unique().tolist())
+    reason = st.selectbox("按原因筛选", options, format_func=lambda r: r or t("all"),
+                          key="warning_reason")
+    rows = state.table(ver, published.warning_rows_sql(raw=admin), (reason, reason))
+    st.dataframe(_file_names(rows).rename(columns=ROW_COLUMNS), hide_index=True,
+                 width="stretch")
+    if not admin:
+        st.caption("原始数据列含个人信息, 仅管理员可见。")
 
 
 def _audit_log() -> None:

@@ -44,3 +44,9 @@ LEFT JOIN (SELECT batch_id, sum(rows_written) AS written FROM batch_rows
            WHERE table_name <> 'talent_contact' GROUP BY ALL) b USING (batch_id)
 WHERE l.status = 'loaded' AND l.batch_id >= (SELECT first_batch FROM reconciled_since)
   AND l.rows_loaded <> coalesce(b.written, 0);
+-- check: every loaded batch's field warnings are the rows it records
+SELECT count(*) FROM load_batch l
+LEFT JOIN (SELECT batch_id, count(DISTINCT row_number) AS warned FROM field_warning
+           GROUP BY ALL) w USING (batch_id)
+WHERE l.status = 'loaded' AND l.rows_warned IS NOT NULL
+  AND (l.rows_warned <> coalesce(w.warned, 0) OR l.rows_warned > l.rows_loaded);

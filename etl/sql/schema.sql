@@ -60,14 +60,19 @@ CREATE TABLE IF NOT EXISTS enterprise (
     address                VARCHAR,
     node_id                VARCHAR,
     founded_on             DATE,
-    registered_capital_wan DOUBLE,
+    registered_capital_wan DOUBLE,   -- CNY equivalent in 万元 (data/fx_rates.csv), for comparing
     employees              INTEGER,
     is_listed              BOOLEAN,
     is_chain_leader        BOOLEAN,
     observed_on            DATE,
     source                 VARCHAR NOT NULL,
-    batch_id               INTEGER NOT NULL
+    batch_id               INTEGER NOT NULL,
+    registered_capital     DOUBLE,    -- as registered, in units of one of capital_currency
+    capital_currency       VARCHAR    -- ISO 4217: CNY, USD, EUR, HKD, JPY, GBP …
 );
+-- Warehouses from before these columns get them (inserts are by name, so order is no matter).
+ALTER TABLE enterprise ADD COLUMN IF NOT EXISTS registered_capital DOUBLE;
+ALTER TABLE enterprise ADD COLUMN IF NOT EXISTS capital_currency VARCHAR;
 
 CREATE TABLE IF NOT EXISTS talent (
     talent_id            VARCHAR NOT NULL,  -- keyed hash of source and source id, never an ID number
@@ -151,8 +156,10 @@ CREATE TABLE IF NOT EXISTS load_batch (
     started_at       TIMESTAMP NOT NULL,
     finished_at      TIMESTAMP,
     status           VARCHAR NOT NULL CHECK (status IN ('loaded', 'skipped', 'failed')),
-    message          VARCHAR
+    message          VARCHAR,
+    rows_warned      BIGINT      -- rows loaded with at least one field warning (field_warning)
 );
+ALTER TABLE load_batch ADD COLUMN IF NOT EXISTS rows_warned BIGINT;
 
 -- What each batch wrote to each fact table, kept true at every later load: rows_replaced counts
 -- the rows a later batch replaced (same natural key, last load wins). The integrity checks hold
@@ -196,4 +203,16 @@ CREATE TABLE IF NOT EXISTS quarantine (
     field      VARCHAR,
     reason     VARCHAR NOT NULL,
     raw        VARCHAR          -- the row as JSON, as read
+);
+
+-- A field a kept row could do without, that could not be read: the row is loaded with the field
+-- empty (NULL), and the problem is kept here. Written per batch with the file's rows (a file
+-- that fails leaves none); rows_warned of the batch counts the distinct rows.
+CREATE TABLE IF NOT EXISTS field_warning (
+    batch_id   INTEGER NOT NULL,
+    file       VARCHAR NOT NULL,
+    row_number BIGINT,          -- as in quarantine
+    field      VARCHAR NOT NULL, -- the field's label (注册资本, 工作年限 …)
+    reason     VARCHAR NOT NULL,
+    raw        VARCHAR          -- the cell as read (personal data possible: admins only)
 );
