@@ -20,7 +20,9 @@ import resource
 import shutil
 import signal
 import stat
+import sys
 import time
+import types
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -226,6 +228,19 @@ def _context():
     return _CTX
 
 
+@contextlib.contextmanager
+def _bare_main():
+    """While a child is started, ``__main__`` is an empty module: multiprocessing would import
+    the parent's main script again in the child, and in a Streamlit server or after an AppTest
+    that script is the dashboard. The child needs nothing from it (its target lives here)."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 def iter_tables(path: Path, shown: Path, kind: str | None, user_map: dict | None,
                 chunk_rows: int, stream_bytes: int,
                 limits: Limits | None = None) -> Iterator[readers.RawTable]:
@@ -240,7 +255,8 @@ def iter_tables(path: Path, shown: Path, kind: str | None, user_map: dict | None
     proc = ctx.Process(target=_child, name=f"read {Path(shown).name}", daemon=True,
                        args=(child, str(path), str(shown), kind, user_map, chunk_rows,
                              stream_bytes, limits))
-    proc.start()
+    with _bare_main():
+        proc.start()
     child.close()
     try:
         while True:
