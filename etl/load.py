@@ -175,7 +175,7 @@ def _load_copy(con, path: Path, copy: Path, digest: str, kind: str | None, user_
         + (f" (其中 {warned:,} 行有字段警告, 该字段为空)" if warned else "")
         + f", 隔离 {quarantined:,} 行 ({seconds:.1f} 秒)")
     return FileResult(str(path), "loaded", file_kind, rows_read, loaded, quarantined,
-                      note, seconds, unmapped, absent)
+                      note, seconds, unmapped, absent, rows_warned=warned)
 
 
 def reconcile(path: Path, batch_id: int, loaded: int, written: dict[str, int]) -> None:

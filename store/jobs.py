@@ -33,6 +33,7 @@ class FileResult:
     seconds: float = 0.0
     unmapped: list[str] = field(default_factory=list)  # columns of the file that map to nothing
     absent: list[str] = field(default_factory=list)    # mapping-file columns the file lacks
+    rows_warned: int = 0        # rows kept with a field left empty (a field warning)
 
 
 @dataclass

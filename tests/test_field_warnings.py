@@ -63,7 +63,7 @@ def test_every_optional_enterprise_field_warns_and_the_row_loads(tmp_path):
     db = tmp_path / "w.duckdb"
     report = load_files([path], db_path=db, source="t")
     f = report.files[0]
-    assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (4, 3, 1)
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined, f.rows_warned) == (4, 3, 1, 1)
     assert q(db, "SELECT row_number, field, reason, raw FROM field_warning "
                  "ORDER BY row_number, field") == [
         (3, "参保人数", "参保人数不是有效数字: 许多", "许多"),
