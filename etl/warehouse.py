@@ -55,15 +55,21 @@ def run_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 # -- dimensions -----------------------------------------------------------------------------------
 def region_dimension() -> pd.DataFrame:
-    """Region table with centroids and areas when the geometry cache can be built."""
+    """Region table with centroids and areas when the geometry cache can be built, and the
+    places abroad (countries under 900000 海外; no shapes)."""
+    from reference.abroad import abroad_regions
+
     try:
         from maps.geometry import region_table
 
-        return region_table()
+        china = region_table()
     except ImportError:  # geometry module not installed: codes and names still work
         from reference.regions import region_index
 
-        return region_index().assign(lon=None, lat=None, area_km2=None)
+        china = region_index().assign(lon=None, lat=None, area_km2=None)
+    abroad = abroad_regions().assign(lon=None, lat=None, area_km2=None)
+    return pd.concat([china, abroad[china.columns.intersection(abroad.columns)]],
+                     ignore_index=True)
 
 
 def load_dimensions(con: duckdb.DuckDBPyConnection) -> None:
@@ -82,11 +88,21 @@ def load_dimensions(con: duckdb.DuckDBPyConnection) -> None:
         "tier": tiers(),
         "education": education_levels(),
     }
+    _allow_abroad(con)
     for table, df in dims.items():
         con.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are constants above
         con.register("_dim", df)
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _dim")  # noqa: S608
         con.unregister("_dim")
+
+
+def _allow_abroad(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse from before places abroad: its region table's level check has no 'abroad'.
+    The table is rewritten on every load anyway, so it is created again from schema.sql."""
+    row = fetch_one(con, "SELECT sql FROM duckdb_tables() WHERE table_name = 'region'")
+    if row and "'abroad'" not in row[0]:
+        con.execute("DROP TABLE region")
+        init_schema(con)
 
 
 def init_schema(con: duckdb.DuckDBPyConnection) -> None:

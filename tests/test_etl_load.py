@@ -30,7 +30,7 @@ def test_every_kind_loads_with_exact_counts(loaded_db):
     assert batches == [
         ("enterprise", "loaded", 7, 4, 3),
         ("indicator", "loaded", 3, 3, 0),
-        ("move", "loaded", 3, 2, 1),
+        ("move", "loaded", 3, 3, 0),  # R0007 came from 英国伦敦: a place abroad
         ("posting", "loaded", 5, 3, 2),
         ("talent", "loaded", 7, 5, 2),  # R0004's 工作年限 -3 is a field warning, not a reason
     ]
@@ -47,7 +47,7 @@ def test_quarantine_names_row_field_and_reason(loaded_db):
         (6, "统一社会信用代码", "文件内重复 (与第 2 行相同)"),
         (7, "注册地址", "无法识别地区: 火星基地1号"),
     ]
-    assert by_file["moves.csv"] == [(4, "原所在地", "无法识别地区: 英国伦敦")]
+    assert "moves.csv" not in by_file  # 英国伦敦 is a place abroad (982600), not a bad row
     assert "population.csv" not in by_file
     assert by_file["talents.xlsx"] == [  # row 7's 出生年份 1900 would only warn: not listed
         (7, "所在地", "无法识别地区: 月球"),
@@ -106,7 +106,8 @@ def test_marts_roll_up_through_every_level(loaded_db):
     assert ent == [("city", 4), ("country", 4), ("district", 4), ("province", 4)]
     moves = q(loaded_db, "SELECT from_adcode, to_adcode, moves FROM mart_moves "
                          "WHERE level = 'province' ORDER BY from_adcode")
-    assert moves == [("110000", "370000", 1), ("310000", "440000", 1)]
+    assert moves == [("110000", "370000", 1), ("310000", "440000", 1),
+                     ("982600", "370000", 1)]  # from 英国 (abroad stands for itself)
 
 
 def test_integrity_checks_pass_on_published_file(loaded_db):

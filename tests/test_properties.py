@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from analytics import clusters
 from etl.normalize import credit_code, dates, salary, skills
 from etl.normalize.text import clean
-from maps.resolver import default_resolver
+from maps.resolver import _GENERIC, default_resolver
 from reference.regions import region_index
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -23,6 +23,9 @@ TEXTY = st.one_of(
     st.text(),
     st.text(alphabet="0123456789-~.kK万千元月年天时薪·/以上下面议 ", max_size=30),
     st.text(alphabet="省市区县自治州盟旗新区青岛崂山北京朝阳鼓楼中山西安", max_size=20),
+    # places however written: pinyin and English, traditional, roads, abroad
+    st.text(alphabet="QingdoLasBjXi'n ,.-üÜßİ路街道号大厦广场东中臺灣嶗區乾縣美英国海外旧金山蒙古",
+            max_size=30),
 )
 CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
@@ -33,6 +36,7 @@ def test_resolver_never_raises(text):
     res = default_resolver().resolve(text)
     assert (res.adcode is None) == (res.level is None)
     assert res.adcode is None or res.reason is None
+    assert res.abroad == (res.adcode is not None and res.adcode.startswith("9"))
 
 
 @FAST
@@ -115,6 +119,118 @@ def test_resolver_round_trip_on_full_names(code):
     res = r.resolve(r.full_name(code))
     assert (res.adcode, res.reason) == (ONLY_CITY.get(code, code), None)
     assert res.level == r.level[res.adcode]
+
+
+def _shared_across_parents(names: dict) -> dict:
+    r = default_resolver()
+    return {n: cs for n, cs in names.items()
+            if len({r.parent[c] for c in cs}) > 1 and not r._is_abroad(cs)}
+
+
+def _bare_answer(codes) -> str | None:
+    """A bare name shared across parents: ambiguous, unless one of its shallowest regions is
+    a province or a city (中山 is the city, not 大连's 中山区) — the depth of districts decides
+    nothing (江北区 of 宁波 and 江北区 directly under 重庆 tie)."""
+    r = default_resolver()
+    depth = min(len(r.path(c)) for c in codes)
+    shallow = [c for c in codes if len(r.path(c)) == depth]
+    return shallow[0] if len(shallow) == 1 and r.level[shallow[0]] in ("province", "city") else None
+
+
+def test_a_name_shared_across_parents_is_ambiguous_until_a_parent_is_named():
+    r = default_resolver()
+    index = region_index().set_index("adcode")
+    own = set(index["name"]) | set(index["short_name"].dropna())
+    shared = _shared_across_parents({n: cs for n, cs in r.names.items() if n in own})
+    wrong = []
+    for name, codes in sorted(shared.items()):
+        res = r.resolve(name)
+        # a plain word that is also a name (东区, 长安) names nothing alone
+        reason = "无法识别地区: " if name in _GENERIC else f"地名有歧义: {name} 可能是 "
+        if res.adcode != _bare_answer(codes) or (res.adcode is None
+                                                 and not res.reason.startswith(reason)):
+            wrong.append((name, res))
+        for c in codes:
+            for parent in index.loc[r.parent[c], ["name", "short_name"]]:
+                if r.resolve(parent + name).adcode != c:
+                    wrong.append((parent + name, c, r.resolve(parent + name)))
+    assert wrong == []
+    assert {"江北区", "江北", "鼓楼区", "朝阳区", "大埔"} <= set(shared) and len(shared) > 100
+
+
+def test_a_latin_name_shared_across_parents_is_ambiguous_until_a_parent_is_named():
+    r = default_resolver()
+    latin, _ = r._latin
+    readings = _readings()
+    shared = _shared_across_parents({k: cs for k, cs in latin.items() if cs != {"100000"}})
+    wrong = [(k, r.resolve(k)) for k, codes in sorted(shared.items())
+             if r.resolve(k).adcode != _bare_answer(codes)]
+    wrong += [(f"{k}, {readings[r.parent[c]]}", c) for k, codes in sorted(shared.items())
+              for c in codes if r.resolve(f"{k}, {readings[r.parent[c]]}").adcode != c]
+    assert wrong == []
+    assert {"jiangbei", "jiangbeiqu", "jiangbeidistrict", "suzhou", "fuzhou"} <= set(shared)
+
+
+def _readings() -> dict[str, str]:
+    """The shortest Latin name of every region (of its province where all are the province's:
+    天津市 the city is read as the province)."""
+    r = default_resolver()
+    latin, _ = r._latin
+    best: dict[str, str] = {}
+    for k, codes in latin.items():
+        for c in codes:
+            if c not in best or (len(k), k) < (len(best[c]), best[c]):
+                best[c] = k
+    for c in r.level:
+        node = c
+        while node not in best and r.parent.get(node):
+            node = r.parent[node]
+        best.setdefault(c, best.get(node, ""))
+    return best
+
+
+def test_every_district_read_in_latin_with_its_parent():
+    # "Laoshan, Qingdao" is 崂山区; a reading two districts of one parent share (云安 and 郁南:
+    # Yunan) stops at the parent.
+    r = default_resolver()
+    latin, _ = r._latin
+    readings = _readings()
+    districts = region_index().query("level == 'district'")
+    wrong = []
+    for code, parent in zip(districts["adcode"], districts["parent_adcode"], strict=True):
+        key = readings[code]
+        siblings = [c for c in latin[key] if c != code and r.parent[c] == parent]
+        expected = r._finish(parent).adcode if siblings else code
+        got = r.resolve(f"{key.capitalize()}, {readings[parent].capitalize()}").adcode
+        if got != expected:
+            wrong.append((key, readings[parent], code, got))
+    assert wrong == []
+    assert len(districts) > 2800
+
+
+@pytest.mark.parametrize("config", ["s2t", "s2tw", "s2hk"])
+def test_resolver_round_trip_on_traditional_full_names(config):
+    import opencc
+
+    r = default_resolver()
+    to_traditional = opencc.OpenCC(config).convert
+    codes = sorted(region_index().query("level != 'country'")["adcode"])
+    wrong = [(code, to_traditional(r.full_name(code))) for code in codes
+             if r.resolve(to_traditional(r.full_name(code))).adcode != ONLY_CITY.get(code, code)]
+    assert wrong == []
+
+
+def test_a_street_or_building_named_after_any_city_is_no_place():
+    r = default_resolver()
+    cities = region_index().query("level == 'city' and adcode != '370200'")
+    wrong = []
+    for name in sorted(set(cities["name"]) | set(cities["short_name"])):
+        for text, expected in ((f"青岛市{name}路1号", "370200"), (f"青岛市{name}东路", "370200"),
+                               (f"青岛市{name}中路", "370200"), (f"青岛{name}大道", "370200"),
+                               (f"{name}大厦", None), (f"{name}广场", None)):
+            if r.resolve(text).adcode != expected:
+                wrong.append((text, r.resolve(text)))
+    assert wrong == []
 
 
 # -- clusters: the summary of labelled cells ---------------------------------------------------

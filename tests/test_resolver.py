@@ -1,12 +1,14 @@
 """Region resolver: free text → adcode at the deepest certain level."""
 
 import csv
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from maps.resolver import ALIASES_FILE, Resolution, default_resolver
+from reference.abroad import is_chinese
 from reference.regions import ancestors, region_index, short_name
 
 # Messy real-world strings with the code a person would give them.
@@ -119,10 +121,13 @@ def _index_strings():
 def test_accuracy_on_index_derived_list():
     pairs = list(_index_strings())
     resolver = default_resolver()
-    hits = sum(resolver.resolve(text).adcode == code for text, code in pairs)
-    accuracy = hits / len(pairs)
+    got = [(text, code, resolver.resolve(text).adcode) for text, code in pairs]
+    misses = [g for g in got if g[1] != g[2]]
     assert len(pairs) > 5600
-    assert accuracy >= 0.99, f"{accuracy:.4f}"
+    assert 1 - len(misses) / len(pairs) >= 0.998, misses
+    # The misses are short forms that name two places of one parent (临夏临夏: 临夏市 and 临夏县
+    # of 临夏州): they stop at that parent, never at a wrong place.
+    assert all(found == resolver.parent[code] for _, code, found in misses), misses
 
 
 def test_resolve_series_resolves_each_distinct_value_once(monkeypatch):
@@ -168,8 +173,13 @@ def test_short_name(name, short):
 def test_every_alias_points_at_a_region():
     codes = set(region_index()["adcode"])
     with open(ALIASES_FILE, encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            assert row["adcode"] in codes, row
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        assert row["adcode"] in codes, row
+        # Chinese aliases are kind alias; Latin ones say whether they replace pypinyin's reading
+        assert row["kind"] == "alias" if is_chinese(row["alias"]) else row["kind"] in (
+            "pinyin", "english"), row
+    assert len({(r["alias"], r["adcode"]) for r in rows}) == len(rows)
 
 
 # -- holes found by the mutation audit (docs/testing.md) ----------------------------------------
@@ -358,3 +368,106 @@ def test_a_name_inside_its_parents_name_is_part_of_it(tmp_path):
     r = _toy_resolver(tmp_path, 1, extra)
     assert r.resolve("东河市").adcode == "900400"
     assert r.resolve("东河市河市区").adcode == "900401"
+
+
+# -- any way a place is written (issue #13) ------------------------------------------------------
+MESSY_FILE = Path(__file__).resolve().parent / "data" / "messy_places.csv"
+
+
+def _outcome(res: Resolution) -> str:
+    if res.adcode:
+        return res.adcode
+    return "ambiguous" if res.reason.startswith("地名有歧义: ") else "unresolved"
+
+
+def _messy_rows():
+    with open(MESSY_FILE, encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_the_messy_places_file_covers_every_class():
+    rows = _messy_rows()
+    assert len(rows) >= 120
+    classes = {r["note"].split(":")[0].split(" ")[0] for r in rows}
+    assert {"latin", "traditional", "ambiguous", "road", "abroad", "noise"} <= classes
+    assert {r["expected"] for r in rows} >= {"ambiguous", "unresolved", "900000"}
+
+
+@pytest.mark.parametrize("row", _messy_rows(), ids=lambda r: r["text"])
+def test_messy_places_file(row):
+    """Each row of tests/data/messy_places.csv (written before the code it tests)."""
+    res = default_resolver().resolve(row["text"])
+    assert _outcome(res) == row["expected"], (row["note"], res)
+    if res.adcode:
+        assert res.level == default_resolver().level[res.adcode]
+        assert res.abroad == res.adcode.startswith("9")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Laoshan", "370212"), ("LAOSHAN", "370212"), ("lao shan", "370212"),
+    ("Laoshanqu", "370212"), ("Laoshan Qu", "370212"), ("Laoshan District", "370212"),
+    ("Qingdao Shi", "370200"), ("Qingdao City", "370200"), ("Shandong Sheng", "370000"),
+    ("Shandong Province", "370000"), ("Lanling Xian", "371324"), ("Lanling County", "371324"),
+    ("He Xian", "340523"), ("Hexian", "340523"),               # 和县: one letter and its suffix
+    ("Yanbian Korean Autonomous Prefecture", "222400"),
+    ("Xinjiang Uygur Autonomous Region", "650000"),
+    ("Hong Kong SAR", "810000"), ("Xianggang", "810000"),
+    ("ShenzhenNanshan", "440305"), ("Qingdao.Shandong", "370200"),   # glued names
+    ("Qingdao 崂山", "370212"), ("370212 Beijing", "110100"),
+    ("Xi'an", "610100"), ("Xian", "610100"), ("Shaanxi Xian", "610000"),
+    ("Changzhou", "320400"),          # 常州; 长洲区 shares the reading: the city
+    ("Zhaoyang", "530602"),           # 昭阳区; 朝阳 is read chao, not pypinyin's zhao
+    ("Chaoyang", "211300"),
+    ("Yidu", "420581"), ("Changdu", "540300"),   # 宜都, 昌都: 都 read du in the whole name
+    ("Lüyuan", "220106"), ("LÜYUAN", "220106"), ("LVYUAN", "220106"),   # 绿园: ü, u, v
+    ("Côte d'Ivoire", "938400"), ("München", "927600"),
+])
+def test_latin_names(text, expected):
+    assert default_resolver().resolve(text).adcode == expected
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("Fuzhou", "地名有歧义: Fuzhou 可能是 福建省福州市、江西省抚州市"),
+    ("Luhe", "地名有歧义: Luhe 可能是 江苏省南京市六合区、广东省汕尾市陆河县"),
+    ("Dean of Engineering", "无法识别地区: Dean of Engineering"),   # 德安 only beside a name
+    ("Nanjing Dong Lu", "无法识别地区: Nanjing Dong Lu"),
+    ("Room 1203, Building A", "无法识别地区: Room 1203,Building A"),
+])
+def test_latin_names_that_are_no_answer(text, reason):
+    assert default_resolver().resolve(text) == Resolution(None, None, reason)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("De'an", "360426"), ("Dean, Jiujiang", "360426"), ("Dean, Beijing", "110100"),
+])
+def test_an_english_word_that_is_a_name_counts_beside_a_name(text, expected):
+    assert default_resolver().resolve(text).adcode == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("山東省青島市嶗山區", "370212"), ("乾县", "610424"), ("乾縣", "610424"),
+    ("河南省鶴壁市濬縣", "410621"),    # OpenCC leaves 濬: the name is also kept as 濬县
+    ("衞輝市", "410781"),              # a Hong Kong variant (衞), read by hk2s
+])
+def test_traditional_characters(text, expected):
+    assert default_resolver().resolve(text).adcode == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("大兴安岭大厦", None),            # a name inside a building's name is no place either
+    ("青岛市北京路北京大厦", "370200"),
+    ("完美国际大厦", None),            # 美国 inside 完美国际
+    ("唐山路北", "130203"), ("哈尔滨道外", "230104"),
+    ("青岛市黄岛区黄岛街道", "370211"),
+])
+def test_roads_and_buildings(text, expected):
+    assert default_resolver().resolve(text).adcode == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("承德承德", "130821"), ("吉林吉林", "220200"), ("吉林省吉林", "220200"),
+    ("乌鲁木齐乌鲁木齐", "650121"), ("Chengde Chengde", "130821"),
+    ("承德", "130800"), ("吉林", "220000"),
+])
+def test_a_second_mention_of_a_name_shared_with_a_child_is_the_child(text, expected):
+    assert default_resolver().resolve(text).adcode == expected

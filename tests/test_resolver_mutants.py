@@ -149,3 +149,82 @@ def test_full_name_drops_a_name_repeated_below_the_top(tmp_path):
 def test_only_a_provinces_only_city_stands_for_it(tmp_path, rows, text, expected):
     country = ("100000", "中国", "中国", "country", None)
     assert _resolver(tmp_path, [country, *rows]).resolve(text) == expected
+
+
+# -- issue #13: pinyin, roads, second mentions, on a made-up country -----------------------------
+LATIN_TOY = [("100000", "中国", "中国", "country", None),
+             ("900000", "甲省", "甲", "province", "100000"),
+             ("900100", "乙市", "乙", "city", "900000"),
+             ("900200", "丙市", "丙", "city", "900000"),
+             ("900101", "长治区", "长治", "district", "900100"),      # pypinyin: zhangzhi
+             ("900201", "常治区", "常治", "district", "900200"),      # changzhi
+             ("900102", "路北区", "路北", "district", "900100"),
+             ("900103", "乙市", "乙", "district", "900100")]           # named like its city
+
+
+def _latin_toy(tmp_path, aliases=""):
+    path = tmp_path / "aliases.csv"
+    path.write_text("alias,adcode,kind,note\n" + aliases, encoding="utf-8")
+    return RegionResolver(pd.DataFrame(LATIN_TOY, columns=COLUMNS), path)
+
+
+@pytest.mark.parametrize(("aliases", "text", "expected"), [
+    ("", "Zhangzhi", "900101"),                       # pypinyin's reading, no alias
+    ("", "Changzhi", "900201"),
+    ("Changzhi,900101,pinyin,\n", "Changzhi", None),  # the right reading: now both
+    ("Changzhi,900101,pinyin,\n", "Zhangzhi", None),  # and the wrong one is gone
+    ("Changzhi,900101,pinyin,\n", "Changzhi Qu, Yishi", "900101"),   # with its suffix and parent
+    ("Changzhi,900101,pinyin,\n", "Changzhi District, Bing City", "900201"),
+    ("Changzhi,900101,english,\n", "Zhangzhi", "900101"),         # an english alias only adds
+    ("Changzhi,900101,english,\n", "Changzhi", None),
+    ("Ghosttown,900100,english,\n", "Ghosttown City", "900100"),
+    ("Ghosttown,999999,english,\n", "Ghosttown", None),   # an alias pointing nowhere: dropped
+])
+def test_latin_aliases(tmp_path, aliases, text, expected):
+    assert _latin_toy(tmp_path, aliases).resolve(text).adcode == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Jiasheng Yishi", Resolution("900100", "city")),
+    ("JiashengYishi", Resolution("900100", "city")),         # glued: split into names
+    ("Jia Sheng Yi Shi", Resolution("900100", "city")),      # syllables joined across spaces
+    ("Jiasheng, Yi Shi", Resolution("900100", "city")),
+    ("Jiashengx", Resolution(None, None, "无法识别地区: Jiashengx")),   # not a whole word
+    ("Jia", Resolution(None, None, "无法识别地区: Jia")),             # one letter: never alone
+    ("Jia Province", Resolution("900000", "province")),               # with its suffix
+    ("Yishi Lubei", Resolution("900102", "district")),
+    ("Lubei Road, Yishi", Resolution("900100", "city")),              # a road word after it
+    ("Lubei East Road, Yishi", Resolution("900100", "city")),
+    ("Yishi Yishi", Resolution("900103", "district")),               # a second mention
+])
+def test_latin_words(tmp_path, text, expected):
+    assert _latin_toy(tmp_path).resolve(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("乙市路北", Resolution("900102", "district")),        # 路北 is a name, not a road after 乙市
+    ("乙市路北路", Resolution("900100", "city")),          # 路北路 is a road
+    ("甲省乙市", Resolution("900100", "city")),
+    ("乙市乙", Resolution("900100", "city")),              # one letter: never a name
+    ("乙市乙市", Resolution("900103", "district")),       # the district named like its city
+    ("乙市", Resolution("900100", "city")),
+    ("乙市长治大厦", Resolution("900100", "city")),
+    ("长治广场", Resolution(None, None, "无法识别地区: 长治广场")),
+    ("长治街道", Resolution("900101", "district")),        # a subdistrict, not a street
+    ("长治一路", Resolution(None, None, "无法识别地区: 长治一路")),
+])
+def test_roads_and_second_mentions(tmp_path, text, expected):
+    assert _latin_toy(tmp_path).resolve(text) == expected
+
+
+def test_letters_that_straddle_two_names_name_nothing(tmp_path):
+    # 市丙 (a district of 丙市) straddles 乙市 and 丙州: without the rule it would cover more
+    # of the text than either.
+    extra = [("900202", "市丙区", "市丙", "district", "900200"),
+             ("910000", "己省", "己", "province", "100000"),
+             ("910100", "丙州市", "丙州", "city", "910000")]
+    r = _toy_resolver(tmp_path, 1, extra)
+    assert r.resolve("乙市丙州") == Resolution(None, None,
+                                            "地名有歧义: 乙市丙州 可能是 甲省乙市、己省丙州市")
+    assert r.resolve("丙市市丙区") == Resolution("900202", "district")
+    assert r.resolve("市丙区") == Resolution("900202", "district")

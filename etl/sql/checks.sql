@@ -25,13 +25,17 @@ SELECT (SELECT count(*) FROM enterprise WHERE batch_id NOT IN (SELECT batch_id F
      + (SELECT count(*) FROM talent WHERE batch_id NOT IN (SELECT batch_id FROM load_batch WHERE status = 'loaded'))
      + (SELECT count(*) FROM job_posting WHERE batch_id NOT IN (SELECT batch_id FROM load_batch WHERE status = 'loaded'));
 -- check: talent mart adds up to the talent table at country level
-SELECT abs((SELECT coalesce(sum(talents), 0) FROM mart_talent_supply WHERE level = 'country')
+-- (China's total and 海外's: a place abroad rolls up to 900000, not to 100000)
+SELECT abs((SELECT coalesce(sum(talents), 0) FROM mart_talent_supply
+            WHERE level = 'country' OR adcode = '900000')
          - (SELECT count(*) FROM talent));
 -- check: enterprise mart adds up at country level
-SELECT abs((SELECT coalesce(sum(enterprises), 0) FROM mart_enterprise WHERE level = 'country')
+SELECT abs((SELECT coalesce(sum(enterprises), 0) FROM mart_enterprise
+            WHERE level = 'country' OR adcode = '900000')
          - (SELECT count(*) FROM enterprise));
 -- check: posting mart adds up at country level
-SELECT abs((SELECT coalesce(sum(postings), 0) FROM mart_posting_demand WHERE level = 'country')
+SELECT abs((SELECT coalesce(sum(postings), 0) FROM mart_posting_demand
+            WHERE level = 'country' OR adcode = '900000')
          - (SELECT count(*) FROM job_posting));
 -- check: provinces add up to the country in the talent mart
 SELECT abs((SELECT coalesce(sum(talents), 0) FROM mart_talent_supply WHERE level = 'province')

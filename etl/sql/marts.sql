@@ -46,7 +46,9 @@ GROUP BY ALL;
 -- At city level a place with no city above it stands for itself through its province: 重庆's
 -- districts (directly under the province) and moves recorded only to a province count under the
 -- province, and a municipality's province (北京市 110000) under its one city (110100), so that a
--- municipality's flows are the same at province and city level and no move is dropped.
+-- municipality's flows are the same at province and city level and no move is dropped. A place
+-- abroad (a country, or 900000 海外) stands for itself at every level: a move from 英国 to 崂山区
+-- is an arrival from 英国 at 崂山区, 青岛市, 山东省 and 全国 (回流), the reverse a departure.
 CREATE OR REPLACE TABLE mart_moves AS
 WITH only_city AS (
     SELECT parent_adcode AS province, any_value(adcode) AS city FROM region
@@ -60,6 +62,10 @@ anc AS (
     WHERE a.ancestor_level = 'province'
       AND NOT EXISTS (SELECT 1 FROM region_ancestor c
                       WHERE c.adcode = a.adcode AND c.ancestor_level = 'city')
+    UNION ALL
+    SELECT r.adcode, r.adcode, lv.level FROM region r
+    CROSS JOIN (VALUES ('country'), ('province'), ('city'), ('district')) lv(level)
+    WHERE r.level = 'abroad'
 )
 SELECT f.ancestor_adcode AS from_adcode, t.ancestor_adcode AS to_adcode,
        f.ancestor_level AS level, coalesce(tl.node_id, '未分类') AS node_id,

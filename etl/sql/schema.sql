@@ -13,7 +13,9 @@ CREATE TABLE IF NOT EXISTS region (
     adcode          VARCHAR PRIMARY KEY,   -- 6-digit AMap code; the stem of its boundary file
     name            VARCHAR NOT NULL,
     short_name      VARCHAR,
-    level           VARCHAR NOT NULL CHECK (level IN ('country', 'province', 'city', 'district')),
+    -- 'abroad': a country abroad (9 + ISO 3166-1 numeric + 00) under 900000 海外 (reference/abroad.py)
+    level           VARCHAR NOT NULL CHECK (level IN ('country', 'province', 'city', 'district',
+                                                  'abroad')),
     parent_adcode   VARCHAR,
     province_adcode VARCHAR,
     city_adcode     VARCHAR,
