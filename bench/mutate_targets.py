@@ -25,7 +25,8 @@ CORE: dict[str, list[str]] = {
                               "tests/test_normalize_dates.py", "tests/test_properties.py"],
     "etl/normalize/number.py": ["tests/test_impossible_values.py", *NORMALIZE_TESTS],
     "maps/resolver.py": ["tests/test_resolver_mutants.py", "tests/test_resolver.py",
-                         "tests/test_properties.py"],
+                         "tests/test_abroad.py", "tests/test_properties.py"],
+    "reference/abroad.py": ["tests/test_abroad.py", "tests/test_resolver.py"],
     "analytics/filters.py": ["tests/test_filters.py", "tests/test_exports.py"],
     "analytics/disclosure.py": ["tests/test_disclosure.py"],
     "exports/tables.py": ["tests/test_export_tables.py", "tests/test_exports.py",
@@ -35,7 +36,8 @@ CORE: dict[str, list[str]] = {
 }
 # Other modules it can be pointed at (slower suites: they load a warehouse per run).
 OTHERS: dict[str, list[str]] = {
-    "etl/warehouse.py": ["tests/test_checks.py", "tests/test_etl_load.py",
+    "etl/normalize/capital.py": ["tests/test_normalize_capital.py"],
+    "etl/warehouse.py": ["tests/test_checks.py", "tests/test_abroad_warehouse.py", "tests/test_etl_load.py",
                          "tests/test_bad_inputs.py"],
     "etl/transform.py": ["tests/test_etl_load.py", "tests/test_bad_inputs.py"],
     "etl/mapping.py": ["tests/test_etl_load.py", "tests/test_bad_inputs.py"],
