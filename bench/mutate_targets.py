@@ -23,6 +23,7 @@ CORE: dict[str, list[str]] = {
     "etl/normalize/skills.py": [*NORMALIZE_TESTS, "tests/test_properties.py"],
     "etl/normalize/text.py": [*NORMALIZE_TESTS, "tests/test_normalize_salary.py",
                               "tests/test_normalize_dates.py", "tests/test_properties.py"],
+    "etl/normalize/capital.py": ["tests/test_normalize_capital.py", *NORMALIZE_TESTS],
     "etl/normalize/number.py": ["tests/test_impossible_values.py", *NORMALIZE_TESTS],
     "maps/resolver.py": ["tests/test_resolver_mutants.py", "tests/test_resolver.py",
                          "tests/test_abroad.py", "tests/test_properties.py"],
@@ -36,8 +37,8 @@ CORE: dict[str, list[str]] = {
 }
 # Other modules it can be pointed at (slower suites: they load a warehouse per run).
 OTHERS: dict[str, list[str]] = {
-    "etl/normalize/capital.py": ["tests/test_normalize_capital.py"],
-    "etl/warehouse.py": ["tests/test_checks.py", "tests/test_abroad_warehouse.py", "tests/test_etl_load.py",
+    "etl/warehouse.py": ["tests/test_checks.py", "tests/test_abroad_warehouse.py",
+                         "tests/test_etl_load.py",
                          "tests/test_bad_inputs.py"],
     "etl/transform.py": ["tests/test_etl_load.py", "tests/test_bad_inputs.py"],
     "etl/mapping.py": ["tests/test_etl_load.py", "tests/test_bad_inputs.py"],
