@@ -255,12 +255,13 @@ def test_extend_chain_marks_absent_nodes_next_to_a_stronghold():
 def test_chain_positions_rows_per_layer_with_segment_headers():
     import pandas as pd
 
+    # segments in chain order, not in the order of their names (数 < 算)
     df = pd.DataFrame({"node_id": ["F2", "F1", "T1", "A1", "A2"],
                        "layer": ["基础层", "基础层", "技术层", "应用层", "应用层"],
-                       "segment": ["算力", "数据", "算法", "终端", "终端"],
+                       "segment": ["数据", "算力", "算法", "终端", "终端"],
                        "sequence": [2, 1, 3, 4, 5]})
     placed, heads = gaps.chain_positions(df)
-    assert heads == [(0, 0, "数据"), (0, 2, "算力"), (1, 0, "算法"), (2, 0, "终端")]
+    assert heads == [(0, 0, "算力"), (0, 2, "数据"), (1, 0, "算法"), (2, 0, "终端")]
     got = {r.node_id: (r.col, r.row) for r in placed.itertuples()}
     assert got == {"F1": (0, 1), "F2": (0, 3), "T1": (1, 1), "A1": (2, 1), "A2": (2, 2)}
     assert list(placed.columns) == ["node_id", "layer", "segment", "sequence", "col", "row"]
