@@ -136,13 +136,7 @@ def map_parent(reader: Reader, adcode: str) -> str:
     return adcode
 
 
-def children_metrics(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
-    """Every metric for each child region of ``parent`` (one row per child, all children)."""
-    f = layer_nodes(reader, f)
-    year = resolve_year(reader, f)
-    params = f.params(year) | {"parent": parent, "has_nodes": bool(f.nodes),
-                               "min_base": settings.get("lq_min_base")}
-    sql = f"""
+CHILDREN_METRICS = f"""
     WITH kids AS (SELECT adcode, name, level FROM region WHERE parent_adcode = $parent),
     base AS (
         SELECT m.adcode, m.node_id, m.tier, m.year, m.talents
@@ -200,27 +194,21 @@ def children_metrics(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
     FROM kids k LEFT JOIN agg a USING (adcode) LEFT JOIN pop p USING (adcode)
     LEFT JOIN flows fl USING (adcode) CROSS JOIN nat CROSS JOIN par
     ORDER BY talents DESC, k.adcode
-    """  # noqa: S608 - only constant snippets are pasted; values are bound
-    df = reader.df(sql, params)
+    """  # noqa: S608 - constant fragments only
+
+
+def children_metrics(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
+    """Every metric for each child region of ``parent`` (one row per child, all children)."""
+    f = layer_nodes(reader, f)
+    year = resolve_year(reader, f)
+    params = f.params(year) | {"parent": parent, "has_nodes": bool(f.nodes),
+                               "min_base": settings.get("lq_min_base")}
+    df = reader.df(CHILDREN_METRICS, params)
     df["rank"] = df["talents"].rank(ascending=False, method="min").astype(int)
     return df
 
 
-def kpis(reader: Reader, f: Filters, adcode: str) -> dict:
-    """KPI values for one region in the year in view and the year before."""
-    f = layer_nodes(reader, f)
-    year = resolve_year(reader, f)
-    out = {"year": year}
-    for label, y in (("now", year), ("prev", year - 1)):
-        params = f.params(y) | {"adcode": adcode}
-        talent = reader.df(f"""
-            SELECT coalesce(sum(talents), 0) AS talents,
-                   coalesce(sum(talents) FILTER (WHERE {HIGH}), 0) AS high_level,
-                   coalesce(sum(talents) FILTER (WHERE year = $year), 0) AS active
-            FROM mart_talent_supply
-            WHERE adcode = $adcode AND year <= $year AND {NODE_WHERE} AND {TALENT_WHERE}
-        """, params).iloc[0]  # noqa: S608
-        other = reader.df(f"""
+KPI_OTHER = f"""
             SELECT
               (SELECT coalesce(sum(enterprises), 0) FROM mart_enterprise
                WHERE adcode = $adcode AND year <= $year AND {NODE_WHERE}) AS enterprises,
@@ -230,7 +218,27 @@ def kpis(reader: Reader, f: Filters, adcode: str) -> dict:
                WHERE to_adcode = $adcode AND year = $year AND {NODE_WHERE}) AS arrivals,
               (SELECT coalesce(sum(moves), 0) FROM mart_moves
                WHERE from_adcode = $adcode AND year = $year AND {NODE_WHERE}) AS departures
-        """, {k: params[k] for k in ("adcode", "year", "nodes")}).iloc[0]  # noqa: S608
+        """  # noqa: S608 - constant fragments only
+
+
+KPI_TALENT = f"""
+            SELECT coalesce(sum(talents), 0) AS talents,
+                   coalesce(sum(talents) FILTER (WHERE {HIGH}), 0) AS high_level,
+                   coalesce(sum(talents) FILTER (WHERE year = $year), 0) AS active
+            FROM mart_talent_supply
+            WHERE adcode = $adcode AND year <= $year AND {NODE_WHERE} AND {TALENT_WHERE}
+        """  # noqa: S608 - constant fragments only
+
+
+def kpis(reader: Reader, f: Filters, adcode: str) -> dict:
+    """KPI values for one region in the year in view and the year before."""
+    f = layer_nodes(reader, f)
+    year = resolve_year(reader, f)
+    out = {"year": year}
+    for label, y in (("now", year), ("prev", year - 1)):
+        params = f.params(y) | {"adcode": adcode}
+        talent = reader.df(KPI_TALENT, params).iloc[0]
+        other = reader.df(KPI_OTHER, {k: params[k] for k in ("adcode", "year", "nodes")}).iloc[0]
         values = {**talent.to_dict(), **other.to_dict()}
         values["net_inflow"] = values["arrivals"] - values["departures"]
         # supply and demand over the same window: talent active in the year ÷ its postings
@@ -258,16 +266,19 @@ def peer_comparison(reader: Reader, f: Filters, adcodes: list[str]) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def talent_by_layer(reader: Reader, f: Filters, adcode: str) -> pd.DataFrame:
-    year = resolve_year(reader, f)
-    params = f.params(year) | {"adcode": adcode}
-    return reader.df(f"""
+TALENT_BY_LAYER = f"""
         SELECT coalesce(c.layer, '未分类') AS layer, coalesce(c.name_zh, '未分类') AS node,
                c.sequence, sum(m.talents) AS talents
         FROM mart_talent_supply m LEFT JOIN chain_node c USING (node_id)
         WHERE m.adcode = $adcode AND m.year <= $year AND {TALENT_WHERE}
         GROUP BY ALL ORDER BY c.sequence NULLS LAST
-    """, params)  # noqa: S608
+    """  # noqa: S608 - constant fragments only
+
+
+def talent_by_layer(reader: Reader, f: Filters, adcode: str) -> pd.DataFrame:
+    year = resolve_year(reader, f)
+    params = f.params(year) | {"adcode": adcode}
+    return reader.df(TALENT_BY_LAYER, params)
 
 
 def freshness(reader: Reader) -> dict:
@@ -304,26 +315,23 @@ def regions_named(reader: Reader, names: list[str]) -> list[str]:
     return out
 
 
+CHILD_CODES = "SELECT adcode FROM region WHERE parent_adcode = ? ORDER BY adcode"
+
+
 def compared_regions(reader: Reader, region: str, scope: str, peers: list[str]) -> list[str]:
     """The regions a chain heatmap compares. ``scope`` 'peers': the peer cities, the region
     first (not the country); 'children': the region's children by code, or its siblings (its
     parent's children) for a region without children."""
     if scope == "peers":
         return list(dict.fromkeys(([region] if region != COUNTRY else []) + list(peers)))
-    sql = "SELECT adcode FROM region WHERE parent_adcode = ? ORDER BY adcode"
-    kids = reader.df(sql, [region])["adcode"].tolist()
+    kids = reader.df(CHILD_CODES, [region])["adcode"].tolist()
     if kids:
         return kids
     parent = region_info(reader, region).get("parent_adcode") if region != COUNTRY else None
-    return reader.df(sql, [parent or COUNTRY])["adcode"].tolist()
+    return reader.df(CHILD_CODES, [parent or COUNTRY])["adcode"].tolist()
 
 
-def enterprise_points(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
-    """Enterprises of each child region of ``parent`` by chain layer, at the child's centroid
-    (the registry gives addresses, resolved to districts, not coordinates)."""
-    f = layer_nodes(reader, f)
-    year = resolve_year(reader, f)
-    return reader.df(f"""
+ENTERPRISE_POINTS = f"""
         SELECT k.adcode, k.name, k.lon, k.lat, k.area_km2, c.layer,
                sum(m.enterprises) AS enterprises, sum(m.chain_leaders) AS chain_leaders
         FROM mart_enterprise m
@@ -332,4 +340,12 @@ def enterprise_points(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
         WHERE m.year <= $year AND {NODE_WHERE}
         GROUP BY ALL HAVING sum(m.enterprises) > 0
         ORDER BY k.adcode, c.layer
-    """, {"parent": parent, "year": year, "nodes": list(f.nodes)})  # noqa: S608
+    """  # noqa: S608 - constant fragments only
+
+
+def enterprise_points(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
+    """Enterprises of each child region of ``parent`` by chain layer, at the child's centroid
+    (the registry gives addresses, resolved to districts, not coordinates)."""
+    f = layer_nodes(reader, f)
+    year = resolve_year(reader, f)
+    return reader.df(ENTERPRISE_POINTS, {"parent": parent, "year": year, "nodes": list(f.nodes)})
