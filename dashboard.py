@@ -18,27 +18,30 @@ LANDING = "talent_map"
 
 
 def ensure_warehouse() -> None:
-    """Build the demo warehouse on first run, showing progress; wait if another session is."""
+    """With no published warehouse, build the demo one (generate + load, in a child process
+    started once per server process: a second session follows the same build). The progress
+    shows in a status box that is removed when the build is done; a toast says the data is
+    ready (it fades by itself and is not shown again on the next rerun)."""
     db = settings.path("db_path")
     if db.exists():
         return
-    from etl.demo import generate
-    from store.errors import PublishError
-    from store.jobs import load_files_isolated
+    from etl.demo import build
 
-    scale = settings.get("demo_scale")
-    with st.status(t("building_demo"), expanded=True) as status:
-        out = settings.path("raw_dir") / f"demo-{scale}-42"
-        bar = st.progress(0.0)
-        files = generate(out, scale=scale, seed=42,
-                         progress=lambda m, frac: bar.progress(min(frac, 1.0), text=m))
-        try:
-            load_files_isolated(files, source="demo", db_path=db, progress=st.write)
-        except PublishError:
-            st.write("另一个会话正在构建演示数据库, 等待完成 …")
-            while not db.exists():
-                time.sleep(1)
-        status.update(label="演示数据已就绪", state="complete", expanded=False)
+    job = build.start(db, settings.path("raw_dir"), settings.get("demo_scale"), seed=42)
+    box = st.empty()
+    with box.container(), st.status(t("building_demo"), expanded=True) as status:
+        st.caption("只在首次运行时进行: 生成约 1.3 万条演示记录并通过 ETL 加载, 通常需要十几秒。")
+        bar = st.progress(0.0, text=job.message)
+        while not job.done:
+            bar.progress(min(job.fraction, 1.0), text=job.message)
+            time.sleep(0.25)
+        if job.error:
+            status.update(label="演示数据构建失败", state="error", expanded=True)
+            st.error(job.error)
+            st.stop()
+    box.empty()
+    st.toast(f"演示数据已就绪 (用时 {job.seconds:.0f} 秒)", icon=":material/check_circle:",
+             duration="long")
 
 
 def main() -> None:
@@ -70,10 +73,16 @@ def main() -> None:
     def run() -> str:
         sidebar.render()
         auth.settings_expander()
+        sidebar.saved_views(nav.url_path or LANDING,
+                            {p.url_path or LANDING: p for p in pages})
         nav.run()
         return nav.url_path or LANDING  # the default page's url_path is ""
 
     runlog.timed(run)
 
 
-main()
+# Streamlit runs this file as __main__. A multiprocessing child (the ETL's fork server, started
+# from a process that ran the app in AppTest) re-imports the main module as __mp_main__: it must
+# not draw the app there.
+if __name__ == "__main__":
+    main()

@@ -94,6 +94,72 @@ class Filters:
                    returnees_only=one("returnees_only") == "1", year=year_val, metric=metric)
 
 
+
+# -- untrusted URL values, one key at a time (the cluster page's filters use these) -------------
+_INT = re.compile(r"[0-9]{1,4}")
+
+
+def qp_one(qp: dict, key: str, limit: int = 200) -> str | None:
+    """The last value of ``key`` as text, cut to ``limit`` characters (None when absent)."""
+    v = qp.get(key)
+    if isinstance(v, (list, tuple)):
+        v = v[-1] if v else None
+    return None if v is None else str(v)[:limit]
+
+
+def qp_list(qp: dict, key: str, allowed=None, pattern: re.Pattern | None = None,
+            max_items: int = 50, limit: int = 2000) -> tuple[str, ...]:
+    """Comma-separated values of ``key``, each kept only when it is in ``allowed`` (when given)
+    and matches ``pattern`` whole (when given); duplicates dropped, order kept."""
+    raw = qp_one(qp, key, limit) or ""
+    out = [x.strip() for x in raw.split(",")]
+    out = [x for x in out if x and (allowed is None or x in allowed)
+           and (pattern is None or pattern.fullmatch(x))]
+    return tuple(dict.fromkeys(out))[:max_items]
+
+
+def qp_int(qp: dict, key: str, lo: int, hi: int) -> int | None:
+    """An integer of ASCII digits within [lo, hi], else None."""
+    raw = qp_one(qp, key) or ""
+    return int(raw) if _INT.fullmatch(raw) and lo <= int(raw) <= hi else None
+
+
+def qp_flag(qp: dict, key: str) -> bool | None:
+    """'1' → True, '0' → False, anything else → None."""
+    return {"1": True, "0": False}.get(qp_one(qp, key) or "")
+
+
+# -- the cluster page's clustering parameters in the URL ---------------------------------------
+EPS_KM = (5, 200, 5)        # slider: min, max, step
+MIN_TALENTS = (1, 1000)
+
+
+def clustering_from_query_params(qp: dict, default: tuple[float, int, bool]
+                                 ) -> tuple[float, int, bool]:
+    """(radius km, minimum talents, by node) from untrusted params; each falls back to its
+    default when missing or invalid (the radius must be on the slider's 5 km steps)."""
+    eps = qp_int(qp, "c_eps", EPS_KM[0], EPS_KM[1])
+    if eps is not None and eps % EPS_KM[2]:
+        eps = None
+    min_n = qp_int(qp, "c_min", *MIN_TALENTS)
+    by_node = qp_flag(qp, "c_by_node")
+    return (float(eps) if eps is not None else default[0],
+            min_n if min_n is not None else default[1],
+            by_node if by_node is not None else default[2])
+
+
+def clustering_to_query_params(how: tuple[float, int, bool],
+                               default: tuple[float, int, bool]) -> dict[str, str]:
+    """Only what differs from the defaults."""
+    out = {}
+    if float(how[0]) != float(default[0]):
+        out["c_eps"] = f"{float(how[0]):g}"
+    if int(how[1]) != int(default[1]):
+        out["c_min"] = str(int(how[1]))
+    if bool(how[2]) != bool(default[2]):
+        out["c_by_node"] = "1" if how[2] else "0"
+    return out
+
 @dataclass
 class Thresholds:
     """Configurable thresholds shown on screen beside what they decide."""

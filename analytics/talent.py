@@ -42,6 +42,7 @@ from analytics.talent_aggregates import (  # noqa: F401 - re-exported for the ta
     place_sql,
     resolve_skills,
     search_enterprises,
+    search_examples,
     search_params,
     search_talent_counts,
     skill_vocabulary,

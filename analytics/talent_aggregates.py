@@ -16,13 +16,30 @@ import pandas as pd
 
 from analytics import disclosure
 from analytics import queries as q
-from analytics.filters import COUNTRY, Filters
+from analytics.filters import (
+    _ADCODE,
+    _NODE,
+    COUNTRY,
+    EDUCATION,
+    TIERS,
+    Filters,
+    qp_flag,
+    qp_int,
+    qp_list,
+    qp_one,
+)
 from store.reader import Reader
 
 AGE_BANDS = ("<30", "30-39", "40-49", "50+")
 EXPERIENCE_MAX = 40
 TOP_N = 5
 SKILL_SIMILARITY = 0.88  # jaro-winkler: catches typos (Pytorch ~ PyTorch), not other words
+# What a URL may carry for the cluster page: a skill term (after split_terms: no separators)
+# and a university name when no list of known ones is given.
+SKILL_TERM = re.compile(r"[0-9A-Za-z\u4e00-\u9fff+#._()（）-]{1,40}")
+UNIVERSITY = re.compile(r"[0-9A-Za-z\u4e00-\u9fff()（）·&' .-]{2,60}")
+MAX_SKILL_TERMS = 10
+
 
 @dataclass(frozen=True)
 class TalentFilters:
@@ -47,6 +64,62 @@ class TalentFilters:
                 "exp_max": self.exp_max, "age_bands": list(self.age_bands),
                 "relocate_only": self.relocate_only, "c_returnees": self.returnees_only,
                 "expected": self.expected}
+
+
+    def to_query_params(self) -> dict[str, str]:
+        """Compact URL form (keys ``c_*``, apart from the global filters' keys): only what
+        differs from the defaults. Skills travel as the terms typed; the vocabulary skills they
+        match are found again when the URL is read."""
+        out = {}
+        lists = (("c_skills", self.skill_terms), ("c_nodes", self.nodes), ("c_tiers", self.tiers),
+                 ("c_edu", self.education), ("c_unis", self.universities),
+                 ("c_age", self.age_bands))
+        out |= {key: ",".join(v) for key, v in lists if v}
+        if self.exp_min is not None:
+            out["c_exp_min"] = f"{self.exp_min:g}"
+        if self.exp_max is not None:
+            out["c_exp_max"] = f"{self.exp_max:g}"
+        if self.returnees_only:
+            out["c_ret"] = "1"
+        if self.relocate_only:
+            out["c_reloc"] = "1"
+        if self.expected:
+            out["c_expected"] = self.expected
+        return out
+
+    @classmethod
+    def from_query_params(cls, qp: dict, *, known_nodes=None, known_regions=None,
+                          universities=None, resolve=None) -> TalentFilters:
+        """Parse untrusted URL params as strictly as ``Filters.from_query_params``: each value
+        is kept only when it is on a whitelist (node ids, tiers, education levels, age bands,
+        known universities and regions) or, with no list to check against, has the shape of
+        one; numbers are ASCII digits in range. Skill terms are kept only when ``resolve``
+        (text → (terms, vocabulary skills per term)) is given and finds a skill for them."""
+        nodes = qp_list(qp, "c_nodes", known_nodes, _NODE)
+        unis = qp_list(qp, "c_unis", set(universities) if universities is not None else None,
+                       UNIVERSITY)
+        lo = qp_int(qp, "c_exp_min", 1, EXPERIENCE_MAX)
+        hi = qp_int(qp, "c_exp_max", 0, EXPERIENCE_MAX - 1)
+        if lo is not None and hi is not None and lo > hi:
+            lo = hi = None
+        expected = qp_one(qp, "c_expected") or ""
+        if not _ADCODE.fullmatch(expected) or expected == COUNTRY or (
+                known_regions is not None and expected not in known_regions):
+            expected = None
+        terms, groups = (), ()
+        if resolve is not None:
+            raw = qp_list(qp, "c_skills", None, SKILL_TERM, max_items=MAX_SKILL_TERMS)
+            if raw:
+                found = [(t, g) for t, g in zip(*resolve(",".join(raw)), strict=True) if g]
+                terms = tuple(t for t, _ in found)
+                groups = tuple(tuple(g) for _, g in found)
+        return cls(skills=groups, skill_terms=terms, nodes=nodes,
+                   tiers=qp_list(qp, "c_tiers", TIERS), education=qp_list(qp, "c_edu", EDUCATION),
+                   universities=unis, exp_min=float(lo) if lo is not None else None,
+                   exp_max=float(hi) if hi is not None else None,
+                   age_bands=qp_list(qp, "c_age", AGE_BANDS),
+                   returnees_only=qp_flag(qp, "c_ret") is True,
+                   relocate_only=qp_flag(qp, "c_reloc") is True, expected=expected)
 
 
 EXPERIENCE_BAND = """CASE WHEN t.years_experience IS NULL THEN '未知'
@@ -307,6 +380,36 @@ def search_talent_counts(reader: Reader, text: str,
     return pd.DataFrame({"kind": list(SEARCH_KINDS),
                          "label": [lab for lab, _ in SEARCH_KINDS.values()],
                          "talents": [int(row[k]) for k in SEARCH_KINDS]})
+
+
+EXAMPLE_EMPLOYER = """
+        SELECT t.employer_name AS name, count(*) AS n,
+               bool_or(t.adcode IN (SELECT adcode FROM region_ancestor
+                                    WHERE ancestor_adcode = $home)) AS home
+        FROM talent t WHERE t.employer_name IS NOT NULL AND t.employer_name <> ''
+        GROUP BY 1 ORDER BY home DESC, n DESC, name LIMIT 1
+"""
+EXAMPLE_UNIVERSITY = """
+        SELECT university FROM talent WHERE university IS NOT NULL AND university <> ''
+        GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1
+"""
+EXAMPLE_CODE = """
+        SELECT credit_code FROM enterprise
+        WHERE adcode IN (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $home)
+        ORDER BY employees DESC NULLS LAST, credit_code LIMIT 1
+"""
+
+
+def search_examples(reader: Reader, vocab: tuple[str, ...], home: str = COUNTRY) -> list[str]:
+    """Search terms that find something in this warehouse, for the search box's hint: the most
+    frequent skill, university and employer (the home region's first) and the first six
+    characters of a home enterprise's credit code. Nothing when the warehouse is empty."""
+    out = list(vocab[:1])
+    for sql, col in ((EXAMPLE_UNIVERSITY, "university"), (EXAMPLE_EMPLOYER, "name")):
+        out += reader.df(sql, {"home": home})[col].tolist()
+    codes = reader.df(EXAMPLE_CODE, {"home": home})["credit_code"].tolist()
+    out += [c[:6] + "…" for c in codes if isinstance(c, str) and len(c) >= 6]
+    return list(dict.fromkeys(x for x in out if x))
 
 
 def describe(f: Filters, tf: TalentFilters, names: dict[str, str],

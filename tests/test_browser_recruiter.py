@@ -1,10 +1,12 @@
-"""The recruiter's flow in Chromium: switch role in the 设置 expander, filter talent (skills "VR",
-at least 5 years, willing to relocate, expected city 青岛), pick a cluster, tick rows, download
-the shortlist and read it; then open a profile and reveal the contact details with a reason.
+"""The recruiter's flow in Chromium: switch role in the 设置 expander, filter talent (skill
+"全景VR", at least 5 years, willing to relocate, expected city 青岛), pick a cluster, tick rows,
+download the shortlist and read it; click a row to open a profile, reveal the contact details
+with a reason, go back (the button, and the browser's back) and find every filter as it was;
+the second download carries the revealed contact, audited.
 
-The server runs on a copy of the small demo with a few extra talents loaded through the ETL
-(the demo has no VR talent with 5+ years who would move to 青岛), so the result is known.
-Fails, not skips, when CI is set and Chromium is missing (the import below does that).
+The server runs on a copy of the small demo with a few extra talents loaded through the ETL;
+only they have the skill 全景VR, so the result is known. Fails, not skips, when CI is set and
+Chromium is missing (the import below does that).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ pytestmark = pytest.mark.browser
 
 def _talent(code, name, phone, place, exp, tier, skills, employer="", willing="是",
             expected="青岛"):
+    skills = "全景VR、" + skills  # a skill of these talents alone
     return [code, name, phone, f"{code.lower()}@example.com", place, "1990", "硕士", "山东大学",
             "计算机", exp, tier, skills, "VR开发工程师", employer, "", "否", "", willing, expected,
             "2024-06-30"]
@@ -137,7 +140,7 @@ def test_recruiter_filters_picks_a_cluster_and_exports_a_shortlist(rpage, recrui
     pg.get_by_role("heading", name=re.compile("人才集群 · 全国")).wait_for(timeout=60_000)
     _idle(pg)
     _switch_role(pg, "招聘 (recruiter)")
-    _type(pg, "技能 (多个用逗号分隔)", "VR")
+    _type(pg, "技能 (多个用逗号分隔)", "全景VR")
     _experience_from(pg, 5)
     pg.get_by_text("仅愿意流动").click()
     _idle(pg)
@@ -162,7 +165,7 @@ def test_recruiter_filters_picks_a_cluster_and_exports_a_shortlist(rpage, recrui
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").splitlines()
     assert lines[0] == "# 筛选条件: 地区: 全国"
-    assert lines[2].startswith("# 筛选条件: 技能: VR (匹配 VR、")
+    assert lines[2] == "# 筛选条件: 技能: 全景VR (匹配 全景VR)"
     assert lines[3:6] == ["# 筛选条件: 工作年限: 5–不限 年", "# 筛选条件: 愿意流动: 是",
                           "# 筛选条件: 期望城市: 青岛市"]
     assert lines[6].startswith("# 导出: ") and "本地用户 (recruiter)" in lines[6]
@@ -173,17 +176,21 @@ def test_recruiter_filters_picks_a_cluster_and_exports_a_shortlist(rpage, recrui
     assert body[0].endswith(",林**,139****0001,v***@example.com,#1 青岛市崂山区 等 4 地 · "
                             "虚拟现实/增强现实")
     assert "\"'=HYPERLINK(\"\"http://x.invalid\"\",\"\"点我\"\")\"" in body[0]
-    assert ",D,硕士,山东大学,10.0,VR、三维引擎," in body[1]
+    assert ",D,硕士,山东大学,10.0,全景VR、VR、三维引擎," in body[1]
     assert "13912340001" not in data.decode("utf-8-sig")
     _idle(pg)
     rows = appdb.audit_rows(app_db)
     assert rows[["user", "role", "action", "target"]].values.tolist()[0] == \
         ["本地用户", "recruiter", "export", "人才候选名单.csv"]
 
-    # open 林一's profile and reveal the contact details with a reason
-    pg.get_by_role("button", name="打开档案").first.click()
-    pg.get_by_role("heading", name="人才档案").wait_for(timeout=60_000)
-    _idle(pg)
+    # the browser's back from a profile: the cluster page as it was
+    _open_row(pg, grid, 1)  # 林三
+    pg.go_back()
+    _filters_kept(pg, "recruiter-back-browser")
+
+    # click 林一's row: the profile; reveal the contact details with a reason; back (button)
+    _open_row(pg, grid, 0)
+    assert "talent=T" in pg.url
     pg.get_by_role("heading", name=re.compile("青岛市崂山区")).wait_for(timeout=30_000)
     _idle(pg)
     pg.get_by_label("查看理由 (将记入审计日志)").fill("电话邀约参加崂山人才洽谈会")
@@ -191,9 +198,74 @@ def test_recruiter_filters_picks_a_cluster_and_exports_a_shortlist(rpage, recrui
     pg.get_by_text("13912340001").wait_for(timeout=30_000)
     _idle(pg)
     _shot(pg, "recruiter-profile")
+    _shot_at(pg, pg.get_by_text("相似人才 (同环节, 共同技能最多)"), "recruiter-profile-tables")
     unmask = appdb.audit_rows(app_db).iloc[0]
     assert (unmask["action"], unmask["reason"]) == ("unmask", "电话邀约参加崂山人才洽谈会")
     assert pg.locator(".js-plotly-plot").count() >= 1
+    pg.get_by_role("button", name="← 返回人才集群").click()
+    _filters_kept(pg, "recruiter-back")
+    pg.get_by_text("零散人才 · 不在任何集群内 (1 人)").click()  # 林五 in 深圳
+    _idle(pg)
+    _shot_at(pg, pg.get_by_role("heading", name="候选名单 (2)"), "recruiter-back-shortlist")
+
+    # the revealed contact is in the export (and audited on its own); the other stays masked
+    with pg.expect_download() as info:
+        pg.get_by_role("button", name="下载 CSV").first.click()
+    text = open(info.value.path(), "rb").read().decode("utf-8-sig")
+    assert ",林一,13912340001,v1@example.com," in text and ",林**,139****0003," in text
+    _idle(pg)
+    rows = appdb.audit_rows(app_db)  # newest first
+    assert rows[["action", "target", "reason"]].values.tolist()[:2] == [
+        ["export", unmask["target"], "电话邀约参加崂山人才洽谈会"],
+        ["export", "人才候选名单.csv", None]]
+
+    # save the view: its link (this page with every filter) is shown to share
+    sidebar = pg.locator("section[data-testid='stSidebar']")
+    sidebar.get_by_text("已保存的视图", exact=True).click()
+    name = sidebar.get_by_label("名称", exact=True)
+    name.fill("崂山全景VR")
+    name.press("Enter")
+    _idle(pg)
+    sidebar.get_by_role("button", name="保存当前视图").click()
+    _idle(pg)
+    link = sidebar.locator("[data-testid='stCode']").inner_text().strip()
+    assert link.startswith(f"{base}/clusters?") and "c_skills=%E5%85%A8%E6%99%AFVR" in link
+    _shot_at(pg, sidebar.get_by_role("button", name="崂山全景VR"), "recruiter-saved-view")
+
+
+def _shot_at(pg, locator, name: str) -> None:
+    """A screenshot of the viewport with ``locator`` scrolled to the top third (Streamlit's
+    page scrolls inside a container, so full_page shows only the viewport)."""
+    locator.scroll_into_view_if_needed()
+    pg.mouse.wheel(0, 250)
+    pg.wait_for_timeout(400)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def _open_row(pg, grid, row: int) -> None:
+    """Click a data cell of a row (not its tick box): the talent's profile opens."""
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    pg.mouse.click(box["x"] + 180, box["y"] + 35 + 35 * row + 17)
+    pg.get_by_role("heading", name="人才档案").wait_for(timeout=60_000)
+    _idle(pg)
+
+
+def _filters_kept(pg, shot: str) -> None:
+    """Back on the cluster page: the filters, the URL, the cluster and the shortlist as they were."""
+    pg.get_by_role("heading", name="候选名单 (2)").wait_for(timeout=60_000)
+    _idle(pg)
+    assert pg.get_by_label("技能 (多个用逗号分隔)").input_value() == "全景VR"
+    assert pg.get_by_label("期望城市").input_value() == "青岛"
+    assert pg.get_by_role("checkbox", name="仅愿意流动").is_checked()
+    slider = pg.locator("[data-testid='stSlider']", has_text="工作年限 (年)")
+    assert slider.locator("[data-testid='stSliderThumbValue']").first.inner_text() == "5"
+    assert "c_skills=" in pg.url and "c_exp_min=5" in pg.url and "c_reloc=1" in pg.url
+    assert "talent=" not in pg.url
+    pg.get_by_text(re.compile("符合条件的人才: 6 · 集群数: 1")).wait_for(timeout=30_000)
+    pg.get_by_role("heading", name=re.compile("集群人才 · #1 青岛市")).wait_for()
+    _shot(pg, shot)
 
 
 def test_tables_have_no_built_in_download_or_copy(rpage, recruiter_server):

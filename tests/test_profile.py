@@ -131,14 +131,41 @@ def test_aggregate_roles_get_no_profile_at_all(app, ids):
     assert not at.dataframe and not at.get("plotly_chart") and not at.subheader
 
 
+def click_cell(at, key: str, row: int, column: str = "人才编号") -> None:
+    """A click on a cell of a table with cell selection (what the browser sends: the rows
+    ticked stay ticked), then a run."""
+    try:
+        rows = list(at.session_state[key]["selection"]["rows"])
+    except (KeyError, TypeError):
+        rows = []
+    at.session_state[key] = {"selection": {"rows": rows, "columns": [], "cells": [[row, column]]}}
+    at.run()
+
+
 def test_open_a_profile_from_the_cluster_table(app, ids):
     at = app("recruiter", "views/clusters.py")
     assert at.selectbox(key="cl_selected").value == 1  # 青岛 VR
-    at.selectbox(key="cl_profile_table").set_value(ids["Q4"])
-    at.button(key="cl_profile_table_go").click().run()
+    assert not [s for s in at.selectbox if s.key and s.key.startswith("cl_profile")]  # no id box
+    table = next(d for d in at.dataframe if d.key and d.key.startswith("cl_table_"))
+    row = table.value["人才编号"].tolist().index(ids["Q4"])
+    click_cell(at, table.key, row, "技能")  # any cell of the row
     assert not at.exception
     assert at.title[0].value == "人才档案"
     assert at.subheader[0].value == f"{ids['Q4']} · 虚拟现实/增强现实 · 青岛市市北区"
+    assert at.query_params["talent"] == ids["Q4"]
+    assert at.session_state["profile_talent"] == ids["Q4"]
+
+
+def test_open_a_similar_talent_from_a_profile(app, ids):
+    at = app("recruiter", "views/profile.py", {"talent": ids["Q2"]})
+    table = next(d for d in at.dataframe if d.key == f"pf_similar_{ids['Q2']}")
+    assert table.value["人才编号"].tolist()[0] == ids["S3"]
+    click_cell(at, table.key, 0)
+    assert at.subheader[0].value.startswith(f"{ids['S3']} · 虚拟现实/增强现实 · ")
+    at.run()  # the click is not carried over to the next profile's table
+    assert at.subheader[0].value.startswith(f"{ids['S3']} · ")
+    assert not [b for b in at.selectbox if any(str(o).startswith("T") and len(str(o)) == 20
+                                               for o in b.options)]  # no dropdown of ids
 
 
 def test_search_on_the_clusters_page(app, ids):

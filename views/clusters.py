@@ -1,12 +1,15 @@
 """人才集群: filter talent on top of the global filters, find where matching talent concentrates
 (place × chain node, grouped by a density clustering of region centres), read each cluster's
-card, and — for recruiters and admins — list its people, build a shortlist and export it.
-Also the search box: talents by skill, employer, university or node, enterprises by name or code.
+card, and — for recruiters and admins — list its people and the scattered ones, build a
+shortlist and export it (views/cluster_people.py). Also the search tab.
+
+The page's filters survive a visit to another page (``persist_state="session"``) and are
+mirrored in the URL as ``c_*`` params (``TalentFilters.to_query_params``); a URL's ``c_*``
+params — a shared link, a saved view — are read once, through the whitelists of
+``TalentFilters.from_query_params``.
 """
 
 from __future__ import annotations
-
-import hashlib
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,21 +18,31 @@ import streamlit as st
 import settings
 from analytics import clusters as cl
 from analytics import talent as tl
-from analytics.filters import COUNTRY, EDUCATION, TIERS, Filters
+from analytics.filters import (
+    COUNTRY,
+    EDUCATION,
+    EPS_KM,
+    MIN_TALENTS,
+    TIERS,
+    Filters,
+    clustering_from_query_params,
+    clustering_to_query_params,
+)
 from maps.figures import MAP_STYLE, fit_view, geojson_bounds, maritime_trace
 from views import auth, components, exporting, sidebar, state
+from views import cluster_people as people
 from views.i18n import t
 
-SHORTLIST = "shortlist"      # session key: talent_id → row (masked contacts)
 SELECTED = "cl_selected"     # session key: the cluster in view
+TAB = "cl_tab"               # the tabs' widget key, and TAB_LAST what it was last
+TAB_LAST = "cl_tab_last"
+APPLIED = "cl_url_applied"   # session: the URL's c_* params were read (once per session)
+PENDING = "cl_pending"       # session: params to apply on the next run (a saved view opened)
+PERSIST = "session"          # the filter widgets keep their values across pages
 MAP_KEY = "cluster_map"
 MAP_HEIGHT = 520
 CARDS = 9
 BUBBLE_MAX_PX = 46
-TABLE_COLUMNS = {"talent_id": "人才编号", "node": "产业链环节", "tier": "层次", "education": "学历",
-                 "university": "毕业院校", "years_experience": "工作年限", "skills": "技能",
-                 "employer_name": "现任单位", "place": "所在地", "expected_city": "期望城市",
-                 "contact_name": "姓名", "phone": "手机", "email": "邮箱"}
 
 
 def page() -> None:
@@ -37,28 +50,96 @@ def page() -> None:
     f = state.filters()
     k = auth.small_cell_k()
     st.title(f"{t('clusters')} · {sidebar.region_name(ver, f.region)}")
-    tab_clusters, tab_search = st.tabs([t("cl_tab_clusters"), t("cl_tab_search")])
+    labels = [t("cl_tab_clusters"), t("cl_tab_search")]
+    last = st.session_state.get(TAB_LAST)
+    tab_clusters, tab_search = st.tabs(labels, key=TAB, on_change=_remember_tab,
+                                       default=last if last in labels else None)
     with tab_clusters:
         tf, how = talent_filters(ver)
+        sync_url(tf, how)
         result = state.clusters(ver, f, tf, *how)
         summary_line(result, k)
         chosen = cluster_overview(ver, f, result, k)
+        ctx = people.Context(ver, f, tf)
         if chosen is not None:
             _card_grid(tl.cluster_cards(result["summary"].head(CARDS), result["stats"],
                                         result["tops"], k))
-            cluster_people(ver, f, tf, result, chosen)
+            people.cluster_people(ctx, result, chosen)
         if auth.can_see_individuals():
-            shortlist_section(ver, f, tf)
+            people.scattered_people(ctx, result)
+            people.shortlist_section(ctx)
         if auth.can_export():
-            export_clusters(ver, f, tf, result, k)
+            people.export_clusters(ctx, result, k)
     with tab_search:
-        search_section(ver, k)
+        people.search_section(ver, k)
     components.freshness_line(ver)
 
 
+def _remember_tab() -> None:
+    st.session_state[TAB_LAST] = st.session_state.get(TAB)
+
+
 # -- filters ------------------------------------------------------------------------------------
+def default_how() -> tuple[float, int, bool]:
+    """The clustering parameters' defaults (settings cluster_eps_km, cluster_min_talents)."""
+    return (float(settings.get("cluster_eps_km")), int(settings.get("cluster_min_talents")), True)
+
+
+def widget_values(tf: tl.TalentFilters, how: tuple[float, int, bool]) -> dict:
+    """The filter widgets' values (session keys) that show ``tf`` and ``how``."""
+    from maps.resolver import default_resolver
+
+    expected = default_resolver().full_name(tf.expected) if tf.expected else ""
+    lo = int(tf.exp_min) if tf.exp_min is not None else 0
+    hi = int(tf.exp_max) if tf.exp_max is not None else tl.EXPERIENCE_MAX
+    eps = min(max(int(how[0]) // EPS_KM[2] * EPS_KM[2], EPS_KM[0]), EPS_KM[1])
+    return {"cl_skills": ", ".join(tf.skill_terms), "cl_nodes": list(tf.nodes),
+            "cl_expected": expected or "", "cl_tiers": list(tf.tiers),
+            "cl_edu": list(tf.education), "cl_unis": list(tf.universities), "cl_exp": (lo, hi),
+            "cl_age": list(tf.age_bands), "cl_ret": tf.returnees_only,
+            "cl_reloc": tf.relocate_only, "cl_eps": eps,
+            "cl_min": min(max(int(how[1]), MIN_TALENTS[0]), MIN_TALENTS[1]),
+            "cl_by_node": bool(how[2])}
+
+
+def apply_params(ver: str, qp: dict) -> None:
+    """Set the filter widgets from untrusted URL params (whitelisted by from_query_params);
+    what the params do not name goes back to its default."""
+    ref = state.reference(ver)
+    tf = tl.TalentFilters.from_query_params(
+        qp, known_nodes=set(ref["nodes"]["node_id"]), known_regions=set(ref["region_names"]),
+        universities=state.universities(ver), resolve=lambda text: state.resolve_skills(ver, text))
+    st.session_state.update(widget_values(tf, clustering_from_query_params(qp, default_how())))
+
+
+def _initial_state(ver: str) -> None:
+    """Params of a saved view just opened, else (once per session) those of the URL the session
+    started with; then defaults for every widget not set yet."""
+    pending = st.session_state.pop(PENDING, None)
+    if pending is None and not st.session_state.get(APPLIED):
+        start = st.session_state.get(sidebar.START_URL) or st.query_params.to_dict()
+        pending = start if any(str(key).startswith("c_") for key in start) else None
+    st.session_state[APPLIED] = True
+    if pending is not None:
+        apply_params(ver, pending)
+    for key, value in widget_values(tl.TalentFilters(), default_how()).items():
+        st.session_state.setdefault(key, value)
+
+
+def sync_url(tf: tl.TalentFilters, how: tuple[float, int, bool]) -> None:
+    """Mirror the page's filters in the URL beside the sidebar's (which sidebar.render wrote);
+    a profile's talent id left over by the browser's back button goes."""
+    wanted = tf.to_query_params() | clustering_to_query_params(how, default_how())
+    current = st.query_params.to_dict()
+    if "talent" in current:
+        del st.query_params["talent"]
+    if any(current.get(key) != value for key, value in wanted.items()):
+        st.query_params.update(wanted)
+
+
 def talent_filters(ver: str) -> tuple[tl.TalentFilters, tuple[float, int, bool]]:
     """The page's filters (on top of the sidebar's) and the clustering parameters."""
+    _initial_state(ver)
     ref = state.reference(ver)
     nodes = ref["nodes"]
     labels = dict(zip(nodes["node_id"], nodes["name_zh"], strict=True))
@@ -66,18 +147,21 @@ def talent_filters(ver: str) -> tuple[tl.TalentFilters, tuple[float, int, bool]]
         c1, c2, c3 = st.columns(3)
         terms, groups = _skills_box(c1, ver)
         picked = c1.multiselect(t("nodes"), list(nodes["node_id"]), key="cl_nodes",
-                                format_func=lambda n: labels.get(n, n), placeholder=t("choose"))
+                                format_func=lambda n: labels.get(n, n), placeholder=t("choose"),
+                                persist_state=PERSIST)
         expected = _expected_city(c1)
         tiers = c2.multiselect(t("tier"), TIERS, key="cl_tiers", format_func=sidebar.TIER_LABELS.get,
-                               placeholder=t("choose"))
-        edu = c2.multiselect(t("education"), EDUCATION, key="cl_edu", placeholder=t("choose"))
+                               placeholder=t("choose"), persist_state=PERSIST)
+        edu = c2.multiselect(t("education"), EDUCATION, key="cl_edu", placeholder=t("choose"),
+                             persist_state=PERSIST)
         unis = c2.multiselect(t("cl_university"), state.universities(ver), key="cl_unis",
-                              placeholder=t("choose"))
-        lo, hi = c3.slider(t("cl_experience"), 0, tl.EXPERIENCE_MAX, (0, tl.EXPERIENCE_MAX),
-                           key="cl_exp")
-        ages = c3.multiselect(t("cl_age"), tl.AGE_BANDS, key="cl_age", placeholder=t("choose"))
-        ret = c3.checkbox(t("returnees"), key="cl_ret")
-        reloc = c3.checkbox(t("cl_relocate"), key="cl_reloc")
+                              placeholder=t("choose"), persist_state=PERSIST)
+        lo, hi = c3.slider(t("cl_experience"), 0, tl.EXPERIENCE_MAX, key="cl_exp",
+                           persist_state=PERSIST)
+        ages = c3.multiselect(t("cl_age"), tl.AGE_BANDS, key="cl_age", placeholder=t("choose"),
+                              persist_state=PERSIST)
+        ret = c3.checkbox(t("returnees"), key="cl_ret", persist_state=PERSIST)
+        reloc = c3.checkbox(t("cl_relocate"), key="cl_reloc", persist_state=PERSIST)
         how = _clustering_params()
     tf = tl.TalentFilters(skills=groups, skill_terms=terms, nodes=tuple(picked),
                           tiers=tuple(tiers), education=tuple(edu), universities=tuple(unis),
@@ -90,7 +174,8 @@ def talent_filters(ver: str) -> tuple[tl.TalentFilters, tuple[float, int, bool]]
 
 def _skills_box(col, ver: str) -> tuple[tuple, tuple]:
     """Free text → vocabulary skills, shown under the box (a term that matches nothing says so)."""
-    text = col.text_input(t("cl_skills"), key="cl_skills", placeholder="VR, PyTorch")
+    text = col.text_input(t("cl_skills"), key="cl_skills", placeholder="VR, PyTorch",
+                          persist_state=PERSIST)
     if not text.strip():
         return (), ()
     terms, groups = state.resolve_skills(ver, text)
@@ -107,7 +192,8 @@ def _expected_city(col) -> str | None:
     """The expected city typed as text, resolved to a region (any level)."""
     from maps.resolver import default_resolver
 
-    text = col.text_input(t("cl_expected"), key="cl_expected", placeholder="青岛")
+    text = col.text_input(t("cl_expected"), key="cl_expected", placeholder="青岛",
+                          persist_state=PERSIST)
     if not text.strip():
         return None
     res = default_resolver().resolve(text)
@@ -121,11 +207,11 @@ def _expected_city(col) -> str | None:
 def _clustering_params() -> tuple[float, int, bool]:
     """eps (km), the minimum talents of a cluster, and whether nodes are clustered apart."""
     c1, c2, c3 = st.columns(3)
-    eps = c1.slider(t("cl_eps"), 5, 200, int(settings.get("cluster_eps_km")), step=5,
-                    key="cl_eps", help=t("cl_eps_help"))
-    min_n = c2.number_input(t("cl_min"), 1, 1000, settings.get("cluster_min_talents"),
-                            key="cl_min", help=t("cl_min_help"))
-    by_node = c3.toggle(t("cl_by_node"), value=True, key="cl_by_node")
+    eps = c1.slider(t("cl_eps"), EPS_KM[0], EPS_KM[1], step=EPS_KM[2], key="cl_eps",
+                    help=t("cl_eps_help"), persist_state=PERSIST)
+    min_n = c2.number_input(t("cl_min"), MIN_TALENTS[0], MIN_TALENTS[1], key="cl_min",
+                            help=t("cl_min_help"), persist_state=PERSIST)
+    by_node = c3.toggle(t("cl_by_node"), key="cl_by_node", persist_state=PERSIST)
     return float(eps), int(min_n), bool(by_node)
 
 
@@ -144,7 +230,10 @@ def cluster_overview(ver: str, f: Filters, result: dict, k: int | None) -> int |
     """Bubble map and cards; returns the cluster chosen (by the box, a card or a bubble)."""
     summary = result["summary"]
     if summary.empty:
-        st.info(t("cl_none"))
+        cells = result["cells"]
+        extra = (" 符合条件但不在任何集群内的人才见下方「零散人才」。"
+                 if len(cells) and auth.can_see_individuals() else "")
+        st.info(t("cl_none") + extra)
         return None
     left, right = st.columns([3, 2])
     with left:
@@ -160,7 +249,8 @@ def cluster_overview(ver: str, f: Filters, result: dict, k: int | None) -> int |
         st.session_state[SELECTED] = options[0]
     names = {int(r.cluster): cl.label(r) for r in summary.itertuples()}
     with right:
-        chosen = st.selectbox(t("cl_pick"), options, key=SELECTED, format_func=names.get)
+        chosen = st.selectbox(t("cl_pick"), options, key=SELECTED, format_func=names.get,
+                              persist_state=PERSIST)
         cluster_card(result, chosen, k)
     return chosen
 
@@ -235,7 +325,7 @@ def card_markdown(card: dict, full: bool = False) -> str:
     return "  \n".join(x for x in lines if x)
 
 
-# -- one cluster: card and people ---------------------------------------------------------------
+# -- one cluster: its card --------------------------------------------------------------------------
 def cluster_card(result: dict, chosen: int, k: int | None) -> None:
     """The chosen cluster's full card and the places it spans."""
     row = result["summary"][result["summary"]["cluster"] == chosen]
@@ -247,160 +337,6 @@ def cluster_card(result: dict, chosen: int, k: int | None) -> None:
         st.caption(t("cl_places") + ": " + "、".join(
             f"{components.md(p)} ({tl.fmt_count(n, k)})"
             for p, n in zip(places["place"], places["talents"], strict=True)))
-
-
-def cluster_people(ver: str, f: Filters, tf: tl.TalentFilters, result: dict,
-                   chosen: int) -> None:
-    """The chosen cluster's people, for roles that may see individuals."""
-    r = result["summary"][result["summary"]["cluster"] == chosen].iloc[0]
-    st.subheader(f"{t('cl_people')} · {cl.label(r)}")
-    if not auth.can_see_individuals():
-        st.info(t("cl_individuals_only"))
-        return
-    cells = result["cells"]
-    places = cells[cells["cluster"] == chosen]
-    pairs = tuple(zip(places["adcode"], places["node_id"], strict=True))
-    people = state.cluster_talents(ver, f, tf, pairs, auth.role())
-    talent_table(people, cl.label(r), _table_key(tf, pairs))
-
-
-def _table_key(tf: tl.TalentFilters, pairs: tuple) -> str:
-    """A widget key per (filters, cluster): a new table starts from the shortlist."""
-    return "cl_table_" + hashlib.sha1(repr((tf, pairs)).encode()).hexdigest()[:12]
-
-
-def talent_table(people: pd.DataFrame, cluster: str, key: str) -> None:
-    """The cluster's people (contacts masked); ticked rows join the shortlist."""
-    if len(people) >= tl.TABLE_LIMIT:
-        st.caption(t("cl_first_rows").format(n=tl.TABLE_LIMIT))
-    shortlist = st.session_state.setdefault(SHORTLIST, {})
-    ids = people["talent_id"].tolist()
-    chosen = [i for i, tid in enumerate(ids) if tid in shortlist]
-    event = st.dataframe(people[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS),
-                         hide_index=True, key=key, on_select="rerun", selection_mode="multi-row",
-                         selection_default={"selection": {"rows": chosen}}, width="stretch",
-                         height=380, placeholder="—")
-    sync_shortlist(key, people, list(event.selection.rows), chosen, cluster)
-    st.caption(t("cl_select_hint"))
-    _profile_button(ids, "cl_profile_table")
-
-
-def sync_shortlist(key: str, people: pd.DataFrame, rows: list[int], initial: list[int],
-                   cluster: str) -> None:
-    """Apply what changed in this table's selection since the last run to the shortlist
-    (rows of other tables stay)."""
-    before = st.session_state.setdefault("cl_seen", {}).get(key, initial)
-    shortlist = st.session_state.setdefault(SHORTLIST, {})
-    for i in set(rows) - set(before):
-        rec = people.iloc[i].to_dict()
-        shortlist.setdefault(rec["talent_id"], {**rec, "cluster": cluster})
-    for i in set(before) - set(rows):
-        if i < len(people):
-            shortlist.pop(people.iloc[i]["talent_id"], None)
-    st.session_state["cl_seen"][key] = list(rows)
-
-
-def _profile_button(ids: list[str], key: str) -> None:
-    """Open a talent's profile page (same session, so the role carries over)."""
-    if not ids:
-        return
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    tid = left.selectbox(t("pf_open"), ids, key=key)
-    if right.button(t("cl_open_profile"), key=f"{key}_go", width="stretch"):
-        st.switch_page("views/profile.py", query_params={"talent": tid})
-
-
-# -- shortlist ----------------------------------------------------------------------------------
-def shortlist_section(ver: str, f: Filters, tf: tl.TalentFilters) -> None:
-    shortlist = st.session_state.get(SHORTLIST) or {}
-    st.subheader(f"{t('cl_shortlist')} ({len(shortlist)})")
-    if not shortlist:
-        st.caption(t("cl_shortlist_empty"))
-        return
-    df = tl.shortlist_frame(list(shortlist.values()))
-    st.dataframe(df, hide_index=True, width="stretch")
-    lines = export_lines(ver, f, tf)
-    components.download_buttons(df, lines, "人才候选名单", "shortlist",
-                                filters=_audit_filters(f, tf))
-    st.button(t("cl_clear"), on_click=_clear, key="cl_clear")
-    _profile_button(list(shortlist), "cl_profile_shortlist")
-
-
-def _clear() -> None:
-    """Empty the shortlist and the tables' selections (so they do not re-add rows)."""
-    for key in [k for k in st.session_state
-                if str(k).startswith(("cl_table_", "cl_seen", SHORTLIST))]:
-        del st.session_state[key]
-
-
-def export_lines(ver: str, f: Filters, tf: tl.TalentFilters) -> list[str]:
-    """'筛选条件: …' header lines, then who exported what version and when."""
-    ref = state.reference(ver)
-    node_names = dict(zip(ref["nodes"]["node_id"], ref["nodes"]["name_zh"], strict=True))
-    year = ref["default_year"] if f.year is None and ref["years"] else f.year
-    lines = [f"筛选条件: {x}" for x in tl.describe(f, tf, ref["region_names"], node_names, year)]
-    name, role = auth.current_user()
-    stamp = pd.Timestamp.now().strftime("%Y-%m-%d %H:%M")
-    return [*lines, f"导出: {stamp} · {name} ({role}) · 数据版本 {ver}"]
-
-
-def _audit_filters(f: Filters, tf: tl.TalentFilters) -> dict:
-    from dataclasses import asdict
-
-    return {"global": asdict(f), "talent": asdict(tf)}
-
-
-def export_clusters(ver: str, f: Filters, tf: tl.TalentFilters, result: dict,
-                    k: int | None) -> None:
-    """The cluster list as a table to download (suppressed as on screen)."""
-    summary = result["summary"]
-    if summary.empty:
-        return
-    with st.expander(t("cl_export")):
-        cards = tl.cluster_cards(summary, result["stats"], result["tops"], k)
-        df = pd.DataFrame([{
-            "集群": c["cluster"], "地点": c["place"], "区县数": c["n_places"], "产业链环节": c["node"],
-            "人数": c["size"], "中位年限": c.get("median_experience"),
-            "高层次占比": c.get("high_share"), "海归": c.get("returnees"),
-            "主要技能": "、".join(v for v, _ in c.get("skill") or []),
-            "主要单位": "、".join(v for v, _ in c.get("employer") or []),
-            "主要院校": "、".join(v for v, _ in c.get("university") or [])} for c in cards])
-        st.dataframe(df, hide_index=True, width="stretch", height=240)
-        components.download_buttons(df, export_lines(ver, f, tf), "人才集群", "clusters",
-                                    filters=_audit_filters(f, tf))
-
-
-# -- search -------------------------------------------------------------------------------------
-def search_section(ver: str, k: int | None) -> None:
-    text = st.text_input(t("cl_search"), key="cl_search", placeholder=t("cl_search_hint"))
-    if not text.strip():
-        st.caption(t("cl_search_scope"))
-        return
-    who = auth.role() if auth.can_see_individuals() else None
-    found = state.search(ver, text.strip(), who)
-    st.subheader(t("cl_search_talents"))
-    counts = found["counts"].assign(talents=lambda d: d["talents"].map(
-        lambda v: tl.fmt_count(v, k)))
-    st.dataframe(counts[["label", "talents"]].rename(columns={"label": "匹配字段",
-                                                              "talents": "人数"}),
-                 hide_index=True)
-    if who:
-        people = found["talents"]
-        st.dataframe(people[[*TABLE_COLUMNS, "matched_on"]].rename(
-            columns={**TABLE_COLUMNS, "matched_on": "匹配于"}), hide_index=True, width="stretch")
-        _profile_button(people["talent_id"].tolist(), "cl_profile_search")
-    else:
-        st.caption(t("cl_individuals_only"))
-    st.subheader(t("cl_search_firms"))
-    firms = found["enterprises"]
-    if firms.empty:
-        st.caption(t("no_data"))
-    else:
-        st.dataframe(firms.rename(columns={"name": "企业名称", "credit_code": "统一社会信用代码",
-                                           "region": "所在地", "node": "产业链环节",
-                                           "employees": "参保人数", "is_listed": "上市",
-                                           "is_chain_leader": "链主"}),
-                     hide_index=True, width="stretch")
 
 
 if __name__ == "__main__":  # run as a page by st.navigation

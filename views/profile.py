@@ -1,7 +1,9 @@
 """人才档案: one talent's archive from every source — the record, contact details (masked until a
 reason is given and audited), moves, the employer's register entry, matching postings, current
 and expected location, skills on the chain, similar talents. Recruiters and admins only.
-Opened with ?talent=<id> (from the clusters page)."""
+Opened by clicking a talent in a table of the clusters page (or a similar talent here): the id
+is in session state and in the URL (?talent=<id>, validated); 「返回人才集群」 goes back to the
+clusters page with its filters as they were."""
 
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ import settings
 from access import appdb
 from analytics import talent as tl
 from maps.figures import MAP_STYLE, fit_view
-from views import auth, components, state
+from views import auth, cells, components, state
 from views.i18n import t
 
 CURRENT = "profile_talent"   # session key: the talent in view
 UNMASKED = "unmasked"        # session key: talent ids whose contacts this session revealed
+REASONS = "unmask_reasons"   # session key: talent id → the reason given for revealing
+BACK_PAGE = "views/clusters.py"
 
 
 def page() -> None:
@@ -28,6 +32,8 @@ def page() -> None:
         st.error(t("pf_denied"))
         components.freshness_line(ver)
         return
+    if st.button("← 返回人才集群", key="pf_back", help="回到人才集群页, 筛选条件与候选名单保持不变"):
+        st.switch_page(BACK_PAGE)
     tid = talent_id()
     if tid is None:
         st.info(t("pf_none"))
@@ -60,12 +66,13 @@ def archive(ver: str, tid: str) -> None:
         contact_section(tid, data["contact"])
         st.markdown(f"**{t('pf_map')}**")
         st.plotly_chart(location_figure(rec), key="profile_map")
-        st.caption(f"蓝点: 现居 {rec.get('place')} · 红点: 期望 {rec.get('expected_city') or '—'}")
+        st.caption(f"蓝点: 现居 {_text(rec.get('place'))} · 红点: 期望 "
+                   f"{_text(rec.get('expected_city'))}")
     _table(t("pf_moves"), data["moves"], {"moved_on": "日期", "from_place": "原所在地",
-                                          "to_place": "现所在地"})
-    _table(t("pf_employer"), data["employer"], EMPLOYER_COLUMNS)
-    _table(t("pf_postings"), data["postings"], POSTING_COLUMNS)
-    similar_section(data["similar"])
+                                          "to_place": "现所在地"}, "没有流动记录。")
+    _table(t("pf_employer"), data["employer"], EMPLOYER_COLUMNS, "企业库中没有现任单位的记录。")
+    _table(t("pf_postings"), data["postings"], POSTING_COLUMNS, "没有匹配的招聘岗位。")
+    similar_section(tid, data["similar"])
 
 
 FIELDS = [("title", "职位"), ("employer_name", "现任单位"), ("tier_name", "人才层次"),
@@ -91,13 +98,9 @@ def record_table(rec: pd.Series) -> None:
 
 
 def _text(v) -> str:
-    if v is None or (not isinstance(v, (list, tuple)) and pd.isna(v)):
-        return "—"
-    if isinstance(v, (bool, np.bool_)):
-        return "是" if v else "否"
-    if isinstance(v, pd.Timestamp):
-        return v.strftime("%Y-%m-%d")
-    return f"{v:g}" if isinstance(v, float) else str(v)
+    """A record value as text: dates as dates, 是/否, whole numbers without '.0', — if missing."""
+    v = cells.cell_text(v)
+    return f"{v:g}" if isinstance(v, (float, np.floating)) else str(v)
 
 
 def contact_section(tid: str, masked: dict) -> None:
@@ -133,6 +136,7 @@ def reveal(tid: str, reason: str) -> None:
         st.error(str(e))
         return
     st.session_state[UNMASKED][tid] = tl.contact(state.reader(), tid, auth.role(), unmasked=True)
+    st.session_state.setdefault(REASONS, {})[tid] = reason.strip()
     st.rerun()
 
 
@@ -141,8 +145,8 @@ def skills_section(ver: str, rec: pd.Series) -> None:
     nodes = state.reference(ver)["nodes"]
     names = dict(zip(nodes["node_id"], nodes["name_zh"], strict=True))
     df = tl.skills_to_nodes(rec.get("skills"), names)
-    st.dataframe(df.rename(columns={"skill": "技能", "node_id": "环节代码", "node": "产业链环节"}),
-                 hide_index=True, width="stretch")
+    cells.table(df.rename(columns={"skill": "技能", "node_id": "环节代码",
+                                        "node": "产业链环节"}), "没有技能记录。")
 
 
 def location_figure(rec: pd.Series) -> go.Figure:
@@ -172,27 +176,30 @@ def location_figure(rec: pd.Series) -> go.Figure:
     return fig
 
 
-def _table(title: str, df: pd.DataFrame, columns: dict) -> None:
+def _table(title: str, df: pd.DataFrame, columns: dict, empty: str) -> None:
     st.markdown(f"**{title}**")
     if df is None or df.empty:
-        st.caption("—")
+        st.caption(empty)
         return
-    st.dataframe(df[[c for c in columns if c in df]].rename(columns=columns), hide_index=True,
-                 width="stretch")
+    cells.table(df[[c for c in columns if c in df]].rename(columns=columns), empty)
 
 
-def similar_section(similar: pd.DataFrame) -> None:
+def similar_section(tid: str, similar: pd.DataFrame) -> None:
+    """Similar talents; clicking a cell opens that talent's profile here (a table per profile,
+    so the click is not carried over to the next one)."""
     st.markdown(f"**{t('pf_similar')}**")
-    if similar.empty:
-        st.caption("—")
-        return
-    st.dataframe(similar.rename(columns={
+    event = cells.table(similar.rename(columns={
         "talent_id": "人才编号", "place": "所在地", "tier": "层次", "education": "学历",
         "years_experience": "工作年限", "employer_name": "现任单位", "shared": "共同技能数",
-        "shared_skills": "共同技能"}), hide_index=True, width="stretch")
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    other = left.selectbox(t("pf_open"), similar["talent_id"].tolist(), key="pf_similar_pick")
-    if right.button(t("cl_open_profile"), key="pf_similar_go", width="stretch"):
+        "shared_skills": "共同技能"}), "没有同环节、有共同技能的人才。", key=f"pf_similar_{tid}",
+        on_select="rerun", selection_mode="single-cell")
+    if event is None:
+        return
+    st.caption("点击表格中的任一单元格打开该人才的档案。")
+    picked = event.selection.cells
+    if picked and 0 <= int(picked[0][0]) < len(similar):
+        other = similar["talent_id"].iloc[int(picked[0][0])]
+        st.session_state[CURRENT] = other
         st.query_params["talent"] = other
         st.rerun()
 

@@ -1,12 +1,22 @@
-"""The global filters in the sidebar, shared by every page and mirrored in the URL."""
+"""The global filters in the sidebar, shared by every page and mirrored in the URL; and the
+user's saved views (a page with its filters, as its URL) to save, reopen, share and delete."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 import streamlit as st
 
+import settings
+from access import saved_views as sv
 from analytics.filters import COUNTRY, EDUCATION, EXPERIENCE_BANDS, LAYERS, TIERS, Filters
-from views import state
+from views import components, state
 from views.i18n import t
+
+START_URL = "url_at_start"   # session: the URL params the session started with (pages read theirs)
+SV_GOTO = "sv_goto"          # session: (page, params) of a saved view to open on this run
+SV_LINK = "sv_link"          # session: the view whose link is shown (saved or opened last)
+SV_NAME = "sv_name"
 
 TIER_LABELS = {"A": "A 顶尖人才", "B": "B 国家级领军", "C": "C 省级领军", "D": "D 市级领军",
                "E": "E 高级/青年", "N": "无层次"}
@@ -19,6 +29,9 @@ def go_to(adcode: str) -> None:
 
 def render() -> Filters:
     """Draw the filters; returns the filters now in force."""
+    # Before the sync below rewrites the URL: a page's own params (the cluster page's c_*) are
+    # read from here on the page's first run in this session.
+    st.session_state.setdefault(START_URL, st.query_params.to_dict())
     ver = state.version()
     ref = state.reference(ver)
     f = state.filters()
@@ -44,7 +57,8 @@ def render() -> Filters:
     ret = sb.checkbox(t("returnees"), value=f.returnees_only)
     years = ref["years"] or [None]
     default = ref["default_year"] if ref["years"] else None
-    year = sb.selectbox(t("year"), years[::-1], index=_index(years[::-1], f.year or default))
+    year = sb.selectbox(t("year"), years[::-1], index=_index(years[::-1], f.year or default),
+                        format_func=lambda y: "—" if y is None else str(y))
     if f.year is None and year == default:
         year = None  # "the default year": a shared link follows new data
     new = f.with_(layer=layer, nodes=tuple(chosen), tiers=tuple(tiers), education=tuple(edu),
@@ -90,3 +104,94 @@ def _index(options: list, value) -> int:
 
 def region_name(ver: str, adcode: str) -> str:
     return "全国" if adcode == COUNTRY else state.reference(ver)["region_names"].get(adcode, adcode)
+
+
+# -- saved views --------------------------------------------------------------------------------
+def _user() -> str:
+    from views import auth
+
+    return auth.current_user()[0]
+
+
+def _store():
+    return settings.path("app_db_path")
+
+
+def saved_views(page: str, pages: dict) -> None:
+    """The sidebar's 已保存的视图: save this page with its filters under a name, reopen one (same
+    session: role and shortlist stay), see its link to share, delete it. ``page`` is the url
+    path of the page in view, ``pages`` url path → st.Page (the pages a view may open)."""
+    goto = st.session_state.pop(SV_GOTO, None)
+    if goto is not None and goto[0] in pages:
+        st.switch_page(pages[goto[0]], query_params=goto[1])
+    error = st.session_state.pop("sv_error", None)
+    with st.sidebar.expander("已保存的视图", expanded=error is not None):
+        if error:
+            st.error(error)
+        st.text_input("名称", key=SV_NAME, max_chars=sv.NAME_MAX, placeholder="如 崂山 VR 人才")
+        st.button("保存当前视图", key="sv_save", on_click=_save, args=(page,), width="stretch",
+                  help="保存本页及其筛选条件 (即当前网址), 仅对当前用户可见")
+        try:
+            views = sv.list_views(_store(), _user())
+        except sv.SavedViewError as e:
+            st.error(str(e))
+            return
+        if not views:
+            st.caption("尚无保存的视图。")
+        for i, view in enumerate(views[:20]):
+            left, right = st.columns([4, 1], vertical_alignment="center", gap="small")
+            left.button(components.md(view.name), key=f"sv_open_{i}", on_click=_open,
+                        args=(view, set(pages)), help=f"打开: {view.url()}", width="stretch")
+            right.button("", key=f"sv_del_{i}", on_click=_delete, args=(view.name,),
+                         icon=":material/delete:", type="tertiary", help="删除此视图")
+        shown = next((v for v in views if v.name == st.session_state.get(SV_LINK)), None)
+        if shown is not None:
+            st.caption(f"「{components.md(shown.name)}」的链接 (可分享; 打开者看到的内容取决于其角色):")
+            st.code(shown.url(app_root(page)), language=None, wrap_lines=True)
+
+
+def app_root(page: str) -> str:
+    """The app's address ending with '/', from the browser's URL of the page in view."""
+    url = st.context.url
+    if not url:
+        return "/"
+    base = url.split("?", 1)[0].rstrip("/")
+    if base.rsplit("/", 1)[-1] == page:
+        base = base.rsplit("/", 1)[0]
+    return base + "/"
+
+
+def _save(page: str) -> None:
+    name = st.session_state.get(SV_NAME, "")
+    try:
+        view = sv.save(_store(), _user(), name, page, st.query_params.to_dict())
+    except sv.SavedViewError as e:
+        st.session_state["sv_error"] = str(e)
+        return
+    st.session_state[SV_LINK] = view.name
+    st.session_state[SV_NAME] = ""
+    st.toast(f"已保存视图「{view.name}」", icon=":material/bookmark_added:")
+
+
+def _open(view: sv.SavedView, pages: set) -> None:
+    """Apply the view's filters (checked like any URL's) and go to its page on this run."""
+    from views import clusters
+
+    if view.page not in pages:
+        st.toast("该视图的页面已不存在", icon=":material/warning:")
+        return
+    params = dict(parse_qsl(view.query))
+    ref = state.reference(state.version())
+    state.set_filters(Filters.from_query_params(params, set(ref["region_names"]),
+                                                set(ref["nodes"]["node_id"])))
+    if view.page == "clusters":  # the cluster page's own filters, read on its next run
+        st.session_state[clusters.PENDING] = params
+    st.session_state[SV_LINK] = view.name
+    st.session_state[SV_GOTO] = (view.page, params)
+
+
+def _delete(name: str) -> None:
+    try:
+        sv.delete(_store(), _user(), name)
+    except sv.SavedViewError as e:
+        st.session_state["sv_error"] = str(e)

@@ -16,6 +16,7 @@ from analytics import clusters as cl
 from analytics import flows, gaps
 from analytics import queries as q
 from analytics import talent as tl
+from analytics import trends as tr
 from analytics.filters import Filters, Thresholds
 from store.reader import Reader
 
@@ -56,6 +57,12 @@ def peers(ver: str, f: Filters, adcodes: tuple[str, ...]):
 @st.cache_data(max_entries=64, show_spinner=False)
 def talent_by_layer(ver: str, f: Filters, adcode: str):
     return q.talent_by_layer(reader(), f, adcode)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def trends(ver: str, f: Filters, adcode: str):
+    """The region's figures year by year (raw: the page applies the rules for the role)."""
+    return tr.trends(reader(), f, adcode)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -290,3 +297,16 @@ def counterparts(ver: str, region: str, period: tuple[int, int], nodes: tuple,
 @st.cache_data(max_entries=128, show_spinner=False)
 def returnees(ver: str, region: str, period: tuple[int, int], nodes: tuple) -> pd.DataFrame:
     return flows.returnee_countries(reader(), region, period, nodes)
+
+
+# -- the recruiter's journey (人才集群 search) ---------------------------------------------------
+@st.cache_data(max_entries=8, show_spinner=False)
+def search_examples(ver: str) -> list[str]:
+    """Terms that find something in this version, for the search box's hint."""
+    return tl.search_examples(reader(), skill_vocabulary(ver), settings.get("home_region"))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def search_scope(ver: str, text: str) -> dict:
+    """What a search looks at: the text, the vocabulary skills and the chain nodes it names."""
+    return tl.search_params(reader(), text, skill_vocabulary(ver))

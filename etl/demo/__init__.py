@@ -37,7 +37,7 @@ import numpy as np
 from etl.demo.calibration import PROVINCE_POP
 from etl.demo.constants import BAD_ROW_SHARE, MANIFEST, SCALES, SNAPSHOT, Progress
 from etl.demo.enterprises import make_enterprises
-from etl.demo.geography import load_geo
+from etl.demo.geography import load_geo, set_home_boost
 from etl.demo.indicators import population_table
 from etl.demo.moves import make_moves
 from etl.demo.nodes import load_nodes
@@ -61,8 +61,10 @@ __all__ = [
 
 
 def generate(out_dir: Path, scale: str = "small", seed: int = 42,
-             progress: Progress | None = None) -> list[Path]:
-    """Write the demo files into ``out_dir``; return their paths (enterprises … indicators)."""
+             progress: Progress | None = None, home_region: str | None = None) -> list[Path]:
+    """Write the demo files into ``out_dir``; return their paths (enterprises … indicators).
+    ``home_region`` (default: the setting home_region) is sampled densely enough to hold
+    ``HOME_MIN_TALENTS`` talents (calibration.json ``home_region_density``)."""
     if scale not in SCALES:
         raise ValueError(f"未知规模 {scale!r}; 可选: {', '.join(SCALES)}")
     out_dir = Path(out_dir)
@@ -71,9 +73,15 @@ def generate(out_dir: Path, scale: str = "small", seed: int = 42,
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)]
     say = progress or (lambda message, fraction: None)
     geo = load_geo()
+    if home_region is None:
+        import settings
+
+        home_region = settings.get("home_region")
+    boost = set_home_boost(geo, home_region, sizes["talents"])
     nodes = load_nodes()
     manifest: dict = {"generator": "etl.demo", "scale": scale, "seed": seed,
-                      "snapshot_date": SNAPSHOT, "bad_row_share": BAD_ROW_SHARE, "files": {}}
+                      "snapshot_date": SNAPSHOT, "bad_row_share": BAD_ROW_SHARE,
+                      "home_region": home_region, "home_boost": round(boost, 4), "files": {}}
 
     say("生成企业", 0.0)
     firms = make_enterprises(rngs[0], sizes["enterprises"], geo, nodes)

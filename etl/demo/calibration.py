@@ -60,6 +60,7 @@ CITIES: dict[str, tuple[float, float, float, float]] = {
 }
 TAIL: dict[str, float] = _CAL["tail_shares"]  # % of firms, talent, postings in all other cities
 TAIL_SALARY: float = _CAL["tail_salary_factor"]
+HOME_MIN_TALENTS: int = _CAL["home_region_density"]["min_talents"]
 TOP_DISTRICTS: dict[str, tuple[str, ...]] = as_tuples(_CAL["top_districts"])
 
 # -- chain layers and nodes ---------------------------------------------------------------------

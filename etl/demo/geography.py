@@ -14,6 +14,7 @@ import pandas as pd
 
 from etl.demo.calibration import (
     CITIES,
+    HOME_MIN_TALENTS,
     PROVINCE_POP,
     QD_FIRM,
     QD_NODE_DISTRICTS,
@@ -50,6 +51,7 @@ class Geo:
     places: pd.DataFrame  # place, unit_i, dname, dshort
     unit_places: list[np.ndarray]  # places of each unit, adcode order
     prov_pop: dict[str, int]
+    boost: np.ndarray | None = None  # per unit: the home region's sampling density (1 elsewhere)
 
     def unit_index(self, name: str) -> int:
         """Row of a unit by its full name (北京市, 重庆市, 青岛市)."""
@@ -86,15 +88,39 @@ def load_geo() -> Geo:
     return Geo(units, places, unit_places, prov_pop)
 
 
-def unit_weights(geo: Geo, kind: str) -> np.ndarray:
-    """Weight of each unit for firms, talent or postings: named cities plus the tail."""
+def unit_weights(geo: Geo, kind: str, home: bool = True) -> np.ndarray:
+    """Weight of each unit for firms, talent or postings: named cities plus the tail, times
+    the home region's boost (``home=False``: the calibrated weights alone)."""
     col = {"firm": 0, "talent": 1, "posting": 2}[kind]
     named = geo.units["name"].map(lambda n: CITIES[n][col] if n in CITIES else np.nan)
     tail = geo.units.loc[named.isna(), "prov"].map(geo.prov_pop).astype(float)
     tail /= geo.units.loc[named.isna()].groupby("prov")["unit"].transform("size")
     w = named.to_numpy(float).copy()
     w[named.isna().to_numpy()] = (tail / tail.sum() * TAIL[kind]).to_numpy()
-    return w
+    return w * geo.boost if home and geo.boost is not None else w
+
+
+def home_units(geo: Geo, home: str | None) -> np.ndarray:
+    """Mask of the units the home region covers: the unit itself, the unit of a district, or
+    every unit of a province (none for the country or an unknown code)."""
+    units = geo.units["unit"].to_numpy()
+    mask = (units == home) | (geo.units["prov"].to_numpy() == home)
+    district = geo.places.loc[geo.places["place"] == home, "unit_i"].to_numpy()
+    mask[district] = True
+    return mask
+
+
+def set_home_boost(geo: Geo, home: str | None, n_talents: int,
+                   min_talents: int = HOME_MIN_TALENTS) -> float:
+    """Sample the home region densely enough to hold ``min_talents`` of ``n_talents``: its
+    units' weights for every record kind are multiplied by one factor (≥ 1; 1 when the scale
+    gives it enough already). Returns the factor."""
+    mask = home_units(geo, home)
+    w = unit_weights(geo, "talent", home=False)
+    expected = n_talents * w[mask].sum() / w.sum() if mask.any() else 0.0
+    factor = max(1.0, min_talents / expected) if expected > 0 else 1.0
+    geo.boost = np.where(mask, factor, 1.0)
+    return float(factor)
 
 
 def sample_units(rng: np.random.Generator, geo: Geo, n: int, kind: str) -> np.ndarray:
@@ -139,22 +165,35 @@ def sample_places(rng: np.random.Generator, geo: Geo, units: np.ndarray, node_id
 
 def _place_text(geo: Geo, place: int, style: str, variant: int = 0) -> str:
     """One place rendered in a style; unsafe short forms fall back to full names."""
-    pl = geo.places.loc[place]
-    un = geo.units.loc[pl["unit_i"]]
-    short_ok = bool(un["short_ok"])
+    pl, un = _rows(geo)
+    code, unit_i, d, dshort = pl[place]
+    name, short, short_ok, muni, prov_name, prov_short = un[unit_i]
     if not short_ok:
         style = style.replace("{cs}{ds}", "{c}{d}").replace("{cs}", "{c}")
-    d = pl["dname"]
-    if variant % 3 == 1 and pl["place"] in _ALT_DISTRICT:
-        d = _ALT_DISTRICT[pl["place"]]
-    ds = pl["dshort"] or d
-    if ds and ds in un["name"]:  # 长沙县 → bare 长沙 would name the city: keep the suffix
+    if variant % 3 == 1 and code in _ALT_DISTRICT:
+        d = _ALT_DISTRICT[code]
+    ds = dshort or d
+    if ds and ds in name:  # 长沙县 → bare 长沙 would name the city: keep the suffix
         ds = d
-    p, ps = ("", "") if un["muni"] else (un["prov_name"], un["prov_short"])
+    p, ps = ("", "") if muni else (prov_name, prov_short)
     if not d and style in ("{cs}{ds}", "{cs}·{d}", "{cs}-{d}"):
         style = "{cs}" if short_ok else "{c}"
-    return style.format(p=p, ps=ps, c=un["name"], cs=un["short"] if short_ok else un["name"],
-                        d=d, ds=ds)
+    return style.format(p=p, ps=ps, c=name, cs=short if short_ok else name, d=d, ds=ds)
+
+
+def _rows(geo: Geo) -> tuple[list[tuple], list[tuple]]:
+    """The places and units as plain tuples, made once per Geo (pandas .loc per call cost
+    about a second of the small demo)."""
+    cached = getattr(geo, "_rows_cache", None)
+    if cached is None:
+        pl = list(zip(geo.places["place"], geo.places["unit_i"], geo.places["dname"],
+                      geo.places["dshort"], strict=True))
+        u = geo.units
+        un = list(zip(u["name"], u["short"], u["short_ok"].astype(bool), u["muni"].astype(bool),
+                      u["prov_name"], u["prov_short"], strict=True))
+        cached = (pl, un)
+        geo._rows_cache = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def render_places(geo: Geo, places: np.ndarray, styles: tuple[str, ...], style_idx: np.ndarray,

@@ -321,7 +321,7 @@ def _mobility(rng: np.random.Generator, df: pd.DataFrame, geo: Geo) -> None:
     n = len(df)
     willing = rng.random(n) < 0.35
     units = df["unit_i"].to_numpy()
-    big = unit_weights(geo, "talent")
+    big = unit_weights(geo, "talent", home=False)  # where people want to go: not oversampled
     big[~geo.units["name"].isin(CITIES).to_numpy()] = 0
     target = rng.choice(len(big), n, p=normalized(big))
     u = rng.random(n)

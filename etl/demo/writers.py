@@ -53,45 +53,116 @@ def write_talents(df: pd.DataFrame, out_dir: Path, manifest: dict) -> Path:
 
 
 def _write_xlsx(table: pd.DataFrame, path: Path, title: str, date_columns=()) -> None:
-    """Write-only workbook: one title row, the header, the rows; fixed timestamps."""
-    from openpyxl import Workbook
+    """One sheet: a title row, the header, the rows; text as inline strings, numbers as numbers,
+    dates as date cells (format 14), empty text as no cell; fixed timestamps (byte-identical).
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("人才")
-    ws.append([title])
-    ws.append(list(table.columns))
+    Written directly (zipfile + XML text), not with openpyxl: its write-only mode spent 3–5 s
+    of the first run on 5,000 rows (half the generator's time); this takes a tenth of that.
+    Excel, LibreOffice, openpyxl and calamine read it as before."""
     cols = []
     for name in table.columns:
         values = table[name].to_numpy(dtype=object)
         if name in date_columns:
             values = np.array([dt.date.fromisoformat(v) if v else None for v in values],
                               dtype=object)
-        else:
-            values = np.array([None if isinstance(v, str) and v == "" else v for v in values],
-                              dtype=object)
         cols.append(values)
-    for row in zip(*cols, strict=True):
-        ws.append([v.item() if isinstance(v, np.generic) else v for v in row])
+    letters = [_column_letter(i) for i in range(len(table.columns))]
+    rows = [_xlsx_row(1, letters, [title]), _xlsx_row(2, letters, list(table.columns))]
+    rows += [_xlsx_row(r, letters, row) for r, row in enumerate(zip(*cols, strict=True), 3)]
+    sheet = (_XML + f'<worksheet xmlns="{_NS_MAIN}"><sheetData>' + "".join(rows)
+             + "</sheetData></worksheet>")
+    parts = {**_XLSX_PARTS, "xl/worksheets/sheet1.xml": sheet}
     buf = io.BytesIO()
-    wb.save(buf)
-    path.write_bytes(_fixed_zip(buf.getvalue()))
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in parts.items():
+            info = zipfile.ZipInfo(name, date_time=(2024, 12, 31, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            z.writestr(info, text.encode("utf-8"))
+    path.write_bytes(buf.getvalue())
 
 
-def _fixed_zip(data: bytes) -> bytes:
-    """Rewrite an xlsx with fixed entry and document timestamps (byte-identical output)."""
-    stamp = SNAPSHOT + "T00:00:00Z"
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            body = zin.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp.encode(), body)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 12, 31, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            zout.writestr(fixed, body)
-    return out.getvalue()
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "application/vnd.openxmlformats-"
+_EPOCH = dt.date(1899, 12, 30)
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XLSX_PARTS = {
+    "[Content_Types].xml": _XML + (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        f'<Default Extension="rels" ContentType="{_CT}package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}officedocument.'
+        'spreadsheetml.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT}officedocument.'
+        'spreadsheetml.worksheet+xml"/>'
+        f'<Override PartName="/xl/styles.xml" ContentType="{_CT}officedocument.'
+        'spreadsheetml.styles+xml"/>'
+        f'<Override PartName="/docProps/core.xml" ContentType="{_CT}package.core-properties'
+        '+xml"/></Types>'),
+    "_rels/.rels": _XML + (
+        f'<Relationships xmlns="{_NS_PKG}">'
+        f'<Relationship Id="rId1" Type="{_NS_REL}/officeDocument" Target="xl/workbook.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/'
+        'relationships/metadata/core-properties" Target="docProps/core.xml"/>'
+        "</Relationships>"),
+    "docProps/core.xml": _XML + (
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+        'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms='
+        '"http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        "<dc:creator>etl.demo</dc:creator>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{SNAPSHOT}T00:00:00Z</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{SNAPSHOT}T00:00:00Z</dcterms:modified>'
+        "</cp:coreProperties>"),
+    "xl/workbook.xml": _XML + (
+        f'<workbook xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}"><sheets>'
+        '<sheet name="人才" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+    "xl/_rels/workbook.xml.rels": _XML + (
+        f'<Relationships xmlns="{_NS_PKG}">'
+        f'<Relationship Id="rId1" Type="{_NS_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{_NS_REL}/styles" Target="styles.xml"/>'
+        "</Relationships>"),
+    "xl/styles.xml": _XML + (
+        f'<styleSheet xmlns="{_NS_MAIN}"><fonts count="1"><font><sz val="11"/>'
+        '<name val="Calibri"/></font></fonts><fills count="1"><fill><patternFill '
+        'patternType="none"/></fill></fills><borders count="1"><border/></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        '</cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" '
+        'borderId="0" xfId="0"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" '
+        'xfId="0" applyNumberFormat="1"/></cellXfs><cellStyles count="1"><cellStyle '
+        'name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
+}
+
+
+def _column_letter(i: int) -> str:
+    out = ""
+    i += 1
+    while i:
+        i, rem = divmod(i - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _xlsx_row(r: int, letters: list[str], values) -> str:
+    cells = []
+    for letter, v in zip(letters, values, strict=False):
+        if isinstance(v, np.generic):
+            v = v.item()
+        if v is None or (isinstance(v, str) and v == ""):
+            continue
+        ref = f"{letter}{r}"
+        if isinstance(v, dt.date):
+            cells.append(f'<c r="{ref}" s="1"><v>{(v - _EPOCH).days}</v></c>')
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            cells.append(f'<c r="{ref}"><v>{v!r}</v></c>')
+        else:
+            text = _ILLEGAL.sub("", str(v)).replace("&", "&amp;").replace("<", "&lt;") \
+                .replace(">", "&gt;")
+            space = ' xml:space="preserve"' if text != text.strip() else ""
+            cells.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+    return f'<row r="{r}">' + "".join(cells) + "</row>"
 
 
 def write_postings(df: pd.DataFrame, out_dir: Path, manifest: dict) -> Path:
