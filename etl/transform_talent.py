@@ -151,8 +151,11 @@ def transform_talent(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, 
         "expected_adcode": default_resolver().resolve_series(rows.col("expected_region"))["adcode"],
         "skills": skill_lists, "observed_on": observed, "source": ctx.source,
     })
+    months = rows.col("birth_year")  # YYYY-MM (or YYYY) as written: for linking (etl.linkage)
     contact = pd.DataFrame({"talent_id": tid, "name": rows.col("name"),
-                            "phone": rows.col("phone"), "email": rows.col("email")})
+                            "phone": rows.col("phone"), "email": rows.col("email"),
+                            "birth_month": months.map({v: _birth_month(v) for v in
+                                                       pd.unique(months.dropna())})})
     has_contact = contact[["name", "phone", "email"]].notna().any(axis=1)
     return {"talent": facts, "talent_contact": contact[has_contact]}
 

@@ -204,6 +204,9 @@ class Staging:
 
     def _publish(self) -> str:
         con = self.con
+        from etl.linkage import link_persons  # splink is imported only when a publish needs it
+
+        self.link_report = link_persons(con)  # records → persons, before the marts count them
         build_marts(con)
         check_integrity(con)
         version = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")

@@ -55,6 +55,12 @@ PLANTS: dict[str, str] = {
         "UPDATE mart_talent_supply SET talents = talents + 1 "
         f"WHERE {_one_row('mart_talent_supply', COUNTRY)} "
         f"OR {_one_row('mart_talent_supply', PROVINCE)}",
+    # Persons (etl/linkage.py): a record whose person disagrees with its membership, and a
+    # person whose record count is off.
+    "every talent record belongs to one person":
+        f"UPDATE person_member SET person_id = 'P-other' WHERE {_one_row('person_member')}",
+    "person table counts each person once, with all its records":
+        f"UPDATE person SET records = records + 1 WHERE {_one_row('person')}",
     "enterprise mart adds up at country level":
         "UPDATE mart_enterprise SET enterprises = enterprises + 1 "
         f"WHERE {_one_row('mart_enterprise', COUNTRY)}",
@@ -108,7 +114,7 @@ def test_every_check_has_a_planting_entry():
 
 def test_the_number_of_checks():
     checks = warehouse._checks()
-    assert len(checks) == len(PLANTS) == 14
+    assert len(checks) == len(PLANTS) == 16
     assert [n for n, _ in checks] == check_names_in_file()
     assert all(q and not q.endswith(";") and "-- check:" not in q for _, q in checks)
 

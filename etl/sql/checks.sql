@@ -25,10 +25,23 @@ SELECT (SELECT count(*) FROM enterprise WHERE batch_id NOT IN (SELECT batch_id F
      + (SELECT count(*) FROM talent WHERE batch_id NOT IN (SELECT batch_id FROM load_batch WHERE status = 'loaded'))
      + (SELECT count(*) FROM job_posting WHERE batch_id NOT IN (SELECT batch_id FROM load_batch WHERE status = 'loaded'));
 -- check: talent mart adds up to the talent table at country level
--- (China's total and 海外's: a place abroad rolls up to 900000, not to 100000)
+-- (it counts persons: each once, in the cell and year of their latest record;
+-- China's total and 海外's: a place abroad rolls up to 900000, not to 100000)
 SELECT abs((SELECT coalesce(sum(talents), 0) FROM mart_talent_supply
             WHERE level = 'country' OR adcode = '900000')
-         - (SELECT count(*) FROM talent));
+         - (SELECT count(DISTINCT person_id) FROM talent));
+-- check: every talent record belongs to one person
+SELECT (SELECT count(*) FROM talent WHERE person_id IS NULL)
+     + (SELECT count(*) - count(DISTINCT talent_id) FROM person_member)
+     + (SELECT count(*) FROM talent t ANTI JOIN person_member m USING (talent_id))
+     + (SELECT count(*) FROM talent t JOIN person_member m USING (talent_id)
+        WHERE m.person_id <> t.person_id
+          AND t.talent_id IN (SELECT talent_id FROM talent GROUP BY ALL HAVING count(*) = 1));
+-- (a duplicated talent_id is the business of the check on talent_id above)
+-- check: person table counts each person once, with all its records
+SELECT abs((SELECT count(*) FROM person) - (SELECT count(DISTINCT person_id) FROM talent))
+     + abs((SELECT coalesce(sum(records), 0) FROM person) - (SELECT count(*) FROM talent))
+     + (SELECT count(*) - count(DISTINCT person_id) FROM person);
 -- check: enterprise mart adds up at country level
 SELECT abs((SELECT coalesce(sum(enterprises), 0) FROM mart_enterprise
             WHERE level = 'country' OR adcode = '900000')

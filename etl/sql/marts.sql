@@ -3,6 +3,10 @@
 -- level counts at the city and above, never below. `year` is the year of the date the row
 -- describes: observed_on (talent), founded_on or observed_on (enterprise), posted_on, moved_on.
 
+-- Talent counts persons, not records (docs/linkage.md): a person's records from several sources
+-- count once. A person is represented by their most recent record (then the latest batch, then
+-- the smallest talent_id), in that record's cell and year, so the cells add up to the persons and
+-- a stock summed over years <= Y (analytics) counts nobody twice; `talents` counts persons.
 CREATE OR REPLACE TABLE mart_talent_supply AS
 WITH talent_rows AS (
     SELECT t.adcode, coalesce(t.node_id, '未分类') AS node_id, coalesce(t.tier, 'N') AS tier,
@@ -13,11 +17,14 @@ WITH talent_rows AS (
                 WHEN t.years_experience < 10 THEN '5-10'
                 ELSE '10+' END AS experience_band,
            coalesce(t.is_returnee, false) AS is_returnee,
-           year(t.observed_on) AS year
+           year(t.observed_on) AS year,
+           coalesce(t.person_id, t.talent_id) AS person_id
     FROM talent t
+    QUALIFY row_number() OVER (PARTITION BY coalesce(t.person_id, t.talent_id)
+                               ORDER BY t.observed_on DESC, t.batch_id DESC, t.talent_id) = 1
 )
 SELECT a.ancestor_adcode AS adcode, a.ancestor_level AS level, r.node_id, r.tier, r.education,
-       r.experience_band, r.is_returnee, r.year, count(*) AS talents
+       r.experience_band, r.is_returnee, r.year, count(DISTINCT r.person_id) AS talents
 FROM talent_rows r JOIN region_ancestor a USING (adcode)
 GROUP BY ALL;
 

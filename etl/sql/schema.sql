@@ -96,8 +96,10 @@ CREATE TABLE IF NOT EXISTS talent (
     skills               VARCHAR[],
     observed_on          DATE NOT NULL,
     source               VARCHAR NOT NULL,
-    batch_id             INTEGER NOT NULL
+    batch_id             INTEGER NOT NULL,
+    person_id            VARCHAR            -- the person this record is of (etl/linkage.py)
 );
+ALTER TABLE talent ADD COLUMN IF NOT EXISTS person_id VARCHAR;
 
 -- Personal data, kept apart from the talent facts; shown only to roles that may see it.
 CREATE TABLE IF NOT EXISTS talent_contact (
@@ -105,7 +107,34 @@ CREATE TABLE IF NOT EXISTS talent_contact (
     name      VARCHAR,
     phone     VARCHAR,
     email     VARCHAR,
-    batch_id  INTEGER NOT NULL
+    batch_id  INTEGER NOT NULL,
+    birth_month VARCHAR   -- YYYY-MM as written (or YYYY): for linking records of one person
+);
+ALTER TABLE talent_contact ADD COLUMN IF NOT EXISTS birth_month VARCHAR;
+
+-- Persons (docs/linkage.md): records of one person linked at every publish (etl/linkage.py).
+-- person_member carries each record's person from publish to publish (a reloaded record keeps
+-- its person); `person` is rebuilt from talent at every publish.
+CREATE TABLE IF NOT EXISTS person_member (
+    talent_id VARCHAR NOT NULL,
+    person_id VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS person (
+    person_id         VARCHAR NOT NULL,
+    records           BIGINT,
+    sources           BIGINT,
+    source_list       VARCHAR[],
+    first_observed_on DATE,
+    last_observed_on  DATE,
+    first_talent_id   VARCHAR
+);
+-- Pairs the model found likely but not certain: a reviewer confirms or rejects them
+-- (store/link_decisions.py, outside the warehouse). Rebuilt at every publish; decided pairs leave.
+CREATE TABLE IF NOT EXISTS link_review (
+    talent_id_a VARCHAR NOT NULL,
+    talent_id_b VARCHAR NOT NULL,
+    probability DOUBLE NOT NULL,
+    compared    VARCHAR        -- JSON: each compared field's outcome (汉字相同, 年份相同, 不同, 空 …)
 );
 
 CREATE TABLE IF NOT EXISTS job_posting (

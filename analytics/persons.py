@@ -1,0 +1,87 @@
+"""A person's archive (issue #14): the source records of one person and their facts resolved.
+
+Records of one person from several sources are linked at publish (etl/linkage.py: ``talent.
+person_id``). For the profile page: ``records`` lists a person's ``talent`` rows with source and
+observed_on (provenance); ``resolved`` picks, field by field, one value — the most recent
+observation that has the field, then the source earlier in ``SOURCE_PRIORITY`` (a source not in
+the list comes after those in it), then the smallest talent_id — and says where it came from.
+Only roles that may see individuals may read either (access.users).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from access.users import can_see_individuals
+from store.reader import Reader
+
+# Sources in the order their values win when two records of a person were observed the same
+# day (official registers before HR workbooks before job boards).
+SOURCE_PRIORITY = ("人社", "人才集团", "猎聘", "智联招聘", "前程无忧", "BOSS直聘")
+FIELDS = ("adcode", "node_id", "tier", "education", "university", "major", "title",
+          "years_experience", "birth_year", "employer_name", "employer_credit_code",
+          "is_returnee", "overseas_country", "willing_to_relocate", "expected_adcode", "skills")
+PERSON_RECORDS = """
+    SELECT t.person_id, t.talent_id, t.source, t.observed_on, t.batch_id, l.file,
+           t.* EXCLUDE (person_id, talent_id, source, observed_on, batch_id)
+    FROM talent t LEFT JOIN load_batch l USING (batch_id)
+    WHERE t.person_id = (SELECT person_id FROM talent WHERE talent_id = $id OR person_id = $id
+                         LIMIT 1)
+    ORDER BY t.observed_on DESC, t.talent_id
+"""
+
+
+def _require_individuals(role: str) -> None:
+    if not can_see_individuals(role):
+        raise PermissionError(f"角色 {role} 不能查看个人档案")
+
+
+def records(reader: Reader, person_or_talent_id: str, role: str) -> pd.DataFrame:
+    """Every source record of the person (given a person_id, or any talent_id of theirs),
+    newest first, with source, observed_on, batch and file."""
+    _require_individuals(role)
+    return reader.df(PERSON_RECORDS, {"id": person_or_talent_id})
+
+
+def source_rank(source: str, priority: tuple[str, ...] = SOURCE_PRIORITY) -> int:
+    return priority.index(source) if source in priority else len(priority)
+
+
+def resolved(recs: pd.DataFrame, priority: tuple[str, ...] = SOURCE_PRIORITY) -> pd.DataFrame:
+    """One row per field: the value, and the talent_id, source and observed_on it came from.
+    A field no record has is left out."""
+    if recs.empty:
+        return pd.DataFrame(columns=["field", "value", "talent_id", "source", "observed_on"])
+    order = recs.assign(_rank=recs["source"].map(lambda s: source_rank(s, priority)))
+    order = order.sort_values(["observed_on", "_rank", "talent_id"],
+                              ascending=[False, True, True], kind="stable")
+    out = []
+    for name in (f for f in FIELDS if f in order.columns):
+        for row in order.itertuples(index=False):
+            value = getattr(row, name)
+            if _present(value):
+                out.append((name, value, row.talent_id, row.source, row.observed_on))
+                break
+    return pd.DataFrame(out, columns=["field", "value", "talent_id", "source", "observed_on"])
+
+
+def conflicts(recs: pd.DataFrame) -> list[str]:
+    """Fields on which the person's records disagree (shown beside the resolved value)."""
+    out = []
+    for name in (f for f in FIELDS if f in recs.columns):
+        values = {_hashable(v) for v in recs[name] if _present(v)}
+        if len(values) > 1:
+            out.append(name)
+    return out
+
+
+def _present(value) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, (list, tuple)) or hasattr(value, "__len__") and not isinstance(value, str):
+        return len(value) > 0
+    return not pd.isna(value)
+
+
+def _hashable(value):
+    return tuple(value) if not isinstance(value, str) and hasattr(value, "__len__") else value

@@ -1,0 +1,474 @@
+"""One person, one archive: link the talent records of one person across sources, at every publish.
+
+A ``talent`` row is a source record (its id a keyed hash of source and source id). Before the
+marts are built (``etl.warehouse.Staging.publish``) the records are linked into persons:
+
+1. deterministic links: the same normalised phone number (digits, without +86/0086) or the same
+   e-mail (lower case), unless the two names clearly differ (a family's shared phone) or the
+   value is shared by more than ``MAX_SHARED_KEY`` records (a switchboard, hr@…). No source
+   has an ID-number field yet (etl.mapping has none), so there is no ID-number rule: when one
+   comes, add a keyed hash of it (``etl.transform.pseudonym``) as a deterministic key here;
+2. probabilistic links (splink 5 on DuckDB) on name (simplified; pinyin, so 张三 = Zhang San =
+   San Zhang), birth month/year, school, major, employer and city, with fixed m/u priors (below)
+   rather than training at each publish, so a link does not move because another file came in;
+   candidate pairs come only from ``BLOCKING`` (name + birth year, phone tail + birth year, …);
+3. reviewers' decisions (``store.link_decisions``) override both: confirm links, reject keeps
+   apart (a cannot-link constraint: no chain of other links joins a rejected pair).
+
+Pairs with a probability ≥ ``LINK_THRESHOLD`` are linked; pairs in [``REVIEW_THRESHOLD``,
+``LINK_THRESHOLD``) go to ``link_review``. Linked records form a person (connected components).
+
+person_id: ``P`` + the pseudonym of the person's founding record, carried forward from the last
+publish (``person_member``): a person keeps its id when a record is reloaded or a new source adds
+a record; when persons merge, the one with the most records (then the smallest id) keeps its id;
+when a reviewer splits a person, the part with most of its records keeps it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from etl.transform_talent import _birth_month, _norm_phone  # noqa: F401 - one normalisation
+from store import link_decisions
+from store.connection import offline_config
+
+# -- thresholds (settings to be: link_threshold, link_review_threshold; see docs/linkage.md) ------
+# A pair whose match probability is at least LINK_THRESHOLD is the same person.
+LINK_THRESHOLD = 0.95
+# A pair at least this probable (and below LINK_THRESHOLD) goes to the review queue.
+REVIEW_THRESHOLD = 0.50
+# A phone or e-mail held by more records than this links nothing deterministically.
+MAX_SHARED_KEY = 3
+# The prior, probability_two_random_records_match = MATCHES_PER_RECORD / max(N - 1, POPULATION):
+# expected true matches per record, over at least a national-scale pool, so that a small file
+# does not make "same name, same year" conclusive (the u priors are national frequencies).
+MATCHES_PER_RECORD = 0.5
+POPULATION = 100_000
+# From this many records on, the u probabilities are estimated from the data (random pairs,
+# fixed seed) instead of the priors below: how often strangers share a name depends on the pool.
+ESTIMATE_U_FROM = 20_000
+
+# Candidate pairs: records agreeing on one of these (OR-ed; splink deduplicates the pairs).
+BLOCKING = (
+    "l.name_py = r.name_py AND l.birth_year = r.birth_year",
+    "l.phone_tail = r.phone_tail AND l.birth_year = r.birth_year",
+    "l.name_py = r.name_py AND l.school = r.school",
+    "l.name_py = r.name_py AND l.city = r.city",
+    "l.email = r.email",
+)
+COMPARED = ("name", "birth", "phone", "email", "school", "major", "employer", "city")
+
+
+def _level(sql: str, label: str, m: float, u: float) -> dict:
+    return {"sql_condition": sql, "label_for_charts": label, "m_probability": m,
+            "u_probability": u}
+
+
+def _null(col: str) -> dict:
+    return {"sql_condition": f"{col}_l IS NULL OR {col}_r IS NULL", "label_for_charts": "空",
+            "is_null_level": True}
+
+
+def _else(m: float, u: float) -> dict:
+    return _level("ELSE", "不同", m, u)
+
+
+# m: P(level | same person), u: P(level | two different people): priors from how Chinese
+# names, birth dates and schools are distributed (docs/linkage.md), checked by bench/linkage.py.
+COMPARISONS = [
+    {"output_column_name": "name", "comparison_levels": [
+        _null("name_py"),
+        _level("name_zh_l = name_zh_r", "汉字相同", 0.80, 1e-4),
+        _level("name_py_l = name_py_r", "拼音相同", 0.15, 2e-4),
+        _level("jaro_winkler_similarity(name_py_l, name_py_r) >= 0.92", "拼音相近", 0.04, 1e-3),
+        _else(0.01, 0.999)]},
+    {"output_column_name": "birth", "comparison_levels": [
+        _null("birth_year"),
+        _level("birth_month_l = birth_month_r", "年月相同", 0.85, 0.002),
+        _level("birth_year_l = birth_year_r", "年份相同", 0.12, 0.025),
+        _level("abs(birth_year_l - birth_year_r) <= 1", "相差一年", 0.02, 0.05),
+        _else(0.01, 0.92)]},
+    {"output_column_name": "phone", "comparison_levels": [
+        _null("phone"),
+        _level("phone_l = phone_r", "相同", 0.70, 1e-6),
+        _else(0.30, 0.999999)]},
+    {"output_column_name": "email", "comparison_levels": [
+        _null("email"),
+        _level("email_l = email_r", "相同", 0.60, 1e-6),
+        _else(0.40, 0.999999)]},
+    {"output_column_name": "school", "comparison_levels": [
+        _null("school"),
+        _level("school_l = school_r", "相同", 0.85, 0.01),
+        _level("jaro_winkler_similarity(school_l, school_r) >= 0.9", "相近", 0.05, 0.01),
+        _else(0.10, 0.98)]},
+    {"output_column_name": "major", "comparison_levels": [
+        _null("major"),
+        _level("major_l = major_r", "相同", 0.70, 0.03),
+        _else(0.30, 0.97)]},
+    {"output_column_name": "employer", "comparison_levels": [
+        _null("employer"),
+        _level("employer_l = employer_r", "相同", 0.55, 0.002),
+        _level("jaro_winkler_similarity(employer_l, employer_r) >= 0.9", "相近", 0.10, 0.003),
+        _else(0.35, 0.995)]},
+    {"output_column_name": "city", "comparison_levels": [
+        _null("city"),
+        _level("city_l = city_r", "同城", 0.70, 0.02),
+        _level("left(city_l, 2) = left(city_r, 2)", "同省", 0.10, 0.05),
+        _else(0.20, 0.93)]},
+]
+
+# -- names --------------------------------------------------------------------------------------
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_NOT_LATIN = re.compile(r"[^a-z]+")
+_SPACE_DOT = re.compile(r"[\s•・．·.]+")
+# Common surnames (their pinyin): a Latin name written given-name first (San Zhang) is turned
+# round when its last word is one of these and its first is not.
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
+             "叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶"
+             "黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=65536)
+def _char_pinyin(c: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    # ü as u: passports and résumés write 吕 as LV, LU or LÜ alike
+    return "".join(lazy_pinyin(c, style=Style.NORMAL, errors="ignore")).replace("v", "u")
+
+
+@lru_cache(maxsize=1)
+def _surname_keys() -> frozenset[str]:
+    return frozenset(_char_pinyin(c) for c in _SURNAMES)
+
+
+def latin_tokens(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return [t for t in _NOT_LATIN.split(text) if t]
+
+
+def name_keys(names: pd.Series) -> pd.DataFrame:
+    """Per name: ``name_zh`` (Han names, simplified, no spaces) and ``name_py`` (pinyin letters,
+    surname first), each None when there is nothing to key on. Computed once per distinct name."""
+    uniq = [v for v in pd.unique(names.dropna()) if isinstance(v, str)]
+    han = [v for v in uniq if _HAN.search(v)]
+    simplified = dict(zip(han, _converter().convert("\n".join(
+        _SPACE_DOT.sub("", v) for v in han)).split("\n"), strict=True)) if han else {}
+    zh, py = {}, {}
+    for v in uniq:
+        if v in simplified:
+            s = simplified[v]
+            zh[v] = s or None
+            py[v] = "".join(_char_pinyin(c) if _HAN.match(c) else c.lower() for c in s
+                            if _HAN.match(c) or c.isalpha()) or None
+        else:
+            tokens = latin_tokens(v)
+            surnames = _surname_keys()
+            if len(tokens) >= 2 and tokens[-1] in surnames and tokens[0] not in surnames:
+                tokens = [tokens[-1], *tokens[:-1]]
+            py[v] = "".join(tokens) or None
+    return pd.DataFrame({"name_zh": names.map(zh), "name_py": names.map(py)},
+                        index=names.index).astype(object).where(lambda d: d.notna(), None)
+
+
+def _text_key(col: pd.Series) -> pd.Series:
+    """Schools, majors, employers: no spaces, simplified, lower case."""
+    table = {}
+    uniq = [v for v in pd.unique(col.dropna()) if isinstance(v, str)]
+    if uniq:
+        conv = _converter().convert("\n".join(re.sub(r"\s+", "", v) for v in uniq)).split("\n")
+        table = {v: (c.lower() or None) for v, c in zip(uniq, conv, strict=True)}
+    return col.map(table).astype(object).where(col.notna(), None)
+
+
+# -- the records ----------------------------------------------------------------------------------
+RECORDS_SQL = """
+SELECT t.talent_id, t.source, t.observed_on, t.adcode, t.birth_year, t.university, t.major,
+       t.employer_name, c.name, c.phone, c.email, c.birth_month
+FROM talent t LEFT JOIN talent_contact c USING (talent_id)
+ORDER BY t.talent_id
+"""
+
+
+def records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The linkage fields of every talent record, normalised."""
+    raw = con.execute(RECORDS_SQL).df()
+    out = pd.DataFrame({"unique_id": raw["talent_id"].astype(object)})
+    out = out.join(name_keys(raw["name"]))
+    phones = raw["phone"].astype(object)
+    out["phone"] = phones.map({v: _norm_phone(v) for v in pd.unique(phones.dropna())})
+    out["phone_tail"] = out["phone"].map(lambda v: v[-4:] if isinstance(v, str) else None)
+    out["email"] = raw["email"].map(
+        lambda v: v.strip().lower() if isinstance(v, str) and "@" in v else None)
+    out["birth_year"] = raw["birth_year"].astype("Int64")
+    out["birth_month"] = raw["birth_month"].map(  # YYYY-MM only
+        lambda v: v if isinstance(v, str) and len(v) == 7 else None)
+    out["school"] = _text_key(raw["university"].astype(object))
+    out["major"] = _text_key(raw["major"].astype(object))
+    out["employer"] = _text_key(raw["employer_name"].astype(object))
+    out["city"] = raw["adcode"].map(lambda v: v[:4] if isinstance(v, str) else None)
+    out["source"] = raw["source"].astype(object)
+    return out.astype({c: object for c in out.columns if c != "birth_year"}).where(
+        out.notna(), None)
+
+
+# -- linking ------------------------------------------------------------------------------------
+def deterministic_pairs(recs: pd.DataFrame, mem: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Pairs (i, j) sharing a phone or e-mail, the key rare and the names not at odds."""
+    mem.register("_recs", recs.assign(pos=np.arange(len(recs))))
+    try:
+        return mem.execute(f"""
+            WITH k AS (
+                SELECT pos, name_py, 'phone' AS kind, phone AS value FROM _recs WHERE phone IS NOT NULL
+                UNION ALL
+                SELECT pos, name_py, 'email', email FROM _recs WHERE email IS NOT NULL
+            ), rare AS (
+                SELECT * FROM k QUALIFY count(*) OVER (PARTITION BY kind, value) <= {MAX_SHARED_KEY}
+            )
+            SELECT DISTINCT a.pos AS i, b.pos AS j
+            FROM rare a JOIN rare b ON a.kind = b.kind AND a.value = b.value AND a.pos < b.pos
+            WHERE a.name_py IS NULL OR b.name_py IS NULL
+               OR jaro_winkler_similarity(a.name_py, b.name_py) >= 0.8
+            ORDER BY i, j""").df()  # noqa: S608 - a constant
+    finally:
+        mem.unregister("_recs")
+
+
+def model_pairs(recs: pd.DataFrame, mem: duckdb.DuckDBPyConnection,
+                threshold: float = REVIEW_THRESHOLD) -> pd.DataFrame:
+    """splink's pairs at or above ``threshold``: i, j, probability and each field's level."""
+    empty = pd.DataFrame(columns=["i", "j", "probability", *COMPARED])
+    if len(recs) < 2 or not _any_candidates(recs, mem):
+        return empty
+    import logging
+
+    from splink import Linker, SettingsCreator
+    from splink.internals.duckdb.database_api import DuckDBAPI
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    prior = MATCHES_PER_RECORD / max(len(recs) - 1, POPULATION)
+    settings = SettingsCreator(
+        link_type="dedupe_only", comparisons=COMPARISONS,
+        blocking_rules_to_generate_predictions=list(BLOCKING),
+        probability_two_random_records_match=prior,
+        retain_matching_columns=True, retain_intermediate_calculation_columns=True)
+    db = DuckDBAPI(connection=mem)
+    linker = Linker(db.register(recs.drop(columns=["source"])), settings, log_level="WARNING")
+    if len(recs) >= ESTIMATE_U_FROM:
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    pred = linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()
+    if pred.empty:
+        return empty
+    pos = pd.Series(np.arange(len(recs)), index=recs["unique_id"])
+    a, b = pos[pred["unique_id_l"]].to_numpy(), pos[pred["unique_id_r"]].to_numpy()
+    labels = {c["output_column_name"]: [lv["label_for_charts"] for lv in c["comparison_levels"]]
+              for c in COMPARISONS}
+    out = pd.DataFrame({"i": np.minimum(a, b), "j": np.maximum(a, b),
+                        "probability": pred["match_probability"].to_numpy()})
+    for name in COMPARED:  # gamma: -1 null, then the levels from the last (else = 0) upwards
+        gamma = pred[f"gamma_{name}"].to_numpy()
+        levels = labels[name]
+        out[name] = [levels[0] if g < 0 else levels[len(levels) - 1 - g] for g in gamma]
+    return out
+
+
+def _any_candidates(recs: pd.DataFrame, mem: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any blocking rule pairs two records (splink is not started for nothing)."""
+    mem.register("_recs", recs)
+    try:
+        for rule in BLOCKING:
+            cond = rule.replace("l.", "a.").replace("r.", "b.")
+            hit = mem.execute(f"SELECT 1 FROM _recs a JOIN _recs b ON {cond} "  # noqa: S608
+                              "AND a.unique_id < b.unique_id LIMIT 1").fetchall()
+            if hit:
+                return True
+        return False
+    finally:
+        mem.unregister("_recs")
+
+
+# -- persons --------------------------------------------------------------------------------------
+def clusters(n: int, edges: pd.DataFrame, rejected: list[tuple[int, int]]) -> np.ndarray:
+    """A cluster label per record: connected components of ``edges`` (i, j, strength), with no
+    two records of a rejected pair in one cluster (edges taken strongest first; an edge that
+    would join a rejected pair is dropped)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    i, j = edges["i"].to_numpy(dtype=np.int64), edges["j"].to_numpy(dtype=np.int64)
+    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    bad = {labels[a] for a, b in rejected if labels[a] == labels[b]}
+    if not bad:
+        return labels
+    # Constrained union-find inside each component that holds a rejected pair.
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    apart: dict[int, set[int]] = {}
+    for a, b in rejected:
+        apart.setdefault(a, set()).add(b)
+        apart.setdefault(b, set()).add(a)
+    members: dict[int, set[int]] = {}
+    inside = edges[np.isin(labels[i], list(bad))].sort_values("strength", ascending=False)
+    for a, b in zip(inside["i"], inside["j"], strict=True):
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        ma, mb = members.setdefault(ra, {ra}), members.setdefault(rb, {rb})
+        if any(apart.get(x, set()) & mb for x in ma):
+            continue  # would put a rejected pair in one person
+        parent[rb] = ra
+        members[ra] = ma | members.pop(rb)
+    out = labels.astype(np.int64).copy()
+    top = int(labels.max()) + 1
+    for x in parent:
+        if labels[x] in bad:
+            out[x] = top + find(x)
+    return out
+
+
+def person_ids(ids: np.ndarray, labels: np.ndarray, previous: dict[str, str]) -> np.ndarray:
+    """The person id of each record: carried forward from ``previous`` (talent_id → person_id)
+    where the cluster holds records of an earlier person, else ``P`` + its first talent id."""
+    df = pd.DataFrame({"tid": ids, "cluster": labels})
+    df["old"] = df["tid"].map(previous)
+    claims = (df.dropna(subset=["old"]).groupby(["old", "cluster"]).size()
+              .rename("n").reset_index()
+              .sort_values(["n", "old", "cluster"], ascending=[False, True, True]))
+    # Each earlier person id goes to the cluster holding most of its records (then the cluster
+    # of the smallest talent id); each cluster takes the earlier id it holds most records of.
+    given: dict[int, str] = {}
+    used: set[str] = set()
+    for old, cluster, _n in claims.itertuples(index=False):
+        if cluster not in given and old not in used:
+            given[cluster] = old
+            used.add(old)
+    first = df.groupby("cluster")["tid"].min()
+    for cluster, tid in first.items():
+        if cluster not in given:
+            pid = "P" + tid[1:]
+            if pid in used:  # a split-off part whose first record founded another person
+                pid = "P" + tid[1:] + "-" + str(cluster)
+            given[cluster] = pid
+            used.add(pid)
+    return df["cluster"].map(given).to_numpy(dtype=object)
+
+
+@dataclass
+class LinkReport:
+    records: int = 0
+    persons: int = 0
+    deterministic_pairs: int = 0
+    model_links: int = 0
+    review_pairs: int = 0
+    confirmed: int = 0
+    rejected: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def link_persons(con: duckdb.DuckDBPyConnection,
+                 decisions: dict[tuple[str, str], str] | None = None) -> LinkReport:
+    """Link the staging warehouse's talent records into persons: write ``person``,
+    ``person_member``, ``link_review`` and ``talent.person_id``. ``decisions`` default to the
+    reviewers' file (store.link_decisions)."""
+    if decisions is None:
+        decisions = link_decisions.load()
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    recs = records(con)
+    times["prepare"] = time.perf_counter() - t0
+    report = LinkReport(records=len(recs), seconds=times)
+    ids = recs["unique_id"].to_numpy(dtype=object)
+    pos = {t: k for k, t in enumerate(ids)}
+    mem = duckdb.connect(config=offline_config())
+    try:
+        t0 = time.perf_counter()
+        det = deterministic_pairs(recs, mem)
+        times["deterministic"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        scored = model_pairs(recs, mem)
+        times["model"] = time.perf_counter() - t0
+    finally:
+        mem.close()
+    t0 = time.perf_counter()
+    decided = {(pos[a], pos[b]) if pos[a] < pos[b] else (pos[b], pos[a]): d
+               for (a, b), d in decisions.items() if a in pos and b in pos}
+    rejected = [p for p, d in decided.items() if d == "reject"]
+    confirmed = [p for p, d in decided.items() if d == "confirm"]
+    strong = scored[scored["probability"] >= LINK_THRESHOLD]
+    edges = pd.concat([
+        pd.DataFrame(confirmed, columns=["i", "j"]).assign(strength=3.0),
+        det[["i", "j"]].assign(strength=2.0),
+        strong[["i", "j"]].assign(strength=strong["probability"]),
+    ], ignore_index=True)
+    if rejected:
+        cut = pd.MultiIndex.from_tuples(rejected)
+        edges = edges[~pd.MultiIndex.from_arrays([edges["i"], edges["j"]]).isin(cut)]
+    labels = clusters(len(recs), edges, rejected)
+    previous = dict(con.execute("SELECT talent_id, person_id FROM person_member").fetchall())
+    pids = person_ids(ids, labels, previous)
+    times["cluster"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    review = scored[scored["probability"] < LINK_THRESHOLD]
+    review = review[~pd.MultiIndex.from_arrays([review["i"], review["j"]]).isin(
+        pd.MultiIndex.from_tuples(list(decided) or [(-1, -1)]))]
+    _write(con, recs, pids, review)
+    times["write"] = time.perf_counter() - t0
+    report.persons = len(set(pids))
+    report.deterministic_pairs, report.model_links = len(det), len(strong)
+    report.review_pairs, report.confirmed, report.rejected = (len(review), len(confirmed),
+                                                              len(rejected))
+    return report
+
+
+def _write(con, recs: pd.DataFrame, pids: np.ndarray, review: pd.DataFrame) -> None:
+    ids = recs["unique_id"].to_numpy(dtype=object)
+    members = pd.DataFrame({"talent_id": ids, "person_id": pids})
+    queue = pd.DataFrame({
+        "talent_id_a": ids[review["i"].to_numpy(dtype=np.int64)],
+        "talent_id_b": ids[review["j"].to_numpy(dtype=np.int64)],
+        "probability": review["probability"].to_numpy(dtype=float),
+        "compared": [json.dumps({c: getattr(r, c) for c in COMPARED}, ensure_ascii=False)
+                     for r in review.itertuples()],
+    })
+    con.execute("DELETE FROM person_member")
+    con.execute("DELETE FROM link_review")
+    con.register("_members", members)
+    con.register("_queue", queue)
+    try:
+        con.execute("INSERT INTO person_member SELECT talent_id, person_id FROM _members")
+        con.execute("INSERT INTO link_review BY NAME SELECT * FROM _queue")
+    finally:
+        con.unregister("_members")
+        con.unregister("_queue")
+    con.execute("UPDATE talent t SET person_id = m.person_id FROM person_member m "
+                "WHERE m.talent_id = t.talent_id AND t.person_id IS DISTINCT FROM m.person_id")
+    con.execute("""
+        CREATE OR REPLACE TABLE person AS
+        SELECT person_id, count(*) AS records, count(DISTINCT source) AS sources,
+               list(DISTINCT source ORDER BY source) AS source_list,
+               min(observed_on) AS first_observed_on, max(observed_on) AS last_observed_on,
+               min(talent_id) AS first_talent_id
+        FROM talent GROUP BY person_id""")
