@@ -184,6 +184,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("geojson_mode", "url",
             "How the map gets its shapes: 'url' (a static file the browser caches, sent once) or "
             "'inline' (inside every figure).", choices=("url", "inline")),
+    Setting("map_classes", "quantile:5",
+            "Colour classes of the talent map: method and number of classes. quantile: each "
+            "class holds about as many regions; jenks: natural breaks (classes where the values "
+            "jump). The legend gives each class's range.",
+            pattern=r"(?i)(quantile|jenks):[3-9]",
+            pattern_help="method:classes — quantile or jenks, 3–9 classes (e.g. quantile:5)"),
     Setting("run_log", "",
             "JSON-lines file where the dashboard logs each script run (session, page, ms, "
             "outcome) for operators and bench/concurrent_users.py. Empty: off."),

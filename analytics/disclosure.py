@@ -218,6 +218,12 @@ POOLS = Spec(counts=("talent", "high_level", "returnees", "willing_to_relocate",
                                            "expecting_here")})
 # Where a region's arrivals came from / departures went (a top list: no known total).
 COUNTERPARTS = Spec(counts=("moves",), derived={"share": ("moves",)})
+# A region's KPIs year by year (analytics.trends): each row a year, ruled on its own as the
+# KPI card of that year is (the years do not add up to a total anyone is shown).
+TRENDS = Spec(counts=("talents", "high_level", "active", "arrivals", "departures"),
+              within={"high_level": "talents", "active": "talents"},
+              derived={"sd_ratio": ("talents", "active"),
+                       "net_inflow": ("arrivals", "departures")})
 
 
 def _secondary(cells: pd.Series, why: pd.Series, total: float, k: int) -> pd.Series:

@@ -37,6 +37,12 @@ class Metric:
     def unit_of(self, lang: str = "zh") -> str:
         return self.unit_en if lang == "en" else self.unit
 
+    @property
+    def definition(self) -> str:
+        """中文定义 for users (tooltips; docs/metrics.md carries the same text, with how it is
+        computed and the small-count rule)."""
+        return DEFINITIONS[self.id]
+
 
 def _people(id_: str, zh: str, en: str) -> Metric:
     return Metric(id_, zh, en, "人", "people", counts_people=True)
@@ -86,6 +92,37 @@ REGISTRY: tuple[Metric, ...] = (
 )
 
 BY_ID: dict[str, Metric] = {m.id: m for m in REGISTRY}
+
+# 定义: one or two sentences a user reads in a tooltip (the 定义 column of docs/metrics.md,
+# kept equal by tests/test_metrics_registry.py).
+DEFINITIONS: dict[str, str] = {
+    "talents": "截至所选年份年末在库的人工智能产业人才人数, 按侧栏的环节与人才筛选条件统计, 每人只计一次。",
+    "high_level": "人才数量中层次为 A 顶尖人才、B 国家级领军、C 省级领军、D 市级领军的人数。",
+    "talents_prev": "截至上一年年末的人才数量, 用于计算同比增长。",
+    "active": "所选年份内有新记录 (新入库或更新) 的人才, 即当年的求职供给。",
+    "enterprises": "截至所选年份年末已成立的所选环节企业数 (无成立日期的按首次记录年份)。",
+    "postings": "所选年份内发布的所选环节招聘岗位数。",
+    "density": "人才数量 ÷ 常住人口 × 10,000; 常住人口取该地区最新一年数据, 没有时为未知 (不按 0 计)。",
+    "share": "本地区人才数量 ÷ 相同筛选条件下的全国人才数量。",
+    "lq": "本地区所选环节人才占本地区人才的比重 ÷ 全国所选环节人才占全国人才的比重; 大于 1 表示该环节在本地相对集中。",
+    "growth": "本年人才数量 ÷ 上年人才数量 − 1。",
+    "sd_ratio": "当年活跃人才 ÷ 当年发布的招聘岗位 (同一时间窗口); 小于 1 表示岗位多于求职人才, 即紧缺。",
+    "arrivals": "所选时期内从其他地区 (同一级别) 迁入本地区的人才人次。",
+    "departures": "所选时期内从本地区迁往其他地区 (同一级别) 的人才人次。",
+    "net_inflow": "流入人才 − 流出人才 (所选年份); 正数为净流入, 负数为净流出。",
+    "net": "统计期内流入人才 − 流出人才; 正数为净流入, 负数为净流出。",
+    "net_per_10k": "净流入 ÷ 常住人口 × 10,000; 没有常住人口数据时为未知。",
+    "moves": "统计期内地区之间的人才流动次数 (同一人多次流动计多次)。",
+    "talent": "本地区该产业链环节的人才数量 (截至年末, 全部人才, 不受侧栏人才筛选影响)。",
+    "lq_talent": "本地区该环节人才占本地区人才的比重 ÷ 基准地区该环节人才占其人才的比重; 大于 1 表示相对集中。",
+    "sd_band": "按供需比分档: 严重紧缺、紧缺、平衡、过剩 (阈值见页面上的阈值设置)。",
+    "gap_score": "0–100, 越高差距越大: 区位商不足占 50 分, 供需紧缺占 30 分, 本地无企业占 20 分。",
+    "lq_weight": "目标地区该环节的人才区位商, 封顶 3; 人才基数不足时按 1 计。",
+    "score": "招引清单的排序分: 该地区该环节人才数量 × 区位商权重。",
+    "returnees": "有海外学习或工作经历的人才人数。",
+    "willing_to_relocate": "表示愿意流动 (换城市工作) 的人才人数。",
+    "expecting_here": "期望城市为本地区的人才人数。",
+}
 
 # The 人才地图's metrics, in the order of its switch (filters.METRICS, the numbers CLI's map
 # columns, ``python -m exports map --metric``).

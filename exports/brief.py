@@ -282,16 +282,32 @@ def _flow_row(ctx: Context, region: str, span, label: str) -> list[str]:
             hidden if "net" in c["why"] else ratio(c["net_per_10k"], 3)]
 
 
-def metric_definitions(path: Path = METRICS_DOC) -> list[tuple[str, str]]:
-    """(指标, definition) rows of the table in docs/metrics.md, markdown stripped."""
+# The metrics the brief shows, defined on its last page (in the order of docs/metrics.md).
+BRIEF_METRICS = ("talents", "high_level", "density", "share", "enterprises", "postings",
+                 "sd_ratio", "arrivals", "departures", "net_inflow", "net", "net_per_10k",
+                 "talent", "lq_talent", "sd_band", "gap_score")
+
+
+def metric_definitions(path: Path = METRICS_DOC,
+                       only: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+    """(指标, 定义) of each row of the table of docs/metrics.md headed | 指标 | 定义 | 计算 | …,
+    markdown stripped (the command-line table is not a metric's); ``only``: the rows of
+    those metric ids (its 列名 column)."""
     if not path.exists():
         return []
-    out = []
+    out, header = [], None
     for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("|"):
+            header = None
+            continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) >= 3 and line.startswith("|") and not set(cells[0]) <= set("-: "):
-            out.append((_plain(cells[0]), _plain(" | ".join(cells[2:]))))
-    return out[1:]  # the first row is the table's header
+        if header is None:
+            header = cells
+        elif header[:3] == ["指标", "定义", "计算"] and not set(cells[0]) <= set("-: "):
+            row = dict(zip(header, cells, strict=False))
+            if only is None or _plain(row.get("列名", "")) in only:
+                out.append((_plain(row["指标"]), _plain(row["定义"])))
+    return out
 
 
 def _plain(text: str) -> str:
@@ -304,7 +320,7 @@ def definitions_section(ctx: Context) -> str:
             ["发布时间", str(fr.get("published_at") or "—")],
             ["最近一次载入", freshness_text(fr)[0]], ["数据来源", str(fr.get("sources") or "—")],
             ["小样本保护", f"少于 {ctx.k} 人的人数显示为 <{ctx.k}" if ctx.k else "未启用"]]
-    defs = [[a, b] for a, b in metric_definitions()]
+    defs = [[a, b] for a, b in metric_definitions(only=BRIEF_METRICS)]
     return section(SECTIONS[6], table(rows, ["项目", "内容"], "defs")
                    + "<h3>指标定义</h3>" + table(defs, ["指标", "定义"], "small defs"))
 

@@ -22,7 +22,6 @@ import re
 import shutil
 import threading
 import time
-import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,6 +29,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from exports import CJK_FONT, PRODUCT, ExportMeta, ExportUnavailable, now_text
+from figures.measure import text_px, top_decoration_px  # noqa: F401 - text_px re-exported
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 FORMATS = (*IMAGE_FORMATS, "html")
@@ -212,11 +212,6 @@ def _render(fig: go.Figure, opts: dict) -> bytes:
 
 # -- text layout ------------------------------------------------------------------------------
 
-def text_px(text: str, px: float) -> float:
-    """Approximate width: CJK and full-width characters 1 em, others 0.6 em."""
-    return sum(px if unicodedata.east_asian_width(c) in "WF" else 0.6 * px for c in text)
-
-
 def wrap(text: str, max_px: float, px: float, sep: str = " · ") -> list[str]:
     """Greedy line breaking at separators; a part longer than a line is cut by characters."""
     lines: list[str] = []
@@ -324,17 +319,25 @@ def _map_bounds(fig: go.Figure) -> tuple[float, float, float, float] | None:
 
 
 def _refit_map(fig: go.Figure, plot_w: float, plot_h: float) -> None:
-    """Center and zoom so that the map fills the exported plot area."""
+    """Center and zoom so that each map fills its part of the exported plot area: the bounds
+    the figure asks each map to show (``layout.meta.fit_bounds``, set by figures.classed_map:
+    the national map's main view and its 南海诸岛 inset), else what is drawn."""
     from maps.figures import fit_view
 
-    bounds = _map_bounds(fig)
-    if bounds is None:
-        return
+    meta = fig.layout.meta
+    fits = (meta.get("fit_bounds") or {}) if isinstance(meta, dict) else {}
     has_scale = any(getattr(t, "showscale", None) is not False and t.type == "choroplethmap"
                     for t in fig.data)
-    center, zoom = fit_view(bounds, int(plot_w - (COLORBAR_PX if has_scale else 0)),
-                            int(plot_h))
-    fig.update_layout(map={"center": center, "zoom": zoom})
+    for name in fits or ["map"]:
+        bounds = fits.get(name) or _map_bounds(fig)
+        if bounds is None:
+            continue
+        dx, dy = fig.layout[name].domain.x or (0, 1), fig.layout[name].domain.y or (0, 1)
+        width = plot_w - (COLORBAR_PX if has_scale and name == "map" else 0)
+        center, zoom = fit_view(bounds, int(width * (dx[1] - dx[0])),
+                                int(plot_h * (dy[1] - dy[0])),
+                                padding=0.03 if name == "map" else 0.02)
+        fig.update_layout({name: {"center": center, "zoom": zoom}})
 
 
 def _title_of(fig: go.Figure) -> str:
@@ -356,19 +359,21 @@ def footer_text(meta: ExportMeta) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _header(meta: ExportMeta, avail: float) -> tuple[list[dict], float]:
-    """Title and subtitle annotations just above the plot area, and their height in px."""
+def _header(meta: ExportMeta, avail: float, lift: float = 0) -> tuple[list[dict], float]:
+    """Title and subtitle annotations above the plot area (and ``lift`` px higher still,
+    clear of what the figure draws above its plot: a legend, top axis labels), and their
+    height in px."""
     title = wrap(meta.title, avail, TITLE_PX)
     sub = wrap(header_text(meta), avail, SUBTITLE_PX)
     sub_h = _block_px(sub, SUBTITLE_PX)
     common = {"xref": "paper", "yref": "paper", "x": 0, "y": 1, "xanchor": "left",
               "yanchor": "bottom", "align": "left", "showarrow": False}
     notes = [{**common, "text": "<br>".join(f"<b>{_esc(t)}</b>" for t in title),
-              "font": {"size": TITLE_PX, "color": "#1a1a1a"}, "yshift": GAP + sub_h + 4,
-              "name": "export_title"}]
+              "font": {"size": TITLE_PX, "color": "#1a1a1a"},
+              "yshift": GAP + sub_h + 4 + lift, "name": "export_title"}]
     if sub:
         notes.append({**common, "text": "<br>".join(_esc(s) for s in sub),
-                      "font": {"size": SUBTITLE_PX, "color": "#555555"}, "yshift": GAP,
+                      "font": {"size": SUBTITLE_PX, "color": "#555555"}, "yshift": GAP + lift,
                       "name": "export_subtitle"})
     return notes, _block_px(title, TITLE_PX) + sub_h + 4 + 2 * GAP
 
@@ -392,13 +397,17 @@ def decorate(fig, meta: ExportMeta | None = None, *, width: int = DEFAULT_WIDTH,
     meta = meta or ExportMeta(title=_title_of(out))
     m = out.layout.margin
     left, right = (max(SIDE, 80 if v is None else v) for v in (m.l, m.r))
-    notes, head_h = _header(meta, width - left - SIDE)
+    lift = top_decoration_px(out, width - left - right)
+    notes, head_h = _header(meta, width - left - SIDE, lift)
+    head_h += lift
     foot, foot_h = _footer(meta, width - 2 * SIDE)
     bottom = 80 if m.b is None else m.b
     total_h = round(_chart_height(out, width, height) + head_h + foot_h)
     out.update_layout(width=width, height=total_h, autosize=False, title=foot,
-                      margin={"l": left, "r": right, "t": round(head_h), "b": bottom},
-                      annotations=[*notes, *(out.layout.annotations or ())])
+                      margin={"l": left, "r": right, "t": round(head_h), "b": bottom})
+    # Assigned, not update_layout(annotations=…): an update merges a list into the figure's
+    # own annotations index by index, and the header was lost on a figure that has some.
+    out.layout.annotations = [*notes, *(out.layout.annotations or ())]
     if is_map(out):
         _refit_map(out, width - left - right, total_h - head_h - foot_h - bottom)
     return out

@@ -2,13 +2,15 @@
 
 Both table formats start with header rows (title, filters, unit, freshness, source, export time)
 and then the table. Text cells that a spreadsheet would run as a formula, whole or split on a
-separator, are written with an apostrophe (store.spreadsheet: one rule for every export).
+separator, are written with an apostrophe (store.spreadsheet: one rule for every export). In
+XLSX, figures that a page shows as text ('1,214', '0.47', '+12', beside '<5') are numbers.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,13 +56,71 @@ def _cell(value):
     return value
 
 
+# A number as the pages write it: '1,214', '151', '+12', '-3', '0.47', '12.5%'. Whole numbers of
+# five or more digits count only with separators: '370200' or a phone number is a code (text).
+_NUMBER = re.compile(r"([+-]?)((?:[1-9]\d{0,2}(?:,\d{3})+|0|[1-9]\d{0,3})(?:\.\d+)?|\d+\.\d+)(%?)")
+# What may stand in such a column instead of a number: a withheld figure ('<5', '保密'), an
+# unknown ('未知', '—'), a low-confidence quotient in brackets ('(3.00)').
+_PLACEHOLDER = re.compile(r"<\d+|保密|未知|unknown|—|–|\([^()]*\)|")
+
+
+def _number(text: str) -> tuple[float | int, str] | None:
+    """The number a page's text shows and its Excel format, or None."""
+    m = _NUMBER.fullmatch(text.strip())
+    if m is None:
+        return None
+    sign, digits, pct = m.groups()
+    raw = digits.replace(",", "")
+    decimals = len(raw.split(".")[1]) if "." in raw else 0
+    value = float(raw) if decimals else int(raw)
+    value = -value if sign == "-" else value
+    body = ("#,##0" if "," in digits else "0") + ("." + "0" * decimals if decimals else "")
+    if pct:
+        body = body.replace("#,##", "") + "%"
+        value = value / 100
+    return value, (f"+{body};-{body};{body}" if sign == "+" else body)
+
+
+def numbers_as_numbers(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[int, str], str]]:
+    """Text columns that hold figures as the pages write them ('1,214', '0.47', '+12', '<5')
+    with their numbers made numbers (for a spreadsheet); the Excel format of each converted
+    cell by (row position, column). A column with any other text is left as it is (a name,
+    a code, a formula stays text, and is neutralised as text)."""
+    out, formats = df.copy(), {}
+    for col in df.columns:
+        series = df[col]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+            continue
+        cells = [(i, v) for i, v in enumerate(series) if isinstance(v, str)]
+        others = [v for v in series if not isinstance(v, str) and not _missing(v)]
+        parsed = {i: _number(v) for i, v in cells}
+        if others or not any(parsed.values()) or not all(
+                parsed[i] or _PLACEHOLDER.fullmatch(v.strip()) for i, v in cells):
+            continue
+        values = list(series)
+        for i, got in parsed.items():
+            if got:
+                values[i], formats[(i, col)] = got
+        out[col] = pd.Series(values, index=series.index, dtype=object)
+    return out, formats
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def to_xlsx(df: pd.DataFrame, meta: ExportMeta, sheet: str = "数据") -> bytes:
     """One sheet: the header lines (bold title), a blank row, the column names, the rows."""
     return xlsx_bytes(df, meta.header_lines(), sheet)
 
 
-def xlsx_bytes(df: pd.DataFrame, header_lines: Iterable[str], sheet: str = "数据") -> bytes:
-    """``to_xlsx`` with header lines of the caller's own (the first one bold)."""
+def xlsx_bytes(df: pd.DataFrame, header_lines: Iterable[str], sheet: str = "数据",
+               numbers: bool = True) -> bytes:
+    """``to_xlsx`` with header lines of the caller's own (the first one bold); ``numbers``:
+    figures written as text ('1,214') stored as numbers (``numbers_as_numbers``)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -71,12 +131,18 @@ def xlsx_bytes(df: pd.DataFrame, header_lines: Iterable[str], sheet: str = "数�
         ws.append([neutralise(line)])
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([])
-    body = neutralise_frame(df)
+    # Figures as numbers (a count sorts and sums), then every text cell neutralised.
+    typed, formats = numbers_as_numbers(df) if numbers else (df, {})
+    body = neutralise_frame(typed)
     ws.append(list(body.columns))
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
-    for row in body.itertuples(index=False):
+    columns = list(df.columns)
+    for pos, row in enumerate(body.itertuples(index=False)):
         ws.append([_cell(v) for v in row])
+        for j, col in enumerate(columns):
+            if (pos, col) in formats:
+                ws.cell(ws.max_row, j + 1).number_format = formats[(pos, col)]
     _fit_columns(ws, body)
     buf = io.BytesIO()
     wb.save(buf)

@@ -39,10 +39,14 @@ def arc(x0: float, y0: float, x1: float, y1: float, bend: float = 0.15,
             [(1 - u) ** 2 * y0 + 2 * (1 - u) * u * cy + u ** 2 * y1 for u in ts])
 
 
+ROUTES_W, ROUTES_H = 600, 440  # the map column at a 1500-px window, the figure's height
+
+
 def routes_figure(routes: pd.DataFrame, base: list, k: int | None,
-                  unknown: str = "—") -> go.Figure:
+                  unknown: str = "—", bounds: Sequence[float] | None = None) -> go.Figure:
     """``flows.top_routes`` as arcs coloured by direction, width by moves (a route below k as
-    wide as one of k: small routes all look alike), ends as markers."""
+    wide as one of k: small routes all look alike), ends as markers. The view fits ``bounds``
+    (the national map: all China), else the routes' ends."""
     fig = go.Figure(base)
     top = max(float(routes["moves"].max()), 1.0)
     shown = set()
@@ -65,9 +69,12 @@ def routes_figure(routes: pd.DataFrame, base: list, k: int | None,
                                 hovertext=ends["name"].map(html.escape),
                                 marker={"size": 7, "color": "#333"}, hoverinfo="text",
                                 showlegend=False))
-    center, zoom = fit_view((ends["lon"].min(), ends["lat"].min(), ends["lon"].max(),
-                             ends["lat"].max()), 640, 380, padding=0.12)
-    fig.update_layout(height=440, margin={"l": 0, "r": 0, "t": 0, "b": 0},
+    if bounds is None:
+        center, zoom = fit_view((ends["lon"].min(), ends["lat"].min(), ends["lon"].max(),
+                                 ends["lat"].max()), ROUTES_W, ROUTES_H - 60, padding=0.12)
+    else:
+        center, zoom = fit_view(bounds, ROUTES_W, ROUTES_H, padding=0.02)
+    fig.update_layout(height=ROUTES_H, margin={"l": 0, "r": 0, "t": 0, "b": 0},
                       map={"style": MAP_STYLE, "center": center, "zoom": min(zoom, 7)},
                       legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)"})
     return fig

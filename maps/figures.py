@@ -24,6 +24,14 @@ MARITIME_COLOR = "#7f7f7f"
 COLORSCALE = "Blues"
 # China with the South China Sea islands: the view when nothing better is known.
 CHINA_BOUNDS = (73.5, 3.8, 135.1, 53.6)
+# The national map as on 标准地图: the main view from the Pamirs to the Wusuli and from Mohe down
+# to Hainan; the South China Sea islands and the maritime line in an inset (lower right) at a
+# larger scale (``inset_box``).
+MAINLAND_BOUNDS = (73.4, 17.9, 135.1, 53.6)
+SCS_BOUNDS = (105.8, 2.9, 123.4, 24.7)  # 南海诸岛: Hainan to 曾母暗沙, the whole maritime line
+# Provinces with land in the inset (the rest would be drawn off its view).
+SCS_PROVINCES = ("440000", "450000", "460000", "350000", "710000", "810000", "820000")
+INSET_FRAME = "#8c8c8c"
 _TILE_PX = 512  # MapLibre's world width at zoom 0
 _MARGIN = {"l": 0, "r": 0, "t": 40, "b": 0}
 _COLORBAR_PX = 100  # the colorbar on the right takes this much of the figure's width
@@ -92,14 +100,16 @@ def _rank_text(values: pd.Series) -> pd.Series:
 
 def _hover(valued: pd.DataFrame, value_col: str, colorbar_title: str, hover_cols: Sequence[str],
            value_format: str) -> tuple[np.ndarray, str]:
-    """customdata and hovertemplate of the valued trace: name, value, rank text, extra columns."""
-    rank = (valued["hover_text"].astype(str) if "hover_text" in valued
-            else _rank_text(valued[value_col]))
-    columns = [rank] + [valued[c].astype(str) for c in hover_cols]
+    """customdata and hovertemplate of the valued trace: name, value and rank, extra columns.
+    A ``hover_text`` column is the whole hover (name and value once each), extras after it."""
+    own = "hover_text" in valued
+    first = valued["hover_text"].astype(str) if own else _rank_text(valued[value_col])
+    columns = [first] + [valued[c].astype(str) for c in hover_cols]
     extra = "".join(f"<br>{c}: %{{customdata[{i + 1}]}}" for i, c in enumerate(hover_cols))
-    template = (f"<b>%{{text}}</b><br>{colorbar_title}: %{{z:{value_format}}}"
-                f"<br>%{{customdata[0]}}{extra}<extra></extra>")
-    return np.column_stack([c.to_numpy(dtype=object) for c in columns]), template
+    head = ("%{customdata[0]}" if own else
+            f"<b>%{{text}}</b><br>{colorbar_title}: %{{z:{value_format}}}<br>%{{customdata[0]}}")
+    return (np.column_stack([c.to_numpy(dtype=object) for c in columns]),
+            f"{head}{extra}<extra></extra>")
 
 
 def _subset(geojson: dict, ids: set[str]) -> dict:
@@ -133,7 +143,8 @@ def _no_data(values: pd.DataFrame, have: set[str], geojson: dict | str,
     return geojson, rows["adcode"].tolist(), rows[name_col].astype(str).tolist()
 
 
-def maritime_trace(maritime: Sequence[tuple[Sequence[float], Sequence[float]]]) -> go.Scattermap:
+def maritime_trace(maritime: Sequence[tuple[Sequence[float], Sequence[float]]],
+                   subplot: str = "map") -> go.Scattermap:
     """The maritime boundary as one thin grey line trace (lines split by gaps), no hover."""
     lons: list[float | None] = []
     lats: list[float | None] = []
@@ -142,7 +153,42 @@ def maritime_trace(maritime: Sequence[tuple[Sequence[float], Sequence[float]]]) 
         lats += [*lat, None]
     return go.Scattermap(lon=lons, lat=lats, mode="lines", name="海上边界线",
                          line={"width": 1.2, "color": MARITIME_COLOR},
-                         hoverinfo="skip", showlegend=False)
+                         hoverinfo="skip", showlegend=False, subplot=subplot)
+
+
+def subset(geojson: dict | str, ids: Sequence[str]) -> dict | str:
+    """The features of ``ids`` (a URL stays a URL: its locations pick the features)."""
+    return _subset(geojson, {str(i) for i in ids}) if isinstance(geojson, dict) else geojson
+
+
+def inset_box(width_px: float, height_px: float, frac: float = 0.2) -> dict:
+    """Paper domain of the 南海诸岛 inset in the lower right of a map ``width_px`` ×
+    ``height_px``: ``frac`` of the width, as tall as SCS_BOUNDS needs at that width."""
+    minx, miny, maxx, maxy = SCS_BOUNDS
+    aspect = ((_mercator_y(miny) - _mercator_y(maxy)) / ((maxx - minx) / 360))  # h / w
+    w = frac * width_px
+    h = min(w * aspect, 0.45 * height_px)
+    return {"x": [1 - w / width_px, 1.0], "y": [0.0, h / height_px]}
+
+
+def inset_layout(domain: dict, width_px: float, height_px: float, style: str = MAP_STYLE) -> dict:
+    """The inset map's layout (``map2``): fitted to SCS_BOUNDS in its own box."""
+    w = (domain["x"][1] - domain["x"][0]) * width_px
+    h = (domain["y"][1] - domain["y"][0]) * height_px
+    center, zoom = fit_view(SCS_BOUNDS, int(w), int(h), padding=0.02)
+    return {"style": style, "center": center, "zoom": zoom, "domain": domain}
+
+
+def inset_frame(domain: dict, label: str = "南海诸岛") -> tuple[dict, dict]:
+    """A frame around the inset and its caption (layout shape, annotation)."""
+    frame = {"type": "rect", "xref": "paper", "yref": "paper", "x0": domain["x"][0],
+             "x1": domain["x"][1], "y0": domain["y"][0], "y1": domain["y"][1],
+             "line": {"color": INSET_FRAME, "width": 1}, "layer": "above"}
+    caption = {"xref": "paper", "yref": "paper", "x": domain["x"][1], "y": domain["y"][0],
+               "xanchor": "right", "yanchor": "bottom", "showarrow": False, "text": label,
+               "font": {"size": 10, "color": "#555555"}, "bgcolor": "rgba(255,255,255,0.85)",
+               "xshift": -2, "yshift": 2}
+    return frame, caption
 
 
 def _value_trace(valued: pd.DataFrame, geojson: dict | str, value_col: str, name_col: str,
@@ -169,7 +215,8 @@ def choropleth(values: pd.DataFrame, geojson: dict | str, *, value_col: str,
     """Choropleth of values[value_col] by values.adcode over a FeatureCollection (dict or URL).
 
     Regions with no value are drawn grey underneath (a ``no_value_text`` column says why, else
-    无数据); a hover_text column replaces the rank text; pass ``maritime`` (from ``geometry.maritime_lines``) on the national map. When
+    无数据); a hover_text column is a region's whole hover (name, value and rank once each);
+    pass ``maritime`` (from ``geometry.maritime_lines``) on the national map. When
     ``geojson`` is a URL, pass every region as a row (NaN for no value) and a center/zoom.
     ``map_style`` 'white-bg' (the default) needs no network; a tile style such as
     'carto-positron' or 'open-street-map' loads tiles from the internet (online users only).

@@ -205,3 +205,86 @@ def test_overview_renders_kpis_and_charts(page, server):
                            ".length === 6", timeout=60_000)
     page.locator(".js-plotly-plot").nth(1).wait_for(timeout=30_000)
     _shot(page, "overview-qingdao")
+
+
+# -- issue 17: the planner's journey -------------------------------------------------------------
+def _wait_inset(pg) -> None:
+    pg.wait_for_function(
+        """() => { const gd = document.querySelector('.js-plotly-plot');
+                   const m2 = gd && gd._fullLayout && gd._fullLayout.map2;
+                   return m2 && m2._subplot && m2._subplot.map && m2._subplot.map.loaded(); }""",
+        timeout=60_000)
+    pg.wait_for_timeout(500)
+
+
+def test_national_map_in_classes_with_its_legend_and_the_south_china_sea_inset(page, server):
+    page.goto(f"{server}/")
+    _wait_map(page, "人才地图 · 全国")
+    _wait_inset(page)
+    facts = page.evaluate("""() => { const gd = document.querySelector('.js-plotly-plot');
+        const fl = gd._fullLayout, r = gd.getBoundingClientRect();
+        const box = m => m._subplot.map.getCanvas().getBoundingClientRect();
+        const legend = Array.from(gd.querySelectorAll('.annotation-text'))
+            .map(a => a.textContent).find(t => t.startsWith('人才数量 (人)'));
+        const main = fl.map._subplot.map, sw = main.project([73.5, 39.5]),
+              ne = main.project([135.0, 48.4]);
+        return {legend: legend, plot: [r.width, r.height], inset: [box(fl.map2).width,
+                box(fl.map2).height, box(fl.map2).right - r.right, box(fl.map2).bottom],
+                main: [box(fl.map).width, box(fl.map).height], west: sw.x, east: ne.x}; }""")
+    # the legend: the class ranges and the withheld figures, as text
+    assert facts["legend"] and "–" in facts["legend"] and "<5" in facts["legend"]
+    # the inset sits in the lower right corner of the map, 15–30 % of its width
+    width, height, right_gap, _ = facts["inset"]
+    assert 0.15 * facts["main"][0] < width < 0.3 * facts["main"][0] and height > 100
+    assert abs(right_gap) < 2
+    # the country spans most of the column: 喀什 near the left edge, 抚远 near the right
+    assert facts["west"] < 0.12 * facts["main"][0] and facts["east"] > 0.8 * facts["main"][0]
+    _shot(page, "map-national-classes")
+
+
+def test_hover_names_a_province_and_its_value_once(page, server):
+    page.goto(f"{server}/")
+    _wait_map(page, "人才地图 · 全国")
+    x, y = page.evaluate("""() => { const gd = document.querySelector('.js-plotly-plot');
+        const m = gd._fullLayout.map._subplot.map, p = m.project([118.2, 36.3]);
+        const r = m.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""")
+    page.mouse.move(x, y)
+    page.wait_for_function("() => document.querySelector('.hoverlayer text')", timeout=10_000)
+    text = page.evaluate("() => Array.from(document.querySelectorAll('.hoverlayer text'))"
+                         ".map(t => t.textContent).join('|')")
+    assert text.count("山东省") == 1 and text.count("人才数量") == 1, text
+
+
+def test_a_district_map_shows_its_whole_trail(page, server):
+    page.goto(f"{server}/?region=370212")
+    _wait_map(page, "人才地图 · 崂山区")
+    trail = page.locator(".st-key-map_trail")
+    labels = [b.inner_text() for b in trail.locator("button").all()]
+    assert labels == ["全国", "山东省", "青岛市", "崂山区"]
+    # each name whole (the sidebar's columns cut them to '全.. 山.. 青.. 崂..')
+    widths = [b.bounding_box()["width"] for b in trail.locator("button").all()]
+    assert all(w >= 12 * len(label) for w, label in zip(widths, labels, strict=True)), widths
+    cut = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '.st-key-map_trail button p')).filter(p => p.scrollWidth > p.clientWidth + 1).length""")
+    assert cut == 0
+    trail.screenshot(path=str(ARTIFACTS / "map-district-trail.png"))
+    _shot(page, "map-district")
+    trail.get_by_role("button", name="青岛市").click()
+    _wait_map(page, "人才地图 · 青岛市")
+
+
+def test_overview_trends_and_kpi_definitions(page, server):
+    page.goto(f"{server}/overview?region=370200")
+    page.get_by_role("heading", name=re.compile("总览 · 青岛市")).wait_for(timeout=60_000)
+    page.get_by_role("heading", name="历年趋势").wait_for(timeout=60_000)
+    trend = page.locator(".js-plotly-plot", has_text="人才数量 (人)").first
+    trend.wait_for(timeout=30_000)
+    page.wait_for_timeout(800)
+    panels = page.evaluate("""(el) => el._fullData.filter(t => t.type === 'scatter')
+        .map(t => t.name)""", trend.element_handle())
+    assert panels == ["人才数量", "高层次人才 (A–D)", "招聘岗位", "人才净流入", "供需比"]
+    trend.screenshot(path=str(ARTIFACTS / "overview-trends.png"))
+    # each KPI card has its definition; a card without change shows no arrow
+    helps = page.locator("[data-testid='stMetric'] [data-testid='stTooltipIcon']")
+    assert helps.count() == 6
+    _shot(page, "overview-qingdao-trends")

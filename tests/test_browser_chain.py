@@ -114,3 +114,62 @@ def test_laoshan_chain_on_a_small_base_decides_nothing_by_lq(page, server):
     page.get_by_text("人才流动", exact=True).wait_for()
     page.wait_for_timeout(1500)
     _shot(page, "chain-laoshan")
+
+
+# -- issue 17: the planner's 产业链 at 全国 and at a district ---------------------------------------
+HEAT_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).find(gd =>
+    gd.data && gd.data.some(t => t.type === 'heatmap'))"""
+
+
+def test_the_national_heatmap_is_legible_and_the_flow_map_shows_all_china(page, server):
+    page.set_viewport_size(TALL)
+    page.goto(f"{server}/supply_chain")
+    page.get_by_role("heading", name=re.compile("产业链 · 全国")).wait_for(timeout=120_000)
+    page.wait_for_function(f"() => {{ const gd = ({HEAT_JS})(); return gd && gd._fullLayout; }}",
+                           timeout=120_000)
+    page.get_by_text("显示地区数", exact=False).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    ticks = page.evaluate(f"""() => {{ const gd = ({HEAT_JS})();
+        return Array.from(gd.querySelectorAll('.xtick text')).map(t => {{
+            const r = t.getBoundingClientRect();
+            return {{text: t.textContent, left: r.left, right: r.right, top: r.top,
+                     bottom: r.bottom, angle: t.getAttribute('transform') || ''}}; }}); }}""")
+    assert len(ticks) == 12, [t["text"] for t in ticks]
+    assert all("rotate" not in t["angle"] for t in ticks), "labels are horizontal"
+    ordered = sorted(ticks, key=lambda t: t["left"])
+    assert all(a["right"] <= b["left"] for a, b in zip(ordered, ordered[1:], strict=False)), \
+        "no overlap"
+    assert all(len(t["text"]) <= 4 for t in ticks), "short names"
+    heat = page.locator(".js-plotly-plot").filter(has=page.locator(".hm")).first
+    heat.screenshot(path=str(ARTIFACTS / "chain-national-heatmap.png"))
+    # the flow map: fitted to all China (喀什 in the west, 抚远 in the east inside the canvas)
+    routes = page.get_by_role("heading", name="主要流动路线")
+    assert routes.count() == 1, "one heading for the routes"
+    routes.scroll_into_view_if_needed()
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+        .some(gd => gd._fullLayout && gd._fullLayout.map && gd.data.some(t => t.mode === 'lines'
+              && t.name !== '海上边界线') && gd._fullLayout.map._subplot.map.loaded())""",
+                           timeout=60_000)
+    inside = page.evaluate("""() => { const gd = Array.from(document.querySelectorAll(
+            '.js-plotly-plot')).find(g => g._fullLayout && g._fullLayout.map
+            && g.data.some(t => t.mode === 'lines' && t.name !== '海上边界线'));
+        const m = gd._fullLayout.map._subplot.map, c = m.getCanvas();
+        return [[75.99, 39.47], [134.3, 48.4], [87.6, 48.7]].map(([lon, lat]) => {
+            const p = m.project([lon, lat]);
+            return p.x >= 0 && p.x <= c.clientWidth && p.y >= 0 && p.y <= c.clientHeight; }); }""")
+    assert inside == [True, True, True]
+    _shot(page, "chain-national")
+
+
+def test_a_drill_into_a_district_keeps_a_comparison_chosen(page, server):
+    _open(page, server, "region=370200", "产业链 · 青岛市")
+    sidebar = page.locator("section[data-testid='stSidebar']")
+    sidebar.get_by_text("下钻到").locator("xpath=following::input[1]").click()
+    page.get_by_role("option", name="崂山区").click()
+    page.get_by_role("heading", name=re.compile("产业链 · 崂山区")).wait_for(timeout=60_000)
+    radio = page.locator("[data-testid='stRadio']", has_text="对比地区")
+    radio.get_by_text("同级地区").wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    checked = radio.locator("input").evaluate_all("els => els.map(e => e.checked)")
+    assert checked == [True, False], "同级地区 chosen, not neither"
+    radio.screenshot(path=str(ARTIFACTS / "chain-laoshan-compare.png"))

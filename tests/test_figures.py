@@ -247,3 +247,61 @@ def test_routes_say_less_than_k_and_small_routes_look_alike():
     assert lines[1].hovertext[0] == "青岛市 → 上海市: <5 人"
     assert lines[1].line.width == pytest.approx(1.5 + 6 * 5 / 20)
     assert fig.layout.map.style == "white-bg"
+
+
+def _wide_matrix(n=20):
+    """n provinces × 2 nodes, talent rising with the code; 北京's second node withheld."""
+    codes = [r.adcode for r in region_index().query("level == 'province'").itertuples()][:n]
+    names = dict(zip(region_index()["adcode"], region_index()["name"], strict=True))
+    rows = [{"adcode": c, "name": names[c], "node_id": node, "name_zh": nm, "sequence": s,
+             "talent": 10 * (i + 1) + s, "lq_talent": 1.0, "sd_ratio": None, "sd_band": "—",
+             "gap_score": 0.0, "reason": "r", "postings": i}
+            for i, c in enumerate(codes) for s, (node, nm) in enumerate(
+                [("T01", "深度学习框架"), ("A02", "自动驾驶与智能网联汽车")])]
+    df = pd.DataFrame(rows)
+    df.loc[(df["adcode"] == "110000") & (df["node_id"] == "A02"), "talent"] = 2
+    return df
+
+
+def test_heatmap_ranks_regions_and_labels_them_short_and_flat():
+    matrix = _wide_matrix()
+    ctl = heat_figs.controlled(matrix, 5)
+    ranked = heat_figs.ranked_regions(ctl, "talent")
+    assert len(ranked) == 20 and ranked[0] == matrix["adcode"].iloc[-1]  # the largest first
+    # a withheld cell adds nothing: 北京 (10 + 2, the 10 withheld too) ranks last, not by 12
+    assert ranked[-1] == "110000"
+    top = ranked[:heat_figs.DEFAULT_TOP]
+    fig = heat_figs.heatmap_figure(matrix, "talent", 5, ctl, regions=top)
+    grey, valued = fig.data
+    axis = fig.layout.xaxis
+    assert len(valued.x) == heat_figs.DEFAULT_TOP and axis.tickangle == 0
+    names = dict(zip(matrix["adcode"], matrix["name"], strict=True))
+    assert list(valued.x) == [names[c] for c in top], "full names: the hover's"
+    assert list(axis.tickvals) == list(valued.x) and axis.tickmode == "array"
+    assert list(axis.ticktext) == [heat_figs.short_name(names[c]) for c in top]
+    assert all(len(x) <= 3 for x in axis.ticktext)  # 内蒙古自治区 → 内蒙古
+    assert "%{x}" in valued.hovertemplate
+    # the region in view stays first
+    assert heat_figs.ranked_regions(ctl, "talent", first="120000")[:2] == ["120000", ranked[0]]
+    assert valued.colorbar.title.text == "环节人才数量"  # the registry's label, not the id
+    assert heat_figs.unit_text("talent") == "人" and "比值" in heat_figs.unit_text("lq_talent")
+
+
+def test_national_routes_fit_all_china_not_only_their_ends():
+    routes = pd.DataFrame({"from_name": ["北京市"], "from_lon": [116.4], "from_lat": [39.9],
+                           "to_name": ["上海市"], "to_lon": [121.5], "to_lat": [31.2],
+                           "moves": [20], "direction": ["区域间"]})
+    ends = flow_figs.routes_figure(routes, [], None)
+    china = flow_figs.routes_figure(routes, [], None, bounds=figures.MAINLAND_BOUNDS)
+    assert china.layout.map.zoom < ends.layout.map.zoom
+    # the west (喀什, 76°E) within the view of the map's width
+    half_span = 360 / (512 * 2 ** china.layout.map.zoom) * flow_figs.ROUTES_W / 2
+    assert china.layout.map.center.lon - half_span < 76
+
+
+def test_a_hover_text_is_the_whole_hover():
+    values = _values("370200").assign(hover_text="<b>甲</b><br>人才数量: 10")
+    trace = figures.choropleth(values, "/static/geojson/370200.json", value_col="talents",
+                               title="", colorbar_title="人才数量 (人)",
+                               center={"lon": 120.3, "lat": 36.3}, zoom=8).data[-1]
+    assert trace.hovertemplate == "%{customdata[0]}<extra></extra>"

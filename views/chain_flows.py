@@ -14,6 +14,7 @@ from analytics import chain_tables as ct
 from analytics import disclosure
 from analytics.filters import COUNTRY, Filters
 from figures import flows as flow_figs
+from maps.figures import MAINLAND_BOUNDS
 from views import components, exporting, state
 from views.i18n import t
 
@@ -42,7 +43,7 @@ def section(ver: str, f: Filters, year: int, node: str, k: int | None) -> None:
     with left:
         st.subheader(t("sc_routes"))
         routes = state.routes(ver, scope.region, period, nodes)
-        draw_routes(routes, k)
+        draw_routes(routes, k, national=scope.region == COUNTRY)
     with right:
         counterparts(ver, scope, period, nodes, routes, k)
     st.subheader(t("sc_returnees"))
@@ -78,7 +79,7 @@ def flow_kpis(s: dict, k: int | None) -> None:
 
 def counterparts(ver: str, scope, period, nodes, routes: pd.DataFrame, k: int | None) -> None:
     if scope.region == COUNTRY:
-        st.subheader(t("sc_routes"))
+        st.subheader(t("sc_routes_table"))  # the map beside it is headed 主要流动路线
         st.dataframe(ct.routes_table(routes, k, t("unknown")), hide_index=True, width="stretch")
         return
     for label, inbound in (("sc_origins", True), ("sc_destinations", False)):
@@ -96,11 +97,13 @@ def base_map() -> list:
                               None if inline else state.geojson_url(COUNTRY))
 
 
-def draw_routes(routes: pd.DataFrame, k: int | None) -> None:
+def draw_routes(routes: pd.DataFrame, k: int | None, national: bool = False) -> None:
+    """The routes on the map; the national map shows all China (not only the routes' ends)."""
     if routes.empty:
         st.info(t("no_data"))
         return
-    exporting.chart(flow_figs.routes_figure(routes, base_map(), k, t("unknown")),
+    bounds = MAINLAND_BOUNDS if national else None
+    exporting.chart(flow_figs.routes_figure(routes, base_map(), k, t("unknown"), bounds=bounds),
                     key="sc_routes", title=t("sc_routes"), unit="人", page="supply_chain",
                     data=exporting.suppress(routes[["from_name", "to_name", "direction", "moves"]],
                                             ["moves"], k),

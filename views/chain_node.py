@@ -12,7 +12,7 @@ import streamlit as st
 
 from analytics import chain_tables as ct
 from analytics import gaps
-from analytics.filters import COUNTRY
+from analytics.filters import COUNTRY, Filters
 from exports import tables
 from views import auth, components, sidebar, state
 from views.i18n import t
@@ -35,6 +35,7 @@ def section(ver: str, df: pd.DataFrame, region: str, year: int, k: int | None,
     node = node_picker(df, node_key)
     row = df.set_index("node_id").loc[node]
     node_header(row, year)
+    node_trends(ver, region, node, str(row["name_zh"]), k)
     detail = state.node_detail(ver, region, node, year)
     left, right = st.columns(2)
     with left:
@@ -69,6 +70,20 @@ def node_header(row: pd.Series, year: int) -> None:
     cols[4].metric(t("sd_ratio"), row["sd_text"], row["sd_band"],
                    border=True, delta_color="off", delta_arrow="off", help="人才 ÷ 当年招聘岗位")
     cols[5].metric(t("sc_m_salary"), salary, border=True, help=f"差距分 {row['gap_text']}")
+
+
+def node_trends(ver: str, region: str, node: str, node_name: str, k: int | None) -> None:
+    """The node's figures in every year (all talent, as the statuses: the sidebar's talent
+    filters do not apply)."""
+    df = state.trends(ver, Filters(region=region, nodes=(node,)), region)
+    if df.empty:
+        return
+    name = sidebar.region_name(ver, region)
+    with st.expander(f"{t('trends')} · {html.escape(node_name)}", expanded=True):
+        components.trend_chart(df, k, key="sc_node_trends", page="supply_chain",
+                               title=f"{t('trends')} · {name} · {node_name}",
+                               filters_text=f"地区 {name} · 环节 {node_name} ({node}) · 全部人才",
+                               caption=t("trends_help"))
 
 
 # -- 招引清单 -----------------------------------------------------------------------------------
@@ -114,7 +129,9 @@ def list_xlsx(df: pd.DataFrame, meta: dict) -> bytes:
     """The list under its context (region, node, year, data version, export time …)."""
     title = f"{t('sc_sources')} · {meta.get('清单', '')}"
     lines = [title, *(f"{key}: {value}" for key, value in meta.items() if key != "清单")]
-    return tables.xlsx_bytes(df, lines, sheet="清单")
+    # The lists keep their cells as shown (a count '12' beside '<5' stays text, as the
+    # CSV has it); chart data exports store figures as numbers.
+    return tables.xlsx_bytes(df, lines, sheet="清单", numbers=False)
 
 
 def download_buttons(df: pd.DataFrame, stem: str, meta: dict, key: str) -> None:

@@ -55,11 +55,12 @@ def fmt_pct(v) -> str:
     return t("unknown") if v is None or pd.isna(v) else f"{v * 100:+.1f}%"
 
 
-def delta(now, prev) -> str | None:
-    """Change against the previous year, as text for st.metric ('0.0%' when none shows)."""
+def delta(now, prev, signed: bool = False) -> str | None:
+    """Change against the previous year, as text for st.metric ('0.0%' when none shows);
+    ``signed`` (a net flow, which may change sign): the difference in people, not a %."""
     if now is None or prev is None or pd.isna(now) or pd.isna(prev):
         return None
-    if prev == 0:
+    if prev == 0 or signed:
         return f"{now - prev:+,.0f}" if now != prev else "0"
     text = f"{(now - prev) / abs(prev) * 100:+.1f}%"
     return "0.0%" if text in ("+0.0%", "-0.0%") else text
@@ -91,7 +92,8 @@ def kpi_cards(k: dict, small_k: int | None) -> None:
     for col, (key, fmt) in zip(cols, cards, strict=True):
         shown = (disclosure.label_for(why_now[key], small_k) if key in why_now
                  else fmt(now[key]))
-        change = None if key in why_now or key in why_prev else delta(now[key], prev[key])
+        change = None if key in why_now or key in why_prev else \
+            delta(now[key], prev[key], signed=key == "net_inflow")
         flat = is_flat(change)
         col.metric(t(key), shown, change, border=True, help=kpi_help(key, small_k),
                    height="stretch",

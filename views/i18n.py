@@ -37,6 +37,18 @@ TEXT = {
     "by_layer": ("人才按产业链层级", "Talent by chain layer"),
     "ranking": ("地区排名", "Ranking"),
     "enterprise_layer": ("显示企业图层", "Show enterprise layer"),
+    "map_small": ("人数过少", "too few people"),
+    "map_weak": ("基数不足, 仅供参考", "small base, for reference only"),
+    "map_none": ("无数据", "no data"),
+    "trail": ("当前位置", "You are here"),
+    "trends": ("历年趋势", "Trends"),
+    "trends_help": ("每年的数字与当年的指标卡相同: 人才为截至年末的存量, 岗位与流动为当年发生数, 供需比为当年活跃人才 ÷ 当年岗位。",
+                    "Each year as that year's KPI cards: talent is the stock at the year's end, "
+                    "postings and moves those of the year, supply/demand the year's active "
+                    "talent ÷ its postings."),
+    "trends_small": ("人数少于 {k} 的年份显示为 <{k} 并在折线上留空, 由其推算的数字 (供需比、净流入) 一并隐去。",
+                     "Years with fewer than {k} people read <{k} and leave a gap; figures "
+                     "computed from them are withheld too."),
     "lq_needs_nodes": ("区位商需要先在左侧选择产业链环节或层级。",
                        "Pick chain nodes or a layer on the left to compute the location quotient."),
     "no_data": ("当前筛选条件下没有数据。", "No data for these filters."),
@@ -76,6 +88,10 @@ TEXT = {
     "sc_heat_children": ("下辖地区", "Sub-regions"),
     "sc_heat_siblings": ("同级地区", "Neighbouring regions"),
     "sc_heat_peers": ("对标城市", "Peer cities"),
+    "sc_heat_top": ("显示地区数 (按所选指标排序)", "Regions shown (by the metric)"),
+    "sc_heat_top_help": ("共 {n} 个地区。人数类指标按各环节合计排序, 比值与分数按各环节平均排序; 被保密的格子不参与排序。",
+                         "{n} regions. Counts are ranked by their sum over the nodes, ratios and "
+                         "scores by their mean; withheld cells do not count."),
     "sc_detail": ("环节详情", "Node detail"),
     "sc_node": ("选择环节 (默认: 差距最大的环节)", "Node (default: the largest gap)"),
     "sc_by_area": ("按下辖地区分布", "By sub-region"),
@@ -94,6 +110,7 @@ TEXT = {
     "sc_period": ("统计期", "Period"),
     "sc_only_node": ("仅看所选环节", "Selected node only"),
     "sc_routes": ("主要流动路线", "Main routes"),
+    "sc_routes_table": ("路线明细", "Routes in detail"),
     "sc_origins": ("主要来源地", "Main origins"),
     "sc_destinations": ("主要去向地", "Main destinations"),
     "sc_returnees": ("海归人才留学国家", "Returnees by country"),

@@ -23,6 +23,7 @@ def page() -> None:
     kp = state.kpis(ver, f, f.region)
     st.caption(f"{t('year')}: {kp['year']} · 变化为与上一年相比")
     components.kpi_cards(kp, k)
+    trend_section(ver, f, k)
     left, right = st.columns([3, 2])
     with left:
         st.subheader(t("peers"))
@@ -45,6 +46,17 @@ def page() -> None:
                 st.caption(f"人数少于 {k} 的环节合并为「{OTHER}」, 合并后仍少于 {k} 人的不显示; "
                            "故层级合计可能小于实际。")
     components.freshness_line(ver)
+
+
+def trend_section(ver: str, f, k: int | None) -> None:
+    """The region's figures in every year (the sidebar's nodes and talent filters)."""
+    st.subheader(t("trends"))
+    df = state.trends(ver, f, f.region)
+    if df.empty:
+        st.info(t("no_data"))
+        return
+    components.trend_chart(df, k, key="overview_trends", page="overview",
+                           caption=t("trends_help"))
 
 
 def _peer_text(ctl, metric: str) -> pd.Series:

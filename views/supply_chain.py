@@ -48,7 +48,7 @@ def page() -> None:
     df = disclosure.nodes_shown(df, k, unknown=t("unknown")).assign(national=f.region == COUNTRY)
     status_counts(df)
     node_key = f"sc_node_{f.region}"
-    chain_section(df, node_key)
+    chain_section(df, node_key, name, chain_filters_text(ver, f.region, year, bench))
     gaps_col, heat_col = st.columns([2, 3])
     with gaps_col:
         if f.region == COUNTRY:  # the country against itself: every LQ is 1, no gap to show
@@ -126,7 +126,13 @@ def status_counts(df: pd.DataFrame) -> None:
 
 
 # -- chain diagram -----------------------------------------------------------------------------
-def chain_section(df: pd.DataFrame, node_key: str) -> None:
+CHAIN_COLUMNS = {"layer": "产业链层级", "segment": "环节分组", "name_zh": "环节", "status": "状态",
+                 "reason": "判定依据", "lq_text": "lq_talent", "sd_text": "sd_ratio",
+                 "gap_text": "gap_score"}
+
+
+def chain_section(df: pd.DataFrame, node_key: str, region_name: str = "",
+                  filters_text: str | None = None) -> None:
     st.subheader(t("sc_diagram"))
     st.caption(t("sc_diagram_help"))
     if node_key not in st.session_state:
@@ -135,13 +141,13 @@ def chain_section(df: pd.DataFrame, node_key: str) -> None:
     # A new key per selected node: each click starts from an empty plotly selection, so a box
     # clicked before is selected again by the next click on it.
     chart_key = f"{FIG_KEY}_{node_key}_{selected}"
+    # The export's title names the region; its filter line the year and benchmark (the
+    # statuses use all talent: the sidebar's talent filters do not apply).
+    columns = {c: t(label) for c, label in CHAIN_COLUMNS.items()}
     exporting.chart(chain_figs.chain_figure(df, selected, unknown=t("unknown")), key=chart_key,
-                    title=t("sc_diagram"),
-                    data=df[["layer", "segment", "name_zh", "status", "reason", "lq_text",
-                             "sd_text", "gap_text"]].rename(columns={
-                                 "lq_text": "lq_talent", "sd_text": "sd_ratio",
-                                 "gap_text": "gap_score"}),
-                    unit="状态 · LQ", page="supply_chain",
+                    title=" · ".join(x for x in (t("sc_diagram"), region_name) if x),
+                    data=df[list(columns)].rename(columns=columns), filters_text=filters_text,
+                    unit=f"状态 · {t('lq_talent')}", page="supply_chain",
                     on_select=partial(_node_clicked, chart_key, node_key),
                     selection_mode="points", config={"displaylogo": False})
 
@@ -189,21 +195,42 @@ def heatmap_section(ver: str, region: str, year: int, th: Thresholds, bench: str
     leaf = state.reference(ver)["regions"]["parent_adcode"].ne(region).all()
     local = "sc_heat_siblings" if leaf else "sc_heat_children"
     a, b = st.columns(2)
+    # One key per wording: the same key with other option labels (下辖 → 同级, a drill into a
+    # district) left neither option selected.
     scope = a.radio(t("sc_heat_regions"), ["children", "peers"], horizontal=True,
-                    key="sc_heat_scope",
+                    key=f"sc_heat_scope_{local}", index=0,
                     format_func=lambda s: t(local) if s == "children" else t("sc_heat_peers"))
     metric = b.selectbox(t("metric"), list(heat_figs.HEAT_METRICS),
                          format_func=heat_figs.HEAT_METRICS.get, key="sc_heat_metric")
-    codes = tuple(state.compared_regions(ver, region, scope))
+    codes = tuple(state.compared_regions(ver, region, scope or "children"))
     matrix = state.matrix(ver, codes, year, th, bench)
     if matrix.empty:
         st.info(t("no_data"))
         return
     ctl = heat_figs.controlled(matrix, k)  # once, for the figure and its data
-    exporting.chart(heat_figs.heatmap_figure(matrix, metric, k, ctl, unknown=t("unknown")),
-                    key="sc_heatmap", title=t("sc_heatmap"),
-                    data=ctl.values.assign(**{c: ctl.text(c, str) for c in ctl.why}), unit=metric,
+    ranked = heat_figs.ranked_regions(ctl, metric, first=region)
+    top = len(ranked)
+    if top > heat_figs.DEFAULT_TOP:
+        top = st.slider(t("sc_heat_top"), min_value=5,
+                        max_value=min(len(ranked), heat_figs.MAX_TOP),
+                        value=heat_figs.DEFAULT_TOP, key="sc_heat_top",
+                        help=t("sc_heat_top_help").format(n=len(ranked)))
+    shown = ranked[:top]
+    label = heat_figs.HEAT_METRICS[metric]
+    data = ctl.values.assign(**{c: ctl.text(c, str) for c in ctl.why})
+    exporting.chart(heat_figs.heatmap_figure(matrix, metric, k, ctl, unknown=t("unknown"),
+                                             regions=shown),
+                    key="sc_heatmap", title=f"{t('sc_heatmap')} · {label}",
+                    data=data[data["adcode"].isin(shown)], unit=heat_figs.unit_text(metric),
+                    filters_text=chain_filters_text(ver, region, year, bench),
                     page="supply_chain", config={"displaylogo": False})
+
+
+def chain_filters_text(ver: str, region: str, year: int, bench: str) -> str:
+    """The 产业链 page's filters in words (its statuses use all talent, the sidebar's talent
+    filters aside): region, year and benchmark."""
+    return (f"地区 {sidebar.region_name(ver, region)} · {year} 年 · "
+            f"{t('sc_bench')} {sidebar.region_name(ver, bench)}")
 
 
 if __name__ == "__main__":  # run as a page by st.navigation

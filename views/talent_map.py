@@ -11,14 +11,16 @@ import streamlit as st
 import settings
 from analytics import disclosure
 from analytics.filters import COUNTRY, METRICS
-from maps.figures import choropleth
+from figures.classed_map import MapClasses, classed_map
 from views import auth, components, exporting, sidebar, state
 from views.i18n import t, unit
 
 MAP_KEY = "talent_map_chart"
 COUNT_METRICS = ("talents", "high_level")
-MAP_HEIGHT = 620
-MAP_WIDTH_PX = 440  # the map area at a 1400-px-wide window: the column less the colour bar
+MAP_HEIGHT = 560
+# The map column at a 1500-px-wide window (measured: tests/test_browser.py); the view is fitted
+# to it: wider windows show a margin around the map, narrower ones crop its edges a little.
+MAP_WIDTH_PX = 620
 
 
 def page() -> None:
@@ -27,6 +29,7 @@ def page() -> None:
     k = auth.small_cell_k()  # None: the role may see individuals, nothing is suppressed
     title = sidebar.region_name(ver, f.region)
     st.title(f"{t('talent_map')} · {title}")
+    components.breadcrumb(ver, f.region, key="map_trail")
     metric = st.segmented_control(t("metric"), METRICS, default=f.metric, key="metric_choice",
                                   format_func=t, on_change=_set_metric)
     metric = metric or f.metric
@@ -43,7 +46,7 @@ def page() -> None:
         _draw_map(values, parent, metric, ver, points)
     with right:
         st.subheader(t("ranking"))
-        st.dataframe(ranking_table(values, metric), hide_index=True, height=560,
+        st.dataframe(ranking_table(values, metric), hide_index=True, height=MAP_HEIGHT - 40,
                      width="stretch")
     components.freshness_line(ver)
 
@@ -55,32 +58,74 @@ def _set_metric() -> None:
 
 
 def map_values(values: disclosure.Controlled, metric: str) -> pd.DataFrame:
-    """Values to colour: withheld figures (small counts and what they would give away) and
-    unknowns are not coloured."""
+    """The regions as the map draws them: the value to colour (shares and growth in %), the
+    kind of a region without colour (``small`` '<k', ``hidden`` 保密, ``weak`` an LQ on a small
+    base, ``none`` unknown) and one hover text (name, the metric, rank and talent, each once)."""
     v = values.values
     out = v[["adcode", "name"]].copy()
     out["value"] = v[metric].astype(float) * (100 if metric in ("share", "growth") else 1)
-    shown = metric_text(values, metric)
-    weak = pd.Series(False, index=v.index)
+    shown = (values.text(metric, components.fmt_count) if metric in COUNT_METRICS
+             else metric_text(values, metric))
+    labels = values.label(metric)
+    kind = pd.Series("value", index=v.index, dtype=object)
+    kind[out["value"].isna()] = "none"
+    kind[labels.notna()] = ["small" if lab.startswith("<") else "hidden"
+                            for lab in labels.dropna()]
     if metric == "lq" and "lq_credible" in v.columns:
         # an LQ on fewer talents than lq_min_base: not coloured, "(3.00)" in the hover
         weak = ~v["lq_credible"].astype("boolean").fillna(False).astype(bool) & \
             out["value"].notna()
         out["value"] = out["value"].where(~weak)
-        shown = shown.where(~weak, "(" + shown + ") 人才基数不足, 仅供参考")
+        kind[weak] = "weak"
+        shown = shown.where(~weak, "(" + shown + ") " + t("map_weak"))
+    out["value"] = out["value"].where(kind == "value")
+    out["kind"] = kind
     talents = values.text("talents", components.fmt_count)
-    rank = v["rank"].map(lambda r: "—" if pd.isna(r) else f"{int(r)}")
-    out["hover_text"] = [f"<b>{html.escape(str(n))}</b><br>{t(metric)}: {s}<br>"
-                         f"{t('rank')}: {r} · {t('talents')}: {tl}"
-                         for n, s, r, tl in zip(v["name"], shown, rank, talents, strict=True)]
-    withheld = values.withheld(metric) | weak
-    out["no_value_text"] = [f"{t(metric)}: {s} · {t('talents')}: {tl}" if w else None
-                            for s, tl, w in zip(shown, talents, withheld, strict=True)]
+    shown_n = int(v["rank"].notna().sum())
+    rank = v["rank"].map(lambda r: "—" if pd.isna(r) else f"{int(r)}/{shown_n}")
+    # Each figure once; the talent count last (for the talent metric, the metric itself).
+    out["hover_text"] = [
+        f"<b>{html.escape(str(n))}</b><br>{t('rank')}: {r}<br>{t('talents')}: {tl}"
+        if metric == "talents" else
+        f"<b>{html.escape(str(n))}</b><br>{t(metric)}: {s}<br>{t('rank')}: {r} · "
+        f"{t('talents')}: {tl}"
+        for n, s, r, tl in zip(v["name"], shown, rank, talents, strict=True)]
     return out
 
 
 def metric_text(values: disclosure.Controlled, metric: str) -> pd.Series:
     return values.text(metric, lambda x: _fmt_metric(x, metric))
+
+
+def legend_format(metric: str):
+    """How a class bound reads in the legend (the map's values: shares and growth in %)."""
+    if metric in ("share", "growth"):
+        return lambda v: f"{v:.1f}%"
+    if metric == "net_inflow":
+        return lambda v: f"{v:+,.0f}"
+    if metric in COUNT_METRICS:
+        return lambda v: f"{v:,.0f}"
+    return lambda v: f"{v:,.2f}"
+
+
+def kind_labels(k: int | None) -> dict[str, str]:
+    return {"small": f"<{k} {t('map_small')}" if k else t("map_small"),
+            "hidden": disclosure.HIDDEN_LABEL, "weak": t("map_weak"), "none": t("map_none")}
+
+
+def map_figure(values: disclosure.Controlled, parent: str, metric: str, geo: dict,
+               k: int | None = None, geojson=None, maritime=None):
+    """The classed map of the children of ``parent`` (``geojson``: the shapes or their URL;
+    default ``geo``); the national map with the 南海诸岛 inset."""
+    from maps.figures import geojson_bounds
+
+    title = f"{t(metric)} ({unit(metric)})" if unit(metric) else t(metric)
+    national = parent == COUNTRY
+    return classed_map(
+        map_values(values, metric), geo if geojson is None else geojson, legend_title=title,
+        fmt=legend_format(metric), classes=MapClasses.from_settings(),
+        kind_labels=kind_labels(k), maritime=maritime, inset=national, height=MAP_HEIGHT,
+        width_px=MAP_WIDTH_PX, bounds=None if national else geojson_bounds(geo), shapes=geo)
 
 
 def _draw_map(values: disclosure.Controlled, parent: str, metric: str, ver: str,
@@ -91,10 +136,8 @@ def _draw_map(values: disclosure.Controlled, parent: str, metric: str, ver: str,
         return
     inline = settings.get("geojson_mode") == "inline"
     sea = state.maritime() if parent == COUNTRY else None
-    fig = choropleth(
-        map_values(values, metric), geo if inline else state.geojson_url(parent),
-        value_col="value", title="", colorbar_title=f"{t(metric)} ({unit(metric)})" if unit(metric)
-        else t(metric), maritime=sea, height=MAP_HEIGHT, **_view(geo, sea))
+    fig = map_figure(values, parent, metric, geo, auth.small_cell_k(),
+                     geojson=geo if inline else state.geojson_url(parent), maritime=sea)
     if points is not None and len(points):
         for trace in enterprise_traces(points):
             fig.add_trace(trace)
@@ -104,18 +147,6 @@ def _draw_map(values: disclosure.Controlled, parent: str, metric: str, ver: str,
                     data=ranking_table(values, metric), unit=unit(metric), page="talent_map",
                     on_select=_clicked, selection_mode="points",
                     config={"displaylogo": False, "scrollZoom": True})
-
-
-def _view(geo: dict, sea) -> dict:
-    """Center and zoom that fit the shapes (and the maritime line) in the map column."""
-    from maps.figures import fit_view, geojson_bounds
-
-    x0, y0, x1, y1 = geojson_bounds(geo)
-    for lons, lats in sea or []:
-        x0, x1 = min(x0, *lons), max(x1, *lons)
-        y0, y1 = min(y0, *lats), max(y1, *lats)
-    center, zoom = fit_view((x0, y0, x1, y1), MAP_WIDTH_PX, MAP_HEIGHT - 40)
-    return {"center": center, "zoom": zoom}
 
 
 def _clicked() -> None:

@@ -1,0 +1,296 @@
+"""The talent map in classes: regions coloured by class (quantiles or natural breaks, setting
+``map_classes``) with a legend of the classes' ranges, and each kind of missing figure in a look
+and a legend entry of its own (``<5``, ``保密``, an LQ on a small base, 无数据). On the national
+map the South China Sea islands are drawn in an inset (lower right), as on 标准地图.
+
+Input rows: ``adcode``, ``name``, ``value`` (NaN unless coloured), ``kind`` (one of KINDS, or
+``value``) and ``hover_text`` (the region's whole hover, HTML-escaped by the caller). Values
+arrive under disclosure control: a withheld figure is NaN here and never reaches the browser.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import shapely
+import shapely.geometry
+from plotly.colors import sample_colorscale
+
+from figures.measure import text_px
+from maps.figures import (
+    BORDER_COLOR,
+    MAINLAND_BOUNDS,
+    MAP_STYLE,
+    SCS_BOUNDS,
+    SCS_PROVINCES,
+    fit_view,
+    geojson_bounds,
+    inset_box,
+    inset_frame,
+    inset_layout,
+    maritime_trace,
+    subset,
+)
+
+METHODS = ("quantile", "jenks")
+# Regions without a colour: fill, outline and default legend text, in legend order.
+KINDS = {
+    "small": ("#c3c8cf", "#ffffff", "人数过少"),          # '<k': a small count withheld
+    "hidden": ("#8f969f", "#ffffff", "保密"),             # withheld to protect another figure
+    "weak": ("#dfe6f0", "#9fb0c8", "基数不足, 仅供参考"),  # an LQ on fewer talents than lq_min_base
+    "none": ("#f3f3f3", "#b4b4b4", "无数据"),             # nothing known
+}
+LEGEND_PX = 64   # room under the map for the legend (two rows)
+_MARGIN = {"l": 0, "r": 0, "t": 8}
+
+
+@dataclass(frozen=True)
+class MapClasses:
+    """How values are put into classes: ``quantile`` (each class about as many regions) or
+    ``jenks`` (natural breaks: the within-class spread as small as it can be), ``n`` classes."""
+
+    method: str = "quantile"
+    n: int = 5
+
+    @classmethod
+    def from_settings(cls) -> MapClasses:
+        import settings
+
+        method, n = str(settings.get("map_classes")).lower().split(":")
+        return cls(method, int(n))
+
+
+def _quantile_bounds(x: np.ndarray, n: int) -> list[float]:
+    return [float(b) for b in np.quantile(x, [i / n for i in range(1, n)], method="linear")]
+
+
+def _jenks_bounds(x: np.ndarray, n: int) -> list[float]:
+    """Fisher's optimal partition of sorted x into n groups (least total squared deviation);
+    the upper value of every group but the last."""
+    x = np.sort(x)
+    m = len(x)
+    s1 = np.concatenate([[0.0], np.cumsum(x)])
+    s2 = np.concatenate([[0.0], np.cumsum(x * x)])
+
+    def sse(i: np.ndarray, j: int) -> np.ndarray:  # x[i..j] inclusive, i an array
+        cnt = j - i + 1
+        tot = s1[j + 1] - s1[i]
+        return (s2[j + 1] - s2[i]) - tot * tot / cnt
+
+    cost = np.full((n, m), np.inf)
+    start = np.zeros((n, m), dtype=int)
+    cost[0] = [sse(np.array([0]), j)[0] for j in range(m)]
+    for c in range(1, n):
+        for j in range(c, m):
+            i = np.arange(c, j + 1)           # the last group is x[i..j]
+            total = cost[c - 1][i - 1] + sse(i, j)
+            best = int(np.argmin(total))
+            cost[c][j], start[c][j] = total[best], i[best]
+    bounds, j = [], m - 1
+    for c in range(n - 1, 0, -1):
+        i = start[c][j]
+        bounds.append(float(x[i - 1]))
+        j = i - 1
+    return bounds[::-1]
+
+
+def classify(values: pd.Series, classes: MapClasses) -> pd.Series:
+    """Class 0 (lowest) … of each value (NaN stays NA); empty classes are dropped, so the
+    classes are 0..k−1 with k ≤ classes.n, and equal values share a class."""
+    if classes.method not in METHODS:
+        raise ValueError(f"unknown classification {classes.method!r}; one of {METHODS}")
+    x = values.dropna().to_numpy(dtype=float)
+    out = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    if not len(x):
+        return out
+    unique = np.unique(x)
+    if len(unique) <= classes.n:  # as many values as classes or fewer: each value a class
+        out.loc[values.dropna().index] = np.searchsorted(unique, x)
+        return out
+    n = classes.n
+    bounds = _jenks_bounds(x, n) if classes.method == "jenks" else _quantile_bounds(x, n)
+    raw = np.searchsorted(np.asarray(bounds), x, side="left")  # v ≤ bound: that class
+    dense = {c: i for i, c in enumerate(sorted(set(raw.tolist())))}
+    out.loc[values.dropna().index] = [dense[c] for c in raw]
+    return out
+
+
+def class_labels(values: pd.Series, cls: pd.Series, fmt: Callable[[float], str]) -> list[str]:
+    """Each class's range as text, from its lowest to its highest member ('12–35'; '7')."""
+    out = []
+    for c in range(int(cls.max()) + 1 if cls.notna().any() else 0):
+        v = values[cls == c]
+        lo, hi = fmt(float(v.min())), fmt(float(v.max()))
+        out.append(lo if lo == hi else f"{lo} – {hi}")
+    return out
+
+
+def class_colors(k: int, scale: str = "Blues") -> list[str]:
+    """k colours from light to dark (the lightest class still tells from 无数据's white)."""
+    if k <= 1:
+        return sample_colorscale(scale, [0.6])
+    return sample_colorscale(scale, [0.22 + 0.78 * i / (k - 1) for i in range(k)])
+
+
+def stepped_scale(values: pd.Series, cls: pd.Series, colors: list[str]) -> dict:
+    """A colour scale in steps (each class one colour) over the values: z stays the value,
+    the steps sit halfway between one class's highest and the next one's lowest member."""
+    v = values[cls.notna()].astype(float)
+    lo, hi = float(v.min()), float(v.max())
+    if hi <= lo:
+        return {"zmin": lo, "zmax": lo + 1, "colorscale": [[0, colors[0]], [1, colors[0]]]}
+    scale = [[0.0, colors[0]]]
+    for c in range(1, len(colors)):
+        step = (float(v[cls == c - 1].max()) + float(v[cls == c].min())) / 2
+        t = (step - lo) / (hi - lo)
+        scale += [[t, colors[c - 1]], [t, colors[c]]]
+    return {"zmin": lo, "zmax": hi, "colorscale": [*scale, [1.0, colors[-1]]]}
+
+
+def _valued_trace(rows: pd.DataFrame, geo, colors: list[str], name: str) -> go.Choroplethmap:
+    """The regions with a colour, in one trace: z the value, the scale in class steps."""
+    part = rows[rows["class"].notna()]
+    return go.Choroplethmap(
+        geojson=subset(geo, part["adcode"]), locations=part["adcode"].tolist(),
+        featureidkey="id", z=part["value"].to_numpy(dtype=float),
+        text=part["name"].astype(str).tolist(), customdata=[[h] for h in part["hover_text"]],
+        hovertemplate="%{customdata[0]}<extra></extra>", showscale=False, name=name,
+        # no colour bar is drawn (the legend is), but its title says what z is: the role tests
+        # check every choropleth of people for small counts by it
+        colorbar={"title": {"text": name}},
+        marker={"line": {"width": 0.6, "color": BORDER_COLOR}},
+        **stepped_scale(rows["value"], rows["class"], colors))
+
+
+def _missing_trace(rows: pd.DataFrame, geo) -> go.Choroplethmap:
+    """The regions without a colour ('无数据', as the disclosure tests know it), each kind of
+    missing figure in its own fill and outline."""
+    part = rows[rows["kind"] != "value"]
+    code = {kind: i for i, kind in enumerate(KINDS)}
+    fills = [f for f, _, _ in KINDS.values()]
+    scale = [[0.0, fills[0]]]
+    for i in range(1, len(fills)):
+        t = (i - 0.5) / (len(fills) - 1)
+        scale += [[t, fills[i - 1]], [t, fills[i]]]
+    return go.Choroplethmap(
+        geojson=subset(geo, part["adcode"]), locations=part["adcode"].tolist(),
+        featureidkey="id", z=[code[k] for k in part["kind"]], zmin=0, zmax=len(KINDS) - 1,
+        colorscale=[*scale, [1.0, fills[-1]]], showscale=False, name="无数据",
+        text=part["name"].astype(str).tolist(), customdata=[[h] for h in part["hover_text"]],
+        hovertemplate="%{customdata[0]}<extra></extra>",
+        marker={"line": {"width": 0.6, "color": [KINDS[k][1] for k in part["kind"]]}})
+
+
+def legend_note(title: str, entries: Sequence[tuple[str, str]], width_px: float) -> dict:
+    """The legend under the map, as one annotation: the title, then a coloured square and the
+    text of each entry (class ranges, kinds of missing figures), wrapped to the width."""
+    px = 12
+    lines, line, used = [], f"<b>{html.escape(title)}</b>", text_px(title, px) + 2 * px
+    for color, label in entries:
+        mark = "□" if color == KINDS["none"][0] else "■"
+        ink = KINDS["none"][1] if mark == "□" else color
+        item = (f"<span style='color:{ink};font-size:{px + 5}px'>{mark}</span>"
+                f"\u2009{html.escape(label)}")
+        w = text_px(label, px) + px + 5 + 2 * px  # the square, the label, the gap after it
+        if used + w > width_px and used:
+            lines.append(line)
+            line, used = "", 0.0
+        line += ("\u2003\u2003" if line else "") + item
+        used += w
+    lines.append(line)
+    return {"xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left",
+            "yanchor": "top", "yshift": -6, "align": "left", "showarrow": False,
+            "text": "<br>".join(lines), "font": {"size": px, "color": "#333333"},
+            "name": "map_legend"}
+
+
+def _inset_traces(rows: pd.DataFrame, shapes: dict, colors: list[str]) -> list[go.Scattermap]:
+    """The land of the 南海诸岛 inset (``map2``): the provinces near the South China Sea cut to
+    the inset's box, as filled outlines in their class or kind colour (no second choropleth:
+    the map keeps one coloured and one grey layer)."""
+    color = {r.adcode: (colors[int(r[1])] if not pd.isna(r[1]) else KINDS[r.kind][0])
+             for r in rows[["adcode", "class", "kind"]].itertuples(index=False)}
+    box = shapely.box(*SCS_BOUNDS)
+    out = []
+    for feat in shapes.get("features", []):
+        code = str(feat.get("id"))
+        if code not in SCS_PROVINCES or code not in color or not feat.get("geometry"):
+            continue
+        geom = shapely.intersection(shapely.geometry.shape(feat["geometry"]), box)
+        geom = shapely.simplify(geom, 0.01, preserve_topology=True)
+        lons: list[float | None] = []
+        lats: list[float | None] = []
+        for poly in shapely.get_parts(geom):
+            if poly.geom_type != "Polygon" or poly.is_empty:
+                continue
+            xs, ys = poly.exterior.coords.xy
+            lons += [round(x, 3) for x in xs] + [None]
+            lats += [round(y, 3) for y in ys] + [None]
+        if lons:
+            out.append(go.Scattermap(lon=lons, lat=lats, mode="lines", fill="toself",
+                                     fillcolor=color[code], line={"width": 0.5, "color": "#ffffff"},
+                                     hoverinfo="skip", showlegend=False, subplot="map2",
+                                     name=code))
+    return out
+
+
+def classed_map(rows: pd.DataFrame, geojson: dict | str, *, legend_title: str,
+                fmt: Callable[[float], str] = lambda v: f"{v:,.0f}",
+                classes: MapClasses | None = None, kind_labels: Mapping[str, str] | None = None,
+                maritime: Sequence | None = None, inset: bool = False, height: int = 600,
+                width_px: int = 640, bounds: Sequence[float] | None = None,
+                shapes: dict | None = None, scale: str = "Blues") -> go.Figure:
+    """The map: classes coloured light to dark, each kind of missing value in its own look,
+    a legend (title, class ranges, kinds) under the map. Two choropleth layers: the coloured
+    regions (z the value, the scale in class steps) and the rest ('无数据'). ``inset``: the
+    national map (its main view MAINLAND_BOUNDS; the South China Sea islands, ``shapes``' land
+    near them and ``maritime`` in an inset in the lower right). The view fits ``bounds``
+    (default: the shapes') in ``width_px`` (a figure stretches to its column; the zoom does
+    not follow); the bounds of each map travel in ``layout.meta`` for exports at other sizes.
+    When ``geojson`` is a URL, pass every region as a row, ``shapes`` and the bounds."""
+    classes = classes or MapClasses.from_settings()
+    shapes = shapes if shapes is not None else (geojson if isinstance(geojson, dict) else {})
+    rows = rows.assign(adcode=rows["adcode"].astype(str))
+    kinds = rows["kind"].where(rows["kind"].isin(list(KINDS)), "value")
+    rows = rows.assign(kind=kinds.where(rows["value"].notna() | (kinds != "value"), "none"))
+    rows = rows.assign(**{"class": classify(rows["value"].where(rows["kind"] == "value"),
+                                            classes)})
+    labels = class_labels(rows["value"], rows["class"], fmt)
+    colors = class_colors(len(labels), scale)
+    map_h = height - _MARGIN["t"] - LEGEND_PX
+    if bounds is None:
+        bounds = MAINLAND_BOUNDS if inset or not shapes.get("features") else \
+            geojson_bounds(shapes)
+    center, zoom = fit_view(bounds, width_px, map_h)
+    fits = {"map": [float(b) for b in bounds]}
+    fig = go.Figure()
+    if (rows["kind"] != "value").any():
+        fig.add_trace(_missing_trace(rows, geojson))
+    if labels:
+        fig.add_trace(_valued_trace(rows, geojson, colors, legend_title))
+    if maritime:
+        fig.add_trace(maritime_trace(maritime))
+    entries = [(colors[c], labels[c]) for c in range(len(labels) - 1, -1, -1)]
+    entries += [(fill, (kind_labels or {}).get(kind, text))
+                for kind, (fill, _, text) in KINDS.items() if (rows["kind"] == kind).any()]
+    notes = [legend_note(legend_title, entries, width_px)]
+    # The main map's domain said outright: with a second map plotly would split the height.
+    layout = {"map": {"style": MAP_STYLE, "center": center, "zoom": zoom,
+                      "domain": {"x": [0, 1], "y": [0, 1]}}}
+    if inset:
+        box = inset_box(width_px, map_h)
+        fig.add_traces(_inset_traces(rows, shapes, colors))
+        if maritime:
+            fig.add_trace(maritime_trace(maritime, subplot="map2"))
+        frame, caption = inset_frame(box)
+        layout |= {"map2": inset_layout(box, width_px, map_h), "shapes": [frame]}
+        notes.append(caption)
+        fits["map2"] = list(SCS_BOUNDS)
+    fig.update_layout(**layout, meta={"fit_bounds": fits}, height=height, showlegend=False,
+                      margin={**_MARGIN, "b": LEGEND_PX}, annotations=notes)
+    return fig
