@@ -96,20 +96,21 @@ def test_click_a_missing_link_and_download_its_recruitment_list(page, server, tm
     assert Path(info.value.path()).read_bytes()[:2] == b"PK", "an XLSX (zip) file"
 
 
-def test_laoshan_chain_on_a_small_base_decides_nothing_by_lq(page, server):
-    # 崂山区 has 12 talents on the small demo, below lq_min_base (20): its VR node (LQ far above
-    # 1.2, a chain leader) is not called 固链 on that base; the LQ is shown in brackets.
-    _open(page, server, "region=370212", "产业链 · 崂山区")
+def test_a_chain_on_a_small_base_decides_nothing_by_lq(page, server):
+    # 胶州市 has 15 talents on the small demo, below lq_min_base (20): its LQs (T07: about 3,
+    # with a local firm) decide no status; no node is 固链. (Every node
+    # there has fewer than 5 talents, so the planner sees each LQ as 保密.)
+    _open(page, server, "region=370281", "产业链 · 胶州市")
     nodes = _nodes(page)
-    assert nodes["T14"]["status"] == "强链"
+    assert nodes["T07"]["status"] == "强链"
     assert "固链" not in {v["status"] for v in nodes.values()}
     label = page.evaluate(f"""() => {{ const gd = ({CHAIN_JS})();
         for (const t of gd._fullData) if (t.type === 'bar')
             for (let i = 0; i < t.customdata.length; i++)
-                if (t.customdata[i] === 'T14') return t.text[i];
+                if (t.customdata[i] === 'T07') return [t.text[i], t.hovertext[i]];
         return null; }}""")
-    assert re.search(r"LQ \(\d+\.\d\d\)", label), label
-    # the heatmap of 崂山's sibling districts (all on small bases) draws grey cells with text
+    assert "LQ 保密" in label[0] and "状态: <b>强链</b> — 保密" in label[1], label
+    # the heatmap of its sibling districts draws (grey cells with text where a base is small)
     page.locator(".js-plotly-plot .hm").first.wait_for(timeout=30_000)
     page.get_by_text("人才流动", exact=True).wait_for()
     page.wait_for_timeout(1500)
