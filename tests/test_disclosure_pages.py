@@ -22,7 +22,9 @@ K = 5
 # provinces under one tier (7 of 34), all provinces (1 of 34).
 CASES = [
     ({"region": "370000", "metric": "share"}, "370000"),
-    ({"region": "370200", "metric": "density"}, "370200"),
+    # 青岛's districts all reach 5 on the small demo (its home region is sampled densely): the
+    # small counts are in one node (A04: 55 talents, seven districts, four of them below 5)
+    ({"region": "370200", "metric": "density", "nodes": "A04"}, "370200"),
     ({"tiers": "B", "metric": "talents"}, COUNTRY),
     ({"metric": "share"}, COUNTRY),
 ]
@@ -81,7 +83,7 @@ def test_the_talent_map_gives_no_small_count_away(planner_app, demo_db, query, p
         assert notes[codes[n]].endswith(f"人才数量: {shown[n]}"), notes[codes[n]]
 
 
-@pytest.mark.parametrize("region", ["370000", "370200"])
+@pytest.mark.parametrize("region", ["320000", "330000"])  # provinces with small cities listed
 def test_the_brief_gives_no_small_count_away(demo_db, region):
     ctx = brief.context(Reader(demo_db), region, k=K)
     html = brief.map_section(ctx)

@@ -42,7 +42,8 @@ def test_map_for_a_planner_is_what_the_page_shows(capsys, demo_db):
     for r in cli.itertuples():
         if 0 < small[r.name] < 5:
             assert r.talents in ("<5", "保密") and r.share == "保密" and r.density == "保密"
-    assert (cli["talents"] == "<5").sum() == 12  # Shandong's small cities on the small demo
+    # Shandong's small cities on the small demo: each '<5', none shown
+    assert (cli["talents"] == "<5").sum() == sum(0 < v < 5 for v in small.values()) == 6
     # The attacker, from the CLI's output and the province's own count, pins nothing.
     total = float(truth["parent_talents"].iloc[0])
     pinned = attack.parent_minus_children(cli["talents"].tolist(), total, 5)
@@ -75,13 +76,14 @@ def test_kpis_flows_and_chain(capsys, demo_db):
     raw = q.kpis(Reader(demo_db), Filters(region="370200"), "370200")
     assert kp["talents"].tolist() == [str(int(raw["now"]["talents"])),
                                       str(int(raw["prev"]["talents"]))]
-    # 2024: 5 arrivals, 1 departure: the departures are '<5', so the net is withheld.
+    # 2024: 43 arrivals, 44 departures, both shown: so is the net (淄博's is withheld below)
     assert (kp.at[0, "arrivals"], kp.at[0, "departures"], kp.at[0, "net_inflow"]) == \
-        ("5", "<5", "保密")
-    rc, out, _ = run(capsys, "flows", "--region", "370212", "--format", "json",
+        ("43", "44", "-1")
+    rc, out, _ = run(capsys, "flows", "--region", "370300", "--format", "json",
                      "--db", str(demo_db))
     fl = json.loads(out)[0]
-    assert rc == 0 and fl["net"] == "保密" and fl["net_per_10k"] == "保密"
+    assert rc == 0 and fl["departures"] == "<5" and fl["net"] == "保密" \
+        and fl["net_per_10k"] == "保密"
     rc, out, _ = run(capsys, "chain", "--region", "370212", "--db", str(demo_db))
     chain = csv_rows(out)
     assert rc == 0 and len(chain) == 39
