@@ -106,7 +106,11 @@ def watched_page(browser, base: str, **context_options):
     ctx.close()
     assert not pg.foreign, f"requests to other hosts: {pg.foreign[:5]}"
     # Streamlit probes /<page>/_stcore/… before finding its root; those 404s are expected.
-    errors = [e for e in pg.errors if "404" not in e]
+    # plotly.js (bundled by Streamlit) reads the layout of a chart Streamlit has just unmounted
+    # when a page switch lands mid-draw: an upstream race with nothing changed on screen, seen
+    # only in the recruiter's walk between pages (docs/ARCHITECTURE.md, measured facts).
+    upstream = ("reading '_rangeSliderData'",)
+    errors = [e for e in pg.errors if "404" not in e and not any(u in e for u in upstream)]
     assert not errors, errors
 
 
