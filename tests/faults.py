@@ -21,8 +21,19 @@ import sys
 from pathlib import Path
 
 FILE_POINTS = ("reading", "transformed", "upserted", "committed")
-POINTS = ("locked", "staging-copied", "dimensions-loaded", "before-marts", "marts-built",
-          "checks-passed", "staging-closed", "before-replace", "after-replace")
+# point → (module: the warehouse or its os, function, die before or after it, on which call)
+WAREHOUSE_POINTS = {
+    "locked": ("warehouse", "remove_stale_staging", "before", "always"),
+    "staging-copied": ("warehouse", "connect", "before", "staging"),
+    "dimensions-loaded": ("warehouse", "load_dimensions", "after", "always"),
+    "before-marts": ("warehouse", "build_marts", "before", "always"),
+    "marts-built": ("warehouse", "build_marts", "after", "always"),
+    "checks-passed": ("warehouse", "check_integrity", "after", "always"),
+    "staging-closed": ("warehouse", "check_reconciled", "before", "always"),
+    "before-replace": ("os", "replace", "before", "staging"),
+    "after-replace": ("warehouse", "_fsync_dir", "before", "always"),
+}
+POINTS = tuple(WAREHOUSE_POINTS)
 
 
 def die() -> None:
@@ -68,24 +79,10 @@ def install(point: str) -> None:
         _around(load, "FileResult",
                 after=lambda path, status, *a, **k: stage == "committed" and status == "loaded"
                 and Path(path).stem == stem)
-    elif point == "locked":
-        _around(warehouse, "remove_stale_staging", before=always)
-    elif point == "staging-copied":
-        _around(warehouse, "connect", before=staging)
-    elif point == "dimensions-loaded":
-        _around(warehouse, "load_dimensions", after=always)
-    elif point == "before-marts":
-        _around(warehouse, "build_marts", before=always)
-    elif point == "marts-built":
-        _around(warehouse, "build_marts", after=always)
-    elif point == "checks-passed":
-        _around(warehouse, "check_integrity", after=always)
-    elif point == "staging-closed":
-        _around(warehouse, "check_reconciled", before=always)
-    elif point == "before-replace":
-        _around(warehouse.os, "replace", before=staging)
-    elif point == "after-replace":
-        _around(warehouse, "_fsync_dir", before=always)
+    elif point in WAREHOUSE_POINTS:
+        target, name, when, test = WAREHOUSE_POINTS[point]
+        _around(warehouse.os if target == "os" else warehouse, name,
+                **{when: staging if test == "staging" else always})
     else:
         raise ValueError(f"unknown fault point {point!r}")
 

@@ -83,6 +83,17 @@ POPULATION = [
 ]
 
 
+def query(db, sql: str, params=None) -> list[tuple]:
+    """Rows of a read query on a published warehouse file (a read-only connection of its own)."""
+    from store import connection
+
+    con = connection.connect(db, read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
 def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding="utf-8") -> Path:
     with open(path, "w", encoding=encoding, newline="") as f:
         w = csv.writer(f)

@@ -6,16 +6,9 @@ from __future__ import annotations
 import duckdb
 
 from etl.load import load_files
-from store import connection
 from tests import fixtures
 
-
-def q(db, sql, params=None):
-    con = connection.connect(db, read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+q = fixtures.query
 
 
 def test_countries_are_regions_under_abroad(loaded_db):

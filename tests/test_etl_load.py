@@ -15,13 +15,7 @@ from store import connection
 from store import status as store_status
 from tests import fixtures
 
-
-def q(db, sql, params=None):
-    con = connection.connect(db, read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+q = fixtures.query
 
 
 def test_every_kind_loads_with_exact_counts(loaded_db):

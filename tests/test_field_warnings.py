@@ -18,13 +18,7 @@ from store import connection
 from store import status as published
 from tests import fixtures
 
-
-def q(db, sql, params=None):
-    con = connection.connect(db, read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+q = fixtures.query
 
 
 def run_on(con):

@@ -12,18 +12,12 @@ import settings
 from etl.load import load_files
 from etl.normalize.capital import fx_rates
 from etl.transform import pseudonym
-from store import connection
 from tests import fixtures
 
 SOURCE = "hr"
 
 
-def q(db, sql, params=None):
-    con = connection.connect(db, read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+q = fixtures.query
 
 
 @pytest.fixture(scope="module")
