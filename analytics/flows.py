@@ -10,6 +10,8 @@ Definitions (docs/supply-chain.md, docs/metrics.md):
   population figure;
 - counterparts are regions at the region's own level (provinces for a province, cities for a
   city, districts for a district); for the country, routes are between provinces;
+- routes are drawn between places in China; moves across the border are counted by country
+  in ``analytics.overseas.border_flows`` (and are origins/destinations like any region);
 - returnees: talent on record in the region up to the end of the year with ``is_returnee``,
   by ``overseas_country`` (未知 when the record has none);
 - node detail: talent and enterprises up to the end of the year, postings published in the
@@ -147,6 +149,7 @@ SELECT m.from_adcode, f.name AS from_name, f.lon AS from_lon, f.lat AS from_lat,
        CASE WHEN m.to_adcode = $region THEN '流入'
             WHEN m.from_adcode = $region THEN '流出' ELSE '区域间' END AS direction
 FROM m JOIN region f ON f.adcode = m.from_adcode JOIN region t ON t.adcode = m.to_adcode
+WHERE f.level <> 'abroad' AND t.level <> 'abroad'  -- no place on the map: analytics.overseas
 ORDER BY m.moves DESC, m.from_adcode, m.to_adcode LIMIT $limit
 """  # noqa: S608
 

@@ -28,6 +28,7 @@ from analytics.filters import (
     qp_list,
     qp_one,
 )
+from reference.abroad import ABROAD_ADCODE
 from store.reader import Reader
 
 AGE_BANDS = ("<30", "30-39", "40-49", "50+")
@@ -56,6 +57,10 @@ class TalentFilters:
     returnees_only: bool = False
     relocate_only: bool = False
     expected: str | None = None  # adcode of the expected city (or any region containing it)
+    # Living abroad (海外引才): the place is a country abroad or 海外, instead of the sidebar's
+    # region (which is a place in China); combine with relocate_only and expected for "who
+    # abroad would come here".
+    abroad_only: bool = False
 
     def params(self) -> dict:
         return {"skill_groups": [list(g) for g in self.skills], "c_nodes": list(self.nodes),
@@ -63,7 +68,7 @@ class TalentFilters:
                 "universities": list(self.universities), "exp_min": self.exp_min,
                 "exp_max": self.exp_max, "age_bands": list(self.age_bands),
                 "relocate_only": self.relocate_only, "c_returnees": self.returnees_only,
-                "expected": self.expected}
+                "expected": self.expected, "abroad_only": self.abroad_only}
 
 
     def to_query_params(self) -> dict[str, str]:
@@ -85,6 +90,8 @@ class TalentFilters:
             out["c_reloc"] = "1"
         if self.expected:
             out["c_expected"] = self.expected
+        if self.abroad_only:
+            out["c_abroad"] = "1"
         return out
 
     @classmethod
@@ -119,7 +126,8 @@ class TalentFilters:
                    exp_max=float(hi) if hi is not None else None,
                    age_bands=qp_list(qp, "c_age", AGE_BANDS),
                    returnees_only=qp_flag(qp, "c_ret") is True,
-                   relocate_only=qp_flag(qp, "c_reloc") is True, expected=expected)
+                   relocate_only=qp_flag(qp, "c_reloc") is True, expected=expected,
+                   abroad_only=qp_flag(qp, "c_abroad") is True)
 
 
 EXPERIENCE_BAND = """CASE WHEN t.years_experience IS NULL THEN '未知'
@@ -130,8 +138,10 @@ AGE_BAND = """CASE WHEN t.birth_year IS NULL THEN NULL WHEN $year - t.birth_year
     ELSE '50+' END"""
 # Every talent query: the global filters (as on the marts) and the cluster page's filters.
 WHERE = f"""
-    ($region = '{COUNTRY}' OR t.adcode IN
-        (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region))
+    (CASE WHEN $abroad_only THEN t.adcode IN
+              (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = '{ABROAD_ADCODE}')
+          ELSE ($region = '{COUNTRY}' OR t.adcode IN
+              (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region)) END)
     AND year(t.observed_on) <= $year
     AND (len($nodes) = 0 OR list_contains($nodes, coalesce(t.node_id, '未分类')))
     AND (len($tiers) = 0 OR list_contains($tiers, coalesce(t.tier, 'N')))
@@ -430,8 +440,10 @@ def describe(f: Filters, tf: TalentFilters, names: dict[str, str],
         out.append(f"工作年限: {lo}–{hi} 年")
     if f.returnees_only or tf.returnees_only:
         out.append("仅海归人才: 是")
+    if tf.abroad_only:
+        out[0] = "地区: 海外 (所在地在境外)"
     if tf.relocate_only:
-        out.append("愿意流动: 是")
+        out.append("愿意回国: 是" if tf.abroad_only else "愿意流动: 是")
     if tf.expected:
         out.append(f"期望城市: {names.get(tf.expected, tf.expected)}")
     return out

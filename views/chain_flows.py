@@ -15,7 +15,7 @@ from analytics import disclosure
 from analytics.filters import COUNTRY, Filters
 from figures import flows as flow_figs
 from maps.figures import MAINLAND_BOUNDS
-from views import components, exporting, state
+from views import components, exporting, overseas, state
 from views.i18n import t
 
 
@@ -46,6 +46,7 @@ def section(ver: str, f: Filters, year: int, node: str, k: int | None) -> None:
         draw_routes(routes, k, national=scope.region == COUNTRY)
     with right:
         counterparts(ver, scope, period, nodes, routes, k)
+    overseas.border_section(ver, scope.region, period, nodes, k)
     st.subheader(t("sc_returnees"))
     ret = state.returnees(ver, f.region, period, nodes)
     fig = None if ret.empty else flow_figs.returnee_figure(ret, k)

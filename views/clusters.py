@@ -97,7 +97,7 @@ def widget_values(tf: tl.TalentFilters, how: tuple[float, int, bool]) -> dict:
             "cl_expected": expected or "", "cl_tiers": list(tf.tiers),
             "cl_edu": list(tf.education), "cl_unis": list(tf.universities), "cl_exp": (lo, hi),
             "cl_age": list(tf.age_bands), "cl_ret": tf.returnees_only,
-            "cl_reloc": tf.relocate_only, "cl_eps": eps,
+            "cl_reloc": tf.relocate_only, "cl_abroad": tf.abroad_only, "cl_eps": eps,
             "cl_min": min(max(int(how[1]), MIN_TALENTS[0]), MIN_TALENTS[1]),
             "cl_by_node": bool(how[2])}
 
@@ -162,13 +162,16 @@ def talent_filters(ver: str) -> tuple[tl.TalentFilters, tuple[float, int, bool]]
                               persist_state=PERSIST)
         ret = c3.checkbox(t("returnees"), key="cl_ret", persist_state=PERSIST)
         reloc = c3.checkbox(t("cl_relocate"), key="cl_reloc", persist_state=PERSIST)
+        abroad = c3.checkbox(t("cl_abroad"), key="cl_abroad", persist_state=PERSIST,
+                             help="所在地在境外的人才 (代替左侧地区); 与「愿意流动」「期望城市」"
+                                  "一起用, 找愿意回到本地的海外人才")
         how = _clustering_params()
     tf = tl.TalentFilters(skills=groups, skill_terms=terms, nodes=tuple(picked),
                           tiers=tuple(tiers), education=tuple(edu), universities=tuple(unis),
                           exp_min=float(lo) if lo > 0 else None,
                           exp_max=float(hi) if hi < tl.EXPERIENCE_MAX else None,
                           age_bands=tuple(ages), returnees_only=ret, relocate_only=reloc,
-                          expected=expected)
+                          expected=expected, abroad_only=abroad)
     return tf, how
 
 

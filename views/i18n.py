@@ -114,6 +114,15 @@ TEXT = {
     "sc_origins": ("主要来源地", "Main origins"),
     "sc_destinations": ("主要去向地", "Main destinations"),
     "sc_returnees": ("海归人才留学国家", "Returnees by country"),
+    "ov_pool": ("海外人才 · 归国意愿", "Talent abroad · return intention"),
+    "ov_pool_help": ("所在地在境外的人才 (按最新记录, 与左侧筛选一致); 愿意回国 = 记录中愿意流动; "
+                     "期望来本地 = 愿意回国且期望城市在{here}。",
+                     "Talent living abroad (latest record, sidebar filters); willing = willing "
+                     "to move; expecting = willing with an expected city in {here}."),
+    "ov_pool_empty": ("当前筛选条件下没有所在地在境外的人才。",
+                      "No talent abroad under the current filters."),
+    "ov_border": ("海外回流与出境", "Moves across the border"),
+    "cl_abroad": ("仅海外人才", "Abroad only"),
     "sc_reason": ("判定依据", "Because"),
     "sc_m_talent": ("本地人才 (供给)", "Local talent (supply)"),
     "sc_m_postings": ("招聘岗位 (需求)", "Postings (demand)"),

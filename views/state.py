@@ -13,7 +13,7 @@ import streamlit as st
 
 import settings
 from analytics import clusters as cl
-from analytics import flows, gaps
+from analytics import flows, gaps, overseas
 from analytics import queries as q
 from analytics import talent as tl
 from analytics import trends as tr
@@ -299,6 +299,17 @@ def returnees(ver: str, region: str, period: tuple[int, int], nodes: tuple) -> p
     return flows.returnee_countries(reader(), region, period, nodes)
 
 
+@st.cache_data(max_entries=128, show_spinner=False)
+def border_flows(ver: str, region: str, period: tuple[int, int], nodes: tuple) -> pd.DataFrame:
+    return overseas.border_flows(reader(), region, period, nodes)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def overseas_pool(ver: str, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The overseas pool by country and by chain node (raw counts)."""
+    return overseas.pool_by_country(reader(), f), overseas.pool_by_node(reader(), f)
+
+
 # -- the recruiter's journey (人才集群 search) ---------------------------------------------------
 @st.cache_data(max_entries=8, show_spinner=False)
 def search_examples(ver: str) -> list[str]:
@@ -310,3 +321,5 @@ def search_examples(ver: str) -> list[str]:
 def search_scope(ver: str, text: str) -> dict:
     """What a search looks at: the text, the vocabulary skills and the chain nodes it names."""
     return tl.search_params(reader(), text, skill_vocabulary(ver))
+
+

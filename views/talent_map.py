@@ -12,7 +12,7 @@ import settings
 from analytics import disclosure
 from analytics.filters import COUNTRY, METRICS
 from figures.classed_map import MapClasses, classed_map
-from views import auth, components, exporting, sidebar, state
+from views import auth, components, exporting, overseas, sidebar, state
 from views.i18n import t, unit
 
 MAP_KEY = "talent_map_chart"
@@ -48,6 +48,7 @@ def page() -> None:
         st.subheader(t("ranking"))
         st.dataframe(ranking_table(values, metric), hide_index=True, height=MAP_HEIGHT - 40,
                      width="stretch")
+    overseas.pool_panel(ver, f, title, k)
     components.freshness_line(ver)
 
 

@@ -33,11 +33,13 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from etl.demo.calibration import PROVINCE_POP
 from etl.demo.constants import BAD_ROW_SHARE, MANIFEST, SCALES, SNAPSHOT, Progress
+from etl.demo.abroad import make_abroad_talents, make_border_moves
 from etl.demo.enterprises import make_enterprises
-from etl.demo.geography import load_geo, set_home_boost
+from etl.demo.geography import home_units, load_geo, set_home_boost
 from etl.demo.indicators import population_table
 from etl.demo.moves import make_moves
 from etl.demo.nodes import load_nodes
@@ -70,7 +72,9 @@ def generate(out_dir: Path, scale: str = "small", seed: int = 42,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     sizes = SCALES[scale]
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)]
+    # Streams 0-3 as before; 4-5 (talent abroad, moves across the border) were added later:
+    # SeedSequence.spawn gives the same first children, so the other files did not change.
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
     say = progress or (lambda message, fraction: None)
     geo = load_geo()
     if home_region is None:
@@ -88,13 +92,16 @@ def generate(out_dir: Path, scale: str = "small", seed: int = 42,
     paths = [write_enterprises(firms, out_dir, manifest)]
     say("生成人才", 0.2)
     talents = make_talents(rngs[1], sizes["talents"], geo, nodes, firms)
-    paths.append(write_talents(talents, out_dir, manifest))
+    abroad = make_abroad_talents(rngs[4], talents, geo, nodes, firms, _home_city(geo, home_region))
+    paths.append(write_talents(_append(talents, abroad), out_dir, manifest))
     say("生成招聘岗位", 0.55)
     postings = make_postings(rngs[2], sizes["postings"], geo, nodes, firms, talents)
     paths.append(write_postings(postings, out_dir, manifest))
     say("生成人才流动", 0.8)
     moves = make_moves(rngs[3], sizes["moves"], geo, talents)
-    paths.append(write_table(moves, out_dir / "moves.csv", "move", "utf-8-sig", manifest))
+    border = make_border_moves(rngs[5], geo, talents, abroad, moves)
+    paths.append(write_table(_append(moves, border), out_dir / "moves.csv", "move", "utf-8-sig",
+                             manifest))
     say("写入人口指标", 0.95)
     paths.append(write_table(population_table(), out_dir / "population.csv", "indicator",
                              "utf-8", manifest))
@@ -102,3 +109,20 @@ def generate(out_dir: Path, scale: str = "small", seed: int = 42,
                                     encoding="utf-8")
     say("完成", 1.0)
     return paths
+
+
+def _append(df: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
+    """``more`` after the rows of ``df``, keeping ``df``'s injected defects (row positions)."""
+    defects = df.attrs["defects"]
+    parts = [df.copy(deep=False), more.copy(deep=False)]
+    for p in parts:
+        p.attrs = {}  # pandas compares attrs on concat, and arrays do not compare as one bool
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs = {"defects": defects}
+    return out
+
+
+def _home_city(geo, home_region: str | None) -> str:
+    """The name of the home region's city (the 期望城市 of talent abroad who would come)."""
+    names = geo.units.loc[home_units(geo, home_region), "name"]
+    return str(names.iloc[0]) if len(names) == 1 else "青岛市"

@@ -1,0 +1,49 @@
+"""The overseas pool by country (talents, of whom willing to return, of whom expecting to come
+to the region in view) and moves across the border by country (回流 / 出境).
+
+Counts arrive under disclosure control: a withheld figure draws no bar and reads '<k' / '保密'.
+"""
+
+from __future__ import annotations
+
+import html
+
+import plotly.graph_objects as go
+
+from analytics import disclosure
+
+POOL_SERIES = (("talents", "海外人才", "#9fb8d8"), ("willing", "愿意回国", "#2f6fb0"),
+               ("expecting", "期望来本地", "#d1495b"))
+FLOW_SERIES = (("arrivals", "回流 (自海外流入)", "#1a7f37"), ("departures", "出境 (流向海外)",
+                                                           "#d1495b"))
+MAX_ROWS = 12
+
+
+def _bars(ctl: disclosure.Controlled, label_col: str, series, x_title: str,
+          here: str | None = None) -> go.Figure:
+    v = ctl.values.head(MAX_ROWS)
+    names = v[label_col].astype(str).map(html.escape)
+    fig = go.Figure()
+    for col, name, color in series:
+        if here and col == "expecting":
+            name = f"期望来{html.escape(here)}"
+        text = ctl.text(col, disclosure.fmt_count).loc[v.index]
+        fig.add_trace(go.Bar(y=names[::-1], x=v[col][::-1], name=name, orientation="h",
+                             marker_color=color, text=text[::-1].tolist(), textposition="outside",
+                             cliponaxis=False,
+                             hovertemplate=f"%{{y}} · {name}: %{{text}} 人<extra></extra>"))
+    fig.update_layout(barmode="group", height=max(240, 28 * len(v) * len(series) // 2 + 90),
+                      xaxis_title=x_title, yaxis_title=None, bargap=0.25,
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+                      margin={"l": 10, "r": 40, "t": 30, "b": 30}, plot_bgcolor="#f4f6f9")
+    return fig
+
+
+def pool_figure(by_country: disclosure.Controlled, here: str | None = None) -> go.Figure:
+    """Countries by talents abroad, willing to return, expecting to come to ``here``."""
+    return _bars(by_country, "country", POOL_SERIES, "人数 (人)", here)
+
+
+def border_figure(flows: disclosure.Controlled) -> go.Figure:
+    """Countries by arrivals from abroad and departures abroad."""
+    return _bars(flows, "country", FLOW_SERIES, "流动人次")
