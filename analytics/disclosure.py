@@ -163,6 +163,17 @@ KPIS = Spec(counts=("talents", "high_level", "active", "arrivals", "departures")
                      "net_inflow": ("arrivals", "departures")})
 
 
+# The overseas pool by country or by chain node (analytics.overseas): willing to return is part
+# of the talents, expecting to come here part of the willing; each column adds up to the
+# pool's totals shown above the table.
+OVERSEAS = Spec(counts=("talents", "high_level", "willing_to_relocate", "expecting_here"),
+                within={"high_level": "talents", "willing_to_relocate": "talents",
+                        "expecting_here": "willing_to_relocate"},
+                add_up=("talents", "high_level", "willing_to_relocate", "expecting_here"))
+# Moves across the border by country (analytics.overseas.border_flows), adding up to the totals.
+BORDER = Spec(counts=("arrivals", "departures"), add_up=("arrivals", "departures"))
+
+
 def record(values: Mapping, k: int | None, spec: Spec) -> tuple[dict, dict]:
     """One row (a region's KPIs) under the rules: (values with withheld ones None, why)."""
     ctl = apply(pd.DataFrame([dict(values)]), k, spec)

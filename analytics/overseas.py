@@ -26,14 +26,7 @@ from analytics.flows import span
 from reference.abroad import ABROAD_ADCODE
 from store.reader import Reader
 
-COUNTS = ("talents", "high_level", "willing", "expecting")
-# The parts of a country's (node's) talent count are withheld with it; each column adds up to
-# the pool's totals shown above the table.
-SPEC = disclosure.Spec(counts=COUNTS,
-                       within={"high_level": "talents", "willing": "talents",
-                               "expecting": "willing"},
-                       add_up=COUNTS)
-FLOW_SPEC = disclosure.Spec(counts=("arrivals", "departures"), add_up=("arrivals", "departures"))
+COUNTS = disclosure.OVERSEAS.counts  # talents, high_level, willing_to_relocate, expecting_here
 
 EXPERIENCE_BAND = """CASE WHEN t.years_experience IS NULL THEN '未知'
     WHEN t.years_experience < 3 THEN '0-3' WHEN t.years_experience < 5 THEN '3-5'
@@ -58,7 +51,7 @@ pool AS (
                     THEN t.expected_adcode NOT IN (SELECT adcode FROM abroad)
                     ELSE t.expected_adcode IN (SELECT adcode FROM region_ancestor
                                                WHERE ancestor_adcode = $region) END)
-               AS expecting
+               AS expecting_here
     FROM latest t
     WHERE t.adcode IN (SELECT adcode FROM abroad) AND year(t.observed_on) <= $year
       AND (len($nodes) = 0 OR list_contains($nodes, coalesce(t.node_id, '未分类')))
@@ -69,7 +62,8 @@ pool AS (
 )
 """  # noqa: S608 - constant snippets, values bound
 SUMS = """count(*) AS talents, count(*) FILTER (WHERE high) AS high_level,
-          count(*) FILTER (WHERE willing) AS willing, count(*) FILTER (WHERE expecting) AS expecting"""
+          count(*) FILTER (WHERE willing) AS willing_to_relocate,
+          count(*) FILTER (WHERE expecting_here) AS expecting_here"""
 BY_COUNTRY = f"""{POOL}
 SELECT p.adcode, r.name AS country, {SUMS}
 FROM pool p JOIN region r USING (adcode)
@@ -86,13 +80,14 @@ def _params(reader: Reader, f: Filters) -> dict:
 
 
 def pool_by_country(reader: Reader, f: Filters) -> pd.DataFrame:
-    """adcode, country, talents, high_level, willing, expecting (raw counts); largest first,
+    """adcode, country, talents, high_level, willing_to_relocate, expecting_here (raw counts);
+    largest first,
     海外 (country unknown) after the countries of its size."""
     return reader.df(BY_COUNTRY, _params(reader, f))
 
 
 def pool_by_node(reader: Reader, f: Filters) -> pd.DataFrame:
-    """node_id, node, talents, high_level, willing, expecting (raw counts)."""
+    """node_id, node, talents, high_level, willing_to_relocate, expecting_here (raw counts)."""
     return reader.df(BY_NODE, _params(reader, f))
 
 
@@ -103,7 +98,7 @@ def totals(by_country: pd.DataFrame) -> dict[str, int]:
 
 def controlled(df: pd.DataFrame, k: int | None) -> disclosure.Controlled:
     """A pool table under the small-count rules (its columns add up to the totals shown)."""
-    return disclosure.apply(df, k, SPEC)
+    return disclosure.apply(df, k, disclosure.OVERSEAS)
 
 
 BORDER = f"""

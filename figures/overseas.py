@@ -12,8 +12,8 @@ import plotly.graph_objects as go
 
 from analytics import disclosure
 
-POOL_SERIES = (("talents", "海外人才", "#9fb8d8"), ("willing", "愿意回国", "#2f6fb0"),
-               ("expecting", "期望来本地", "#d1495b"))
+POOL_SERIES = (("talents", "海外人才", "#9fb8d8"), ("willing_to_relocate", "愿意回国", "#2f6fb0"),
+               ("expecting_here", "期望来本地", "#d1495b"))
 FLOW_SERIES = (("arrivals", "回流 (自海外流入)", "#1a7f37"), ("departures", "出境 (流向海外)",
                                                            "#d1495b"))
 MAX_ROWS = 12
@@ -25,11 +25,14 @@ def _bars(ctl: disclosure.Controlled, label_col: str, series, x_title: str,
     names = v[label_col].astype(str).map(html.escape)
     fig = go.Figure()
     for col, name, color in series:
-        if here and col == "expecting":
-            name = f"期望来{html.escape(here)}"
+        if col == "expecting_here":
+            name = f"期望来{html.escape(here)}" if here else "期望回国内"
         text = ctl.text(col, disclosure.fmt_count).loc[v.index]
-        fig.add_trace(go.Bar(y=names[::-1], x=v[col][::-1], name=name, orientation="h",
+        # A withheld figure draws no bar (x 0) but keeps its label ('<k' / '保密').
+        x = v[col].where(~ctl.withheld(col).loc[v.index], 0)
+        fig.add_trace(go.Bar(y=names[::-1], x=x[::-1], name=name, orientation="h",
                              marker_color=color, text=text[::-1].tolist(), textposition="outside",
+                             textfont={"size": 11},
                              cliponaxis=False,
                              hovertemplate=f"%{{y}} · {name}: %{{text}} 人<extra></extra>"))
     fig.update_layout(barmode="group", height=max(240, 28 * len(v) * len(series) // 2 + 90),
@@ -37,6 +40,11 @@ def _bars(ctl: disclosure.Controlled, label_col: str, series, x_title: str,
                       legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
                       margin={"l": 10, "r": 40, "t": 30, "b": 30}, plot_bgcolor="#f4f6f9")
     return fig
+
+
+def has_bars(ctl: disclosure.Controlled, columns) -> bool:
+    """Whether a chart would draw anything: some figure shown and above zero."""
+    return any(bool((ctl.values[c].fillna(0) > 0).any()) for c in columns)
 
 
 def pool_figure(by_country: disclosure.Controlled, here: str | None = None) -> go.Figure:

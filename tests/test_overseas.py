@@ -45,7 +45,7 @@ def pool_db(tmp_path_factory):
 
 
 def _rows(df, key):
-    return {r[key]: (r["talents"], r["high_level"], r["willing"], r["expecting"])
+    return {r[key]: (r["talents"], r["high_level"], r["willing_to_relocate"], r["expecting_here"])
             for r in df.to_dict("records")}
 
 
@@ -54,7 +54,8 @@ def test_pool_by_country_counts_people_abroad_in_the_year(pool_db):
     # 全国: expecting = willing with an expected city anywhere in China (O05 expects 伦敦: no)
     assert _rows(df, "country") == {"美国": (3, 1, 2, 2), "英国": (1, 1, 1, 1), "海外": (1, 0, 1, 0)}
     assert list(df["country"]) == ["美国", "英国", "海外"]  # largest first, then by code
-    assert ov.totals(df) == {"talents": 5, "high_level": 2, "willing": 4, "expecting": 3}
+    assert ov.totals(df) == {"talents": 5, "high_level": 2, "willing_to_relocate": 4,
+                             "expecting_here": 3}
 
 
 def test_expecting_is_relative_to_the_region_in_view(pool_db):

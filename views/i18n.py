@@ -122,6 +122,7 @@ TEXT = {
     "ov_pool_empty": ("当前筛选条件下没有所在地在境外的人才。",
                       "No talent abroad under the current filters."),
     "ov_border": ("海外回流与出境", "Moves across the border"),
+    "ov_border_none": ("所选期间没有跨境流动记录。", "No moves across the border in the period."),
     "cl_abroad": ("仅海外人才", "Abroad only"),
     "sc_reason": ("判定依据", "Because"),
     "sc_m_talent": ("本地人才 (供给)", "Local talent (supply)"),

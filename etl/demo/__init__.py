@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from etl.demo.abroad import make_abroad_talents, make_border_moves
 from etl.demo.calibration import PROVINCE_POP
 from etl.demo.constants import BAD_ROW_SHARE, MANIFEST, SCALES, SNAPSHOT, Progress
-from etl.demo.abroad import make_abroad_talents, make_border_moves
 from etl.demo.enterprises import make_enterprises
 from etl.demo.geography import home_units, load_geo, set_home_boost
 from etl.demo.indicators import population_table
