@@ -58,7 +58,8 @@ class TalentFilters:
     relocate_only: bool = False
     expected: str | None = None  # adcode of the expected city (or any region containing it)
     # Living abroad (海外引才): the place is a country abroad or 海外, instead of the sidebar's
-    # region (which is a place in China); combine with relocate_only and expected for "who
+    # region (a place in China: 全国 is China, as on the map, so talent abroad is found only
+    # with this filter); combine with relocate_only and expected for "who
     # abroad would come here".
     abroad_only: bool = False
 
@@ -140,8 +141,10 @@ AGE_BAND = """CASE WHEN t.birth_year IS NULL THEN NULL WHEN $year - t.birth_year
 WHERE = f"""
     (CASE WHEN $abroad_only THEN t.adcode IN
               (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = '{ABROAD_ADCODE}')
-          ELSE ($region = '{COUNTRY}' OR t.adcode IN
-              (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region)) END)
+          WHEN $region = '{COUNTRY}' THEN t.adcode NOT IN
+              (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = '{ABROAD_ADCODE}')
+          ELSE t.adcode IN
+              (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region) END)
     AND year(t.observed_on) <= $year
     AND (len($nodes) = 0 OR list_contains($nodes, coalesce(t.node_id, '未分类')))
     AND (len($tiers) = 0 OR list_contains($tiers, coalesce(t.tier, 'N')))

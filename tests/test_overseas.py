@@ -106,6 +106,10 @@ def test_recruiter_filter_abroad_replaces_the_region(pool_db):
     assert int(cells["talents"].sum()) == 2  # O01 (青岛) and O04 (崂山区)
     home = tl.cluster_cells(pool_db, base, tl.TalentFilters())
     assert int(home["talents"].sum()) == 1  # D01 only: the region is a place in China
+    china = tl.cluster_cells(pool_db, Filters(year=2024), tl.TalentFilters())
+    assert int(china["talents"].sum()) == 1  # 全国 is China, as on the map
+    anywhere = tl.cluster_cells(pool_db, Filters(year=2024), tl.TalentFilters(abroad_only=True))
+    assert int(anywhere["talents"].sum()) == 5
 
 
 def test_abroad_filter_round_trips_through_the_url():
