@@ -55,7 +55,9 @@ def _params(region: str, year, nodes) -> dict:
 def flow_scope(reader: Reader, region: str) -> FlowScope:
     """Flows are counted at the region's own level. The country has no flows of its own: its
     routes are between provinces. A district whose moves are only recorded at city level (no
-    move at district level touches it) is shown through its city, and the note says so."""
+    move between it and another district touches it) is shown through its city, and the note
+    says so. A move across the border does not count here: a place abroad stands for itself at
+    every level, so such a move touches the district without any district-level record."""
     info = reader.df("SELECT level, city_adcode, parent_adcode FROM region WHERE adcode = $region",
                      {"region": region})
     if info.empty or region == COUNTRY:
@@ -63,8 +65,11 @@ def flow_scope(reader: Reader, region: str) -> FlowScope:
     level = str(info["level"].iloc[0])
     if level != "district":
         return FlowScope(region, level)
-    seen = reader.df("SELECT count(*) AS n FROM mart_moves WHERE level = 'district' "
-                     "AND (from_adcode = $region OR to_adcode = $region)", {"region": region})
+    seen = reader.df("SELECT count(*) AS n FROM mart_moves m "
+                     "JOIN region f ON f.adcode = m.from_adcode "
+                     "JOIN region t ON t.adcode = m.to_adcode WHERE m.level = 'district' "
+                     "AND f.level <> 'abroad' AND t.level <> 'abroad' "
+                     "AND (m.from_adcode = $region OR m.to_adcode = $region)", {"region": region})
     city = info["city_adcode"].iloc[0] or info["parent_adcode"].iloc[0]
     if int(seen["n"].iloc[0]) or not city or pd.isna(city):
         return FlowScope(region, level)

@@ -120,3 +120,12 @@ def test_abroad_filter_round_trips_through_the_url():
     assert tl.TalentFilters.from_query_params({"c_abroad": "yes"}).abroad_only is False
     lines = tl.describe(Filters(region="370200"), tf, {"370200": "青岛市"}, {})
     assert lines[0] == "地区: 海外 (所在地在境外)" and "愿意回国: 是" in lines
+
+
+def test_a_district_reached_only_from_abroad_is_shown_through_its_city(pool_db):
+    from analytics import flows
+
+    # 崂山区's only district-level move is from 英国: its domestic flows are at city level only
+    scope = flows.flow_scope(pool_db, "370212")
+    assert (scope.region, scope.level) == ("370200", "city")
+    assert scope.note.startswith("流动记录只到市级")

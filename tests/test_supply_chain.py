@@ -215,7 +215,7 @@ def test_csv_has_a_bom_and_xlsx_reads_back():
                          header=None, engine="openpyxl")
     rows = [[v for v in row if not pd.isna(v)] for row in book["清单"].values.tolist()]
     assert rows[:3] == [["招引清单 · 目标地区"], ["地区: =青岛市"], ["年份: 2024"]]
-    assert rows[3:] == [[], ["地区", "人才数"], ["北京市", "<5"], ["'=cmd", "12"]]
+    assert rows[3:] == [[], ["地区", "人才数"], ["北京市", "<5"], ["'=cmd", 12]]  # a number cell
 
 
 def test_diagram_layout_stacks_segments_in_chain_order(reader):

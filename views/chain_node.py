@@ -129,9 +129,9 @@ def list_xlsx(df: pd.DataFrame, meta: dict) -> bytes:
     """The list under its context (region, node, year, data version, export time …)."""
     title = f"{t('sc_sources')} · {meta.get('清单', '')}"
     lines = [title, *(f"{key}: {value}" for key, value in meta.items() if key != "清单")]
-    # The lists keep their cells as shown (a count '12' beside '<5' stays text, as the
-    # CSV has it); chart data exports store figures as numbers.
-    return tables.xlsx_bytes(df, lines, sheet="清单", numbers=False)
+    # Figures shown as text ('1,214', '0.47') are number cells, as in every XLSX export (an
+    # analyst sorts and sums them); withheld ones stay the labels '<5' / '保密', codes text.
+    return tables.xlsx_bytes(df, lines, sheet="清单")
 
 
 def download_buttons(df: pd.DataFrame, stem: str, meta: dict, key: str) -> None:
