@@ -7,7 +7,6 @@ import streamlit as st
 from analytics import metrics
 
 TEXT = {
-    "app_title": ("人才地图 · 人工智能产业", "AI-industry talent map"),
     "overview": ("总览", "Overview"),
     "talent_map": ("人才地图", "Talent map"),
     "data": ("数据", "Data"),
@@ -170,16 +169,12 @@ TEXT = {
     "cl_individuals_only": ("个人明细仅对招聘 (recruiter) 与管理员 (admin) 角色可见。",
                             "Individual records are shown to recruiters and admins only."),
     "cl_first_rows": ("仅显示前 {n} 人 (按层次与年限排序)。", "First {n} people shown (by tier and experience)."),
-    "cl_select_hint": ("勾选行即加入下方候选名单; 取消勾选即移出。", "Tick rows to add them to the shortlist below."),
-    "cl_open_profile": ("打开档案", "Open profile"),
-    "pf_open": ("人才档案", "Profile of"),
     "cl_shortlist": ("候选名单", "Shortlist"),
     "cl_shortlist_empty": ("尚未选择人才: 在集群人才表中勾选行。", "Empty: tick rows in the table above."),
     "cl_clear": ("清空候选名单", "Clear the shortlist"),
     "cl_export": ("导出集群列表", "Export the cluster list"),
     "cl_search": ("搜索人才 (技能、单位、院校、环节) 或企业 (名称、信用代码)",
                   "Search talent (skill, employer, university, node) or enterprises (name, credit code)"),
-    "cl_search_hint": ("如 VR、清华大学、海尔、9137…", "e.g. VR, 清华大学, 9137…"),
     "cl_search_scope": ("在全部数据中搜索, 不受筛选条件限制。", "Searches all data, regardless of the filters."),
     "cl_search_talents": ("人才", "Talent"),
     "cl_search_firms": ("企业", "Enterprises"),
