@@ -233,6 +233,7 @@ FROM enterprise e
 JOIN region_ancestor a ON a.adcode = e.adcode AND a.ancestor_adcode = $region
 JOIN region r ON r.adcode = e.adcode
 WHERE e.node_id = $node AND year(coalesce(e.founded_on, e.observed_on)) <= $year
+  AND coalesce(e.reg_status, '存续') NOT IN ('注销', '吊销')
 ORDER BY is_chain_leader DESC, is_listed DESC, e.employees DESC NULLS LAST, e.credit_code
 LIMIT $limit
 """

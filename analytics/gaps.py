@@ -229,6 +229,7 @@ JOIN region r USING (adcode)
 LEFT JOIN region c ON c.adcode = coalesce(r.city_adcode, r.province_adcode)
 WHERE e.node_id = $node
   AND e.adcode NOT IN (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region)
+  AND coalesce(e.reg_status, '存续') NOT IN ('注销', '吊销')  -- no firm to recruit any more
 ORDER BY e.is_chain_leader DESC, e.is_listed DESC, e.employees DESC NULLS LAST, e.credit_code
 LIMIT $limit
 """

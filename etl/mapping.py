@@ -45,7 +45,7 @@ SPECS: dict[str, tuple[tuple[str, str, bool], ...]] = {
         ("node", "产业链环节", False), ("founded_on", "成立日期", False),
         ("registered_capital_wan", "注册资本", False), ("employees", "参保人数", False),
         ("is_listed", "是否上市", False), ("is_chain_leader", "链主企业", False),
-        ("observed_on", "数据日期", False),
+        ("reg_status", "登记状态", False), ("observed_on", "数据日期", False),
     ),
     "talent": (
         ("source_id", "人才编号", True), ("name", "姓名", False), ("phone", "手机", False),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from etl.normalize import capital, credit_code, dates, education, experience, salary
+from etl.normalize import capital, credit_code, dates, education, experience, reg_status, salary
 from etl.normalize.number import shown
 from etl.transform import (
     EMPLOYEES_MAX,
@@ -60,6 +60,9 @@ def transform_enterprise(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[s
         "registered_capital_wan": cap["wan"],
         "employees": _number(rows, "employees", maximum=EMPLOYEES_MAX, integer=True),
         "is_listed": _bool(rows, "is_listed"), "is_chain_leader": _bool(rows, "is_chain_leader"),
+        "reg_status": _parsed(rows, "reg_status",
+                              reg_status.parse_reg_status_series(rows.col("reg_status")),
+                              "value", "error"),
         "observed_on": _observed(rows, ctx), "source": ctx.source,
     })
     return {"enterprise": out}

@@ -67,7 +67,10 @@ def test_a_qichacha_export_with_title_rows(exports):
     db, paths, files = exports
     f = files["qcc"]
     assert (f.kind, f.status) == ("enterprise", "loaded")
-    assert f.unmapped == ["序号", "登记状态", "法定代表人", "实缴资本", "所属行业", "企业规模", "电话"]
+    assert f.unmapped == ["序号", "法定代表人", "实缴资本", "所属行业", "企业规模", "电话"]
+    # 登记状态 as written (存续, 在业) is stored as the canonical 存续
+    assert q(db, "SELECT DISTINCT reg_status FROM enterprise WHERE batch_id = ?",
+             [batch_of(db, paths["qcc"])]) == [("存续",)]
     assert counts(db, paths["qcc"]) == (6, 5, 1, 1)
     assert q(db, ENTERPRISE, [batch_of(db, paths["qcc"])]) == [
         ("91310115MA1K00090C", "上海浦江智能科技有限公司", "310115", dt.date(2017, 9, 9),
@@ -91,7 +94,7 @@ def test_a_qichacha_export_with_title_rows(exports):
 def test_a_tianyancha_export_prefers_the_head_count_to_the_band(exports):
     db, paths, files = exports
     f = files["tyc"]
-    assert f.unmapped == ["登记状态", "法定代表人", "人员规模"]  # 参保人数 wins, wherever it stands
+    assert f.unmapped == ["法定代表人", "人员规模"]  # 参保人数 wins, wherever it stands
     assert counts(db, paths["tyc"]) == (5, 5, 0, 0)
     assert q(db, ENTERPRISE, [batch_of(db, paths["tyc"])]) == [
         ("91110108MA0X000308", "北京言语智能有限公司", "110108", dt.date(2020, 1, 1),

@@ -43,9 +43,11 @@ SELECT abs((SELECT count(*) FROM person) - (SELECT count(DISTINCT person_id) FRO
      + abs((SELECT coalesce(sum(records), 0) FROM person) - (SELECT count(*) FROM talent))
      + (SELECT count(*) - count(DISTINCT person_id) FROM person);
 -- check: enterprise mart adds up at country level
+-- (firms in business: not 吊销 or 注销)
 SELECT abs((SELECT coalesce(sum(enterprises), 0) FROM mart_enterprise
             WHERE level = 'country' OR adcode = '900000')
-         - (SELECT count(*) FROM enterprise));
+         - (SELECT count(*) FROM enterprise
+            WHERE coalesce(reg_status, '存续') NOT IN ('注销', '吊销')));
 -- check: posting mart adds up at country level
 SELECT abs((SELECT coalesce(sum(postings), 0) FROM mart_posting_demand
             WHERE level = 'country' OR adcode = '900000')

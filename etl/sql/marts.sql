@@ -47,6 +47,7 @@ SELECT a.ancestor_adcode AS adcode, a.ancestor_level AS level,
        count(*) FILTER (WHERE e.is_listed) AS listed,
        sum(coalesce(e.employees, 0)) AS employees
 FROM enterprise e JOIN region_ancestor a USING (adcode)
+WHERE coalesce(e.reg_status, '存续') NOT IN ('注销', '吊销')  -- 吊销/注销: no longer in business
 GROUP BY ALL;
 
 -- Moves by region pair at each level; moves inside a region at that level are not flows there.

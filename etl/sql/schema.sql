@@ -75,6 +75,8 @@ CREATE TABLE IF NOT EXISTS enterprise (
 -- Warehouses from before these columns get them (inserts are by name, so order is no matter).
 ALTER TABLE enterprise ADD COLUMN IF NOT EXISTS registered_capital DOUBLE;
 ALTER TABLE enterprise ADD COLUMN IF NOT EXISTS capital_currency VARCHAR;
+-- 登记状态: 存续, 迁出, 停业, 清算, 吊销, 注销 (etl/normalize/reg_status.py); NULL when not given
+ALTER TABLE enterprise ADD COLUMN IF NOT EXISTS reg_status VARCHAR;
 
 CREATE TABLE IF NOT EXISTS talent (
     talent_id            VARCHAR NOT NULL,  -- keyed hash of source and source id, never an ID number
