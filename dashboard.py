@@ -65,6 +65,7 @@ def main() -> None:
         st.Page("views/export_page.py", title=t("export"), url_path="export"),
         st.Page("views/data_page.py", title=t("data"), url_path="data"),
         st.Page("views/clusters.py", title=t("clusters"), url_path="clusters"),
+        st.Page("views/pipeline.py", title=t("pipeline"), url_path="pipeline"),
         st.Page("views/profile.py", title=t("profile"), url_path="profile",
                 visibility="visible" if auth.can_see_individuals() else "hidden"),
     ]

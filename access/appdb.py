@@ -39,7 +39,8 @@ try:
 except ImportError:  # not POSIX: only this process's writers are serialised
     fcntl = None
 
-ACTIONS = ("export", "unmask", "load", "signin_failed", "signin_locked")
+ACTIONS = ("export", "unmask", "load", "signin_failed", "signin_locked",
+           "target_create", "target_update")  # the last two: 招引 targets (access/targets.py)
 FIELDS = ("at", "user", "role", "action", "target", "reason", "filters")
 GENESIS = "0" * 64
 LOG_SUFFIX = ".audit.jsonl"

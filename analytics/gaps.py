@@ -156,16 +156,38 @@ FROM region r WHERE adcode IN ($region, $bench)
 """
 
 
+@dataclass(frozen=True)
+class Bases:
+    """The totals an LQ divides by: the region's and the benchmark's talent and enterprises
+    (every node), as ``TOTALS`` counts them."""
+    talent: float
+    bench_talent: float
+    enterprises: float
+    bench_enterprises: float
+
+
 def chain_status(reader: Reader, region: str, year: int, th: Thresholds,
                  bench: str = COUNTRY) -> pd.DataFrame:
     """One row per chain node: supply, demand, LQs, band, status with its reason, gap score."""
-    from reference.taxonomy import adjacent_nodes
-
     params = {"region": region, "bench": bench, "year": year}
     df = reader.df(NODE_FACTS, params)
     totals = reader.df(TOTALS, params).set_index("adcode")
-    loc_t, ben_t = _total(totals, region, "talent"), _total(totals, bench, "talent")
-    loc_e, ben_e = _total(totals, region, "enterprises"), _total(totals, bench, "enterprises")
+    bases = Bases(_total(totals, region, "talent"), _total(totals, bench, "talent"),
+                  _total(totals, region, "enterprises"), _total(totals, bench, "enterprises"))
+    return assess(df, bases, th)
+
+
+def assess(df: pd.DataFrame, bases: Bases, th: Thresholds) -> pd.DataFrame:
+    """The chain's figures from its counts (pure): ``df`` has one row per node with node_id,
+    name_zh, talent, active, bench_talent, enterprises, leaders, bench_enterprises, postings.
+    ``chain_status`` calls it on the warehouse's counts, the what-if (analytics/whatif.py) on
+    changed ones: one set of rules. The bases are kept as columns (lq_base, lq_bench_base,
+    ent_base, ent_bench_base)."""
+    from reference.taxonomy import adjacent_nodes
+
+    df = df.copy()
+    loc_t, ben_t = bases.talent, bases.bench_talent
+    loc_e, ben_e = bases.enterprises, bases.bench_enterprises
     df["lq_talent"] = [lq(a, loc_t, b, ben_t) for a, b in zip(df["talent"], df["bench_talent"],
                                                               strict=True)]
     df["lq_enterprise"] = [lq(a, loc_e, b, ben_e) for a, b in
@@ -174,6 +196,7 @@ def chain_status(reader: Reader, region: str, year: int, th: Thresholds,
     df["sd_band"] = [sd_band(_none(r), th) for r in df["sd_ratio"]]
     df["lq_base"] = loc_t
     df["lq_credible"] = loc_t >= th.lq_min_base
+    df["lq_bench_base"], df["ent_base"], df["ent_bench_base"] = ben_t, loc_e, ben_e
     statuses = {r.node_id: node_status(_none(r.lq_talent), int(r.enterprises), int(r.leaders), th,
                                        base=loc_t)
                 for r in df.itertuples()}

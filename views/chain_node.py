@@ -14,7 +14,7 @@ from analytics import chain_tables as ct
 from analytics import gaps
 from analytics.filters import COUNTRY, Filters
 from exports import tables
-from views import auth, components, sidebar, state
+from views import auth, chain_targets, components, sidebar, state
 from views.i18n import t
 
 BADGE = {"固链": "green", "强链": "blue", "补链": "red", "延链": "orange"}
@@ -35,6 +35,7 @@ def section(ver: str, df: pd.DataFrame, region: str, year: int, k: int | None,
     node = node_picker(df, node_key)
     row = df.set_index("node_id").loc[node]
     node_header(row, year)
+    chain_targets.stage_line(region, node)  # its 招引 targets by stage
     node_trends(ver, region, node, str(row["name_zh"]), k)
     detail = state.node_detail(ver, region, node, year)
     left, right = st.columns(2)
@@ -118,6 +119,7 @@ def recruit_lists(ver: str, region: str, node: str, node_name: str, year: int,
             if auth.can_export():
                 stem = f"招引清单_{t(key)}_{name}_{node_name.replace('/', '-')}_{year}"
                 download_buttons(df, stem, meta | {"清单": t(key)}, key)
+            chain_targets.add_control(ver, region, node, year, key)  # track an entry
 
 
 def list_csv(df: pd.DataFrame) -> bytes:

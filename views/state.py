@@ -323,3 +323,25 @@ def search_scope(ver: str, text: str) -> dict:
     return tl.search_params(reader(), text, skill_vocabulary(ver))
 
 
+# -- 招引跟踪 (the targets themselves are read uncached: they change with every save) ---------------
+@st.cache_data(max_entries=64, show_spinner=False)
+def bench_contains(ver: str, region: str, bench: str) -> bool:
+    """The region lies inside the benchmark (what lands there lands in both: analytics/whatif)."""
+    from analytics import pipeline
+
+    return pipeline.bench_contains(reader(), region, bench)
+
+
+# -- the 大屏 (views/screen.py: the planner's small-count rules, whatever the role) --------------
+@st.cache_data(max_entries=16, show_spinner=False)
+def screen_inflows(ver: str, region: str, period: tuple[int, int], k: int) -> pd.DataFrame:
+    from analytics import screen
+
+    return screen.inflows(reader(), region, period, k)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def region_point(ver: str, adcode: str) -> tuple[float, float]:
+    from analytics import screen
+
+    return screen.region_point(reader(), adcode)

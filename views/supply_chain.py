@@ -20,7 +20,16 @@ from analytics.filters import COUNTRY, Thresholds
 from figures import chain as chain_figs
 from figures import gaps as gap_figs
 from figures import heatmap as heat_figs
-from views import auth, chain_flows, chain_node, components, exporting, sidebar, state
+from views import (
+    auth,
+    chain_flows,
+    chain_node,
+    chain_targets,
+    components,
+    exporting,
+    sidebar,
+    state,
+)
 from views.i18n import t
 
 FIG_KEY = "sc_chain_figure"
@@ -58,6 +67,8 @@ def page() -> None:
     with heat_col:
         heatmap_section(ver, f.region, year, th, bench, k)
     node = chain_node.section(ver, df, f.region, year, k, node_key)
+    node_name = str(df.set_index("node_id").at[node, "name_zh"])
+    chain_targets.section(ver, f.region, node, node_name, year, th, bench, k)  # 招引 (issue 19)
     chain_flows.section(ver, f, year, node, k)
     components.freshness_line(ver)
 
