@@ -44,6 +44,17 @@ def ensure_warehouse() -> None:
              duration="long")
 
 
+def alerts_title() -> str:
+    """风险预警 with the number of open alerts the role may see."""
+    from views import alerts, state
+
+    try:
+        n = alerts.open_count(state.version())
+    except Exception:  # noqa: BLE001 - no warehouse yet: no badge
+        n = 0
+    return f"{t('alerts')} ({n})" if n else t("alerts")
+
+
 def main() -> None:
     st.set_page_config(page_title="人才地图", page_icon="🗺️", layout="wide")
     # No built-in table download or copy for anyone: downloads go through the audited,
@@ -66,6 +77,7 @@ def main() -> None:
         st.Page("views/data_page.py", title=t("data"), url_path="data"),
         st.Page("views/clusters.py", title=t("clusters"), url_path="clusters"),
         st.Page("views/pipeline.py", title=t("pipeline"), url_path="pipeline"),
+        st.Page("views/alerts.py", title=alerts_title(), url_path="alerts"),
         st.Page("views/profile.py", title=t("profile"), url_path="profile",
                 visibility="visible" if auth.can_see_individuals() else "hidden"),
     ]

@@ -131,6 +131,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sd_severe", 0.59, "Supply/demand ratio at or below this: severe shortage.", min=0.0, max=100.0),
     Setting("sd_shortage", 0.90, "Supply/demand ratio at or below this: shortage.", min=0.0, max=100.0),
     Setting("sd_balanced", 1.20, "Supply/demand ratio at or below this: balanced; above: surplus.", min=0.0, max=100.0),
+    Setting("alert_outflow_z", 2.0,
+            "风险预警: a region's net flow this year below the earlier years' mean by more "
+            "than this many standard deviations is an outflow alert.", min=0.0, max=10.0),
+    Setting("alert_min_moves", 5,
+            "风险预警: an outflow alert needs at least this many departures this year, and the net "
+            "flow at least this far below the earlier mean.", min=1),
+    Setting("alert_postings_drop", 0.5,
+            "风险预警: a region-node's postings this year at or below (1 − this) × last year's is "
+            "a collapse.", min=0.0, max=1.0),
+    Setting("alert_min_postings", 10,
+            "风险预警: a postings collapse needs at least this many postings last year.", min=1),
+    Setting("alert_after_publish", True,
+            "Evaluate the 风险预警 rules right after each publish by `python -m etl` (else the "
+            "first reader of a new version evaluates them)."),
     Setting("peer_cities", "北京市,上海市,深圳市,杭州市,苏州市,合肥市,济南市,青岛市",
             "Peer cities compared on the overview page (names or adcodes, comma separated)."),
     Setting("home_region", "370200", "The region the product is run for (default 青岛市).",

@@ -40,7 +40,8 @@ except ImportError:  # not POSIX: only this process's writers are serialised
     fcntl = None
 
 ACTIONS = ("export", "unmask", "load", "signin_failed", "signin_locked",
-           "target_create", "target_update")  # the last two: 招引 targets (access/targets.py)
+           "target_create", "target_update",  # 招引 targets (access/targets.py)
+           "alert_ack")  # a 风险预警 acknowledged (docs/alerts.md)
 FIELDS = ("at", "user", "role", "action", "target", "reason", "filters")
 GENESIS = "0" * 64
 LOG_SUFFIX = ".audit.jsonl"

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.filters import COUNTRY
-from analytics.queries import NODE_WHERE, POPULATION
+from analytics.queries import NODE_WHERE, POPULATION, in_business
 from store.reader import Reader
 
 UNKNOWN_COUNTRY = "未知"
@@ -233,7 +233,7 @@ FROM enterprise e
 JOIN region_ancestor a ON a.adcode = e.adcode AND a.ancestor_adcode = $region
 JOIN region r ON r.adcode = e.adcode
 WHERE e.node_id = $node AND year(coalesce(e.founded_on, e.observed_on)) <= $year
-  AND coalesce(e.reg_status, '存续') NOT IN ('注销', '吊销')
+  AND {in_business}
 ORDER BY is_chain_leader DESC, is_listed DESC, e.employees DESC NULLS LAST, e.credit_code
 LIMIT $limit
 """
@@ -242,7 +242,8 @@ LIMIT $limit
 def local_enterprises(reader: Reader, region: str, node: str, year: int,
                       limit: int = 50) -> pd.DataFrame:
     """The region's own enterprises in the node: chain leaders, listed and large first."""
-    return reader.df(LOCAL_FIRMS, {"region": region, "node": node, "year": year, "limit": limit})
+    return reader.df(LOCAL_FIRMS.format(in_business=in_business(reader)),
+                     {"region": region, "node": node, "year": year, "limit": limit})
 
 
 def chain_matrix(reader: Reader, regions: list[str], year: int, th,

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.filters import COUNTRY, LAYERS, Thresholds
+from analytics.queries import in_business
 from store.reader import Reader
 
 STATUS_COLORS = {"固链": "#1a7f37", "强链": "#2f6fb0", "补链": "#c62828", "延链": "#ef8f00"}
@@ -252,7 +253,7 @@ JOIN region r USING (adcode)
 LEFT JOIN region c ON c.adcode = coalesce(r.city_adcode, r.province_adcode)
 WHERE e.node_id = $node
   AND e.adcode NOT IN (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region)
-  AND coalesce(e.reg_status, '存续') NOT IN ('注销', '吊销')  -- no firm to recruit any more
+  AND {in_business}  -- no firm to recruit any more
 ORDER BY e.is_chain_leader DESC, e.is_listed DESC, e.employees DESC NULLS LAST, e.credit_code
 LIMIT $limit
 """
@@ -292,7 +293,8 @@ def source_regions(reader: Reader, region: str, node: str, year: int,
 
 def source_enterprises(reader: Reader, region: str, node: str, limit: int = 50) -> pd.DataFrame:
     """Enterprises elsewhere in the node: chain leaders, listed and large first (招引企业)."""
-    return reader.df(SOURCE_ENTERPRISES, {"region": region, "node": node, "limit": limit})
+    sql = SOURCE_ENTERPRISES.format(in_business=in_business(reader))
+    return reader.df(sql, {"region": region, "node": node, "limit": limit})
 
 
 def source_talent_pools(reader: Reader, region: str, node: str, year: int,

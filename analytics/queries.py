@@ -28,6 +28,13 @@ TALENT_WHERE = """
     AND (NOT $returnees_only OR is_returnee)
 """
 NODE_WHERE = "(len($nodes) = 0 OR list_contains($nodes, node_id))"
+# A firm in business (not 吊销 or 注销: docs/loading-data.md) — `e` the enterprise table.
+IN_BUSINESS = "coalesce(e.reg_status, '存续') NOT IN ('注销', '吊销')"
+
+
+def in_business(reader: Reader) -> str:
+    """IN_BUSINESS, or ``true`` on a warehouse published before 登记状态 was loaded."""
+    return IN_BUSINESS if reader.has_column("enterprise", "reg_status") else "true"
 HIGH = "list_contains(['A', 'B', 'C', 'D'], tier)"
 # Latest 常住人口 of each region. A municipality's province and its only city (北京市 110000 and
 # 110100) are one place: whichever of the two has a figure lends it to the other.

@@ -32,7 +32,24 @@ def cmd_load(args) -> int:
         raise
     if args.report_json:
         Path(args.report_json).write_text(report_json(report), encoding="utf-8")
-    return _summarise(report)
+    code = _summarise(report)
+    _after_publish(report, _db(args))
+    return code
+
+
+def _after_publish(report, db: Path) -> None:
+    """风险预警 right after a publish (setting alert_after_publish): ``python -m analytics
+    alerts --evaluate`` in a child — etl does not import analytics (docs/ARCHITECTURE.md). Its
+    failure never fails the load: the first reader of the version evaluates it then."""
+    if not report.version or not settings.get("alert_after_publish"):
+        return
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-m", "analytics", "alerts", "--evaluate", "--db",
+                           str(db)], cwd=root, check=False, timeout=600)
+    if done.returncode:
+        _progress("提示: 风险预警未能评估 (将在首次查看该版本时评估)")
 
 
 def _summarise(report) -> int:
@@ -66,7 +83,9 @@ def cmd_demo(args) -> int:
             print(f)
         return 0
     report = load_files(files, source="demo", db_path=_db(args), progress=_progress)
-    return _summarise(report)
+    code = _summarise(report)
+    _after_publish(report, _db(args))
+    return code
 
 
 def cmd_status(args) -> int:

@@ -113,6 +113,19 @@ class Reader:
                 keep.append((since, con, held))
         self._retired = keep
 
+    def has_column(self, table: str, column: str) -> bool:
+        """Whether the published version's table has the column (a warehouse published before
+        the column existed gets it at its next load; until then a query must do without)."""
+        version = self.refresh()
+        key = (version, table, column)
+        cache = self.__dict__.setdefault("_columns", {})
+        if key not in cache:
+            cache.clear() if len(cache) > 64 else None
+            cache[key] = bool(len(self.df(
+                "SELECT 1 FROM information_schema.columns WHERE table_name = $t "
+                "AND column_name = $c", {"t": table, "c": column})))
+        return cache[key]
+
     def df(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
         """Run a read query with bound parameters on a cursor of its own."""
         self.refresh()

@@ -11,6 +11,10 @@ import pytest
 from etl.load import load_files
 from tests import fixtures
 
+# Loads by `python -m etl` in tests do not evaluate 风险预警 in a child after each publish (a
+# test that wants it sets the variable itself; tests/test_alerts.py).
+os.environ.setdefault("TALENTMAP_ALERT_AFTER_PUBLISH", "false")
+
 
 @pytest.fixture(scope="session")
 def raw_files(tmp_path_factory) -> dict[str, Path]:

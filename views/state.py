@@ -310,6 +310,26 @@ def overseas_pool(ver: str, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     return overseas.pool_by_country(reader(), f), overseas.pool_by_node(reader(), f)
 
 
+# -- 风险预警 ----------------------------------------------------------------------------------------
+@st.cache_resource(max_entries=8, show_spinner="正在评估风险预警 …")
+def alerts_evaluated(ver: str) -> str:
+    """Evaluate the alert rules on this version once per process (the store makes it once per
+    deployment: ``python -m etl`` does it right after publishing)."""
+    from analytics import alerts
+
+    alerts.evaluate(reader(), settings.path("app_db_path"), settings.get("home_region"))
+    return ver
+
+
+def alert_rows(ver: str) -> pd.DataFrame:
+    """Every alert in reading order (uncached: acknowledgements change it)."""
+    from access import alert_store
+    from analytics import alerts
+
+    alerts_evaluated(ver)
+    return alerts.table(alert_store.alerts(settings.path("app_db_path")))
+
+
 # -- the recruiter's journey (人才集群 search) ---------------------------------------------------
 @st.cache_data(max_entries=8, show_spinner=False)
 def search_examples(ver: str) -> list[str]:

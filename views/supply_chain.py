@@ -57,6 +57,7 @@ def page() -> None:
     df = disclosure.nodes_shown(df, k, unknown=t("unknown")).assign(national=f.region == COUNTRY)
     status_counts(df)
     node_key = f"sc_node_{f.region}"
+    node_from_url(df, node_key)
     chain_section(df, node_key, name, chain_filters_text(ver, f.region, year, bench))
     gaps_col, heat_col = st.columns([2, 3])
     with gaps_col:
@@ -71,6 +72,18 @@ def page() -> None:
     chain_targets.section(ver, f.region, node, node_name, year, th, bench, k)  # 招引 (issue 19)
     chain_flows.section(ver, f, year, node, k)
     components.freshness_line(ver)
+
+
+def node_from_url(df, node_key: str) -> None:
+    """``?node=T14`` (a 风险预警 link) picks that node once, when the page opens with it; an
+    unknown id is ignored."""
+    start = st.session_state.get(sidebar.START_URL) or {}  # the sidebar rewrites the URL
+    want = st.query_params.get("node") or start.get("node")
+    if isinstance(want, list):
+        want = want[-1] if want else None
+    if want and want in set(df["node_id"]) and st.session_state.get("_sc_node_url") != want:
+        st.session_state[node_key] = want
+        st.session_state["_sc_node_url"] = want
 
 
 # -- controls ----------------------------------------------------------------------------------
