@@ -78,6 +78,7 @@ def main() -> None:
         st.Page("views/clusters.py", title=t("clusters"), url_path="clusters"),
         st.Page("views/pipeline.py", title=t("pipeline"), url_path="pipeline"),
         st.Page("views/alerts.py", title=alerts_title(), url_path="alerts"),
+        st.Page("views/matching.py", title=t("matching"), url_path="matching"),
         st.Page("views/profile.py", title=t("profile"), url_path="profile",
                 visibility="visible" if auth.can_see_individuals() else "hidden"),
     ]

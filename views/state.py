@@ -310,6 +310,14 @@ def overseas_pool(ver: str, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     return overseas.pool_by_country(reader(), f), overseas.pool_by_node(reader(), f)
 
 
+@st.cache_data(max_entries=32, show_spinner="正在匹配 …")
+def match_pairs(ver: str, region: str, year: int, nodes: tuple[str, ...]) -> pd.DataFrame:
+    """产才对接: every (enterprise, talent) pair with its best posting and fit."""
+    from analytics import matching
+
+    return matching.best_pairs(reader(), region, year, list(nodes))
+
+
 # -- 风险预警 ----------------------------------------------------------------------------------------
 @st.cache_resource(max_entries=8, show_spinner="正在评估风险预警 …")
 def alerts_evaluated(ver: str) -> str:
