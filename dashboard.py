@@ -68,6 +68,8 @@ def main() -> None:
     # Sign-in first: an anonymous visitor must not make the app build or write anything.
     auth.sign_in()  # stops here until signed in when a users file or OIDC is configured
     ensure_warehouse()
+    from views import link_review
+
     pages = [
         # The map is the landing page: the README's run command ends on the national map.
         st.Page("views/talent_map.py", title=t("talent_map"), url_path=LANDING, default=True),
@@ -79,6 +81,8 @@ def main() -> None:
         st.Page("views/pipeline.py", title=t("pipeline"), url_path="pipeline"),
         st.Page("views/alerts.py", title=alerts_title(), url_path="alerts"),
         st.Page("views/matching.py", title=t("matching"), url_path="matching"),
+        st.Page("views/link_review.py", title=t("link_review"), url_path="link_review",
+                visibility="visible" if link_review.allowed() else "hidden"),
         st.Page("views/profile.py", title=t("profile"), url_path="profile",
                 visibility="visible" if auth.can_see_individuals() else "hidden"),
     ]

@@ -131,6 +131,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sd_severe", 0.59, "Supply/demand ratio at or below this: severe shortage.", min=0.0, max=100.0),
     Setting("sd_shortage", 0.90, "Supply/demand ratio at or below this: shortage.", min=0.0, max=100.0),
     Setting("sd_balanced", 1.20, "Supply/demand ratio at or below this: balanced; above: surplus.", min=0.0, max=100.0),
+    Setting("link_threshold", 0.95,
+            "Record linkage (无感档案): a pair of talent records at least this probable is one "
+            "person.", min=0.5, max=1.0),
+    Setting("link_review_threshold", 0.50,
+            "Record linkage: a pair at least this probable (and below link_threshold) goes to "
+            "the review queue (人员合并审核).", min=0.0, max=1.0),
+    Setting("link_max_shared_key", 3,
+            "Record linkage: a phone or e-mail held by more records than this links nothing "
+            "by itself (a switchboard, hr@…).", min=2, max=100),
+    Setting("link_review_recruiters", False,
+            "Let recruiters review record pairs (人员合并审核) as well as admins."),
     Setting("alert_outflow_z", 2.0,
             "风险预警: a region's net flow this year below the earlier years' mean by more "
             "than this many standard deviations is an outflow alert.", min=0.0, max=10.0),

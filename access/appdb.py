@@ -41,7 +41,8 @@ except ImportError:  # not POSIX: only this process's writers are serialised
 
 ACTIONS = ("export", "unmask", "load", "signin_failed", "signin_locked",
            "target_create", "target_update",  # 招引 targets (access/targets.py)
-           "alert_ack")  # a 风险预警 acknowledged (docs/alerts.md)
+           "alert_ack",  # a 风险预警 acknowledged (docs/alerts.md)
+           "link_decision")  # a record pair confirmed or rejected (docs/linkage.md)
 FIELDS = ("at", "user", "role", "action", "target", "reason", "filters")
 GENESIS = "0" * 64
 LOG_SUFFIX = ".audit.jsonl"

@@ -85,3 +85,45 @@ def _present(value) -> bool:
 
 def _hashable(value):
     return tuple(value) if not isinstance(value, str) and hasattr(value, "__len__") else value
+
+
+# -- the review queue (人员合并审核) ---------------------------------------------------------------
+REVIEW_PAIRS = """
+SELECT v.talent_id_a, v.talent_id_b, v.probability, v.compared
+FROM link_review v ORDER BY v.probability DESC, v.talent_id_a, v.talent_id_b LIMIT $limit
+"""
+REVIEW_RECORDS = """
+SELECT t.talent_id, t.person_id, t.source, t.observed_on, ct.name, ct.phone, ct.email,
+       t.birth_year, t.university, t.major, t.employer_name, t.title, r.name AS place,
+       array_to_string(t.skills, '、') AS skills
+FROM talent t LEFT JOIN talent_contact ct USING (talent_id) LEFT JOIN region r USING (adcode)
+WHERE t.talent_id IN (SELECT unnest($ids::VARCHAR[]))
+"""
+REVIEW_FIELDS = {"source": "来源", "observed_on": "记录日期", "name": "姓名", "phone": "手机",
+                 "email": "邮箱", "birth_year": "出生年份", "university": "毕业院校",
+                 "major": "专业", "employer_name": "现任单位", "title": "职位", "place": "所在地",
+                 "skills": "技能", "person_id": "当前归属"}
+
+
+def review_pairs(reader: Reader, role: str, limit: int = 200) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pairs waiting for review (most probable first) and their records (contacts masked:
+    a reviewer compares them, e.g. the last four digits of a phone)."""
+    from analytics.talent import mask_contacts
+
+    _require_individuals(role)
+    pairs = reader.df(REVIEW_PAIRS, {"limit": int(limit)})
+    ids = sorted(set(pairs["talent_id_a"]) | set(pairs["talent_id_b"]))
+    recs = reader.df(REVIEW_RECORDS, {"ids": ids}).rename(columns={"name": "contact_name"})
+    recs = mask_contacts(recs).rename(columns={"contact_name": "name"})
+    return pairs, recs.set_index("talent_id")
+
+
+def side_by_side(recs: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    """The two records field by field (字段, 记录 A, 记录 B, 相同)."""
+    rows = []
+    for field, label in REVIEW_FIELDS.items():
+        va, vb = (recs.at[t, field] if t in recs.index else None for t in (a, b))
+        show = ["—" if not _present(v) else str(v) for v in (va, vb)]
+        rows.append({"字段": label, "记录 A": show[0], "记录 B": show[1],
+                     "相同": "是" if show[0] == show[1] and show[0] != "—" else ""})
+    return pd.DataFrame(rows)

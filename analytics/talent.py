@@ -246,7 +246,10 @@ def skills_to_nodes(skills, node_names: dict[str, str]) -> pd.DataFrame:
     from reference.taxonomy import default_classifier
 
     clf = default_classifier()
-    rows = [(s, clf.classify(s)) for s in (list(skills) if skills is not None else [])]
+    # A record without skills (an HR workbook has none) comes as None or pd.NA: no rows.
+    given = [] if skills is None or (not hasattr(skills, "__len__") and pd.isna(skills)) \
+        else list(skills)
+    rows = [(s, clf.classify(s)) for s in given]
     return pd.DataFrame({"skill": pd.Series([s for s, _ in rows], dtype=object),
                          "node_id": pd.Series([n for _, n in rows], dtype=object),
                          "node": [node_names.get(n, "—") if n else "—" for _, n in rows]})

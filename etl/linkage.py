@@ -41,13 +41,24 @@ from etl.transform_talent import _birth_month, _norm_phone  # noqa: F401 - one n
 from store import link_decisions
 from store.connection import offline_config
 
-# -- thresholds (settings to be: link_threshold, link_review_threshold; see docs/linkage.md) ------
+# -- thresholds: the settings link_threshold, link_review_threshold, link_max_shared_key ----------
+# (docs/linkage.md; the defaults below are the settings' defaults, read at each publish).
 # A pair whose match probability is at least LINK_THRESHOLD is the same person.
 LINK_THRESHOLD = 0.95
 # A pair at least this probable (and below LINK_THRESHOLD) goes to the review queue.
 REVIEW_THRESHOLD = 0.50
 # A phone or e-mail held by more records than this links nothing deterministically.
 MAX_SHARED_KEY = 3
+
+
+def thresholds() -> tuple[float, float, int]:
+    """(link, review, max shared key) as configured."""
+    import settings
+
+    link, review = settings.get("link_threshold"), settings.get("link_review_threshold")
+    if review > link:
+        raise ValueError(f"link_review_threshold {review} > link_threshold {link}")
+    return link, review, settings.get("link_max_shared_key")
 # The prior, probability_two_random_records_match = MATCHES_PER_RECORD / max(N - 1, POPULATION):
 # expected true matches per record, over at least a national-scale pool, so that a small file
 # does not make "same name, same year" conclusive (the u priors are national frequencies).
@@ -229,7 +240,8 @@ def records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 # -- linking ------------------------------------------------------------------------------------
-def deterministic_pairs(recs: pd.DataFrame, mem: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def deterministic_pairs(recs: pd.DataFrame, mem: duckdb.DuckDBPyConnection,
+                        max_shared: int = MAX_SHARED_KEY) -> pd.DataFrame:
     """Pairs (i, j) sharing a phone or e-mail, the key rare and the names not at odds."""
     mem.register("_recs", recs.assign(pos=np.arange(len(recs))))
     try:
@@ -239,7 +251,7 @@ def deterministic_pairs(recs: pd.DataFrame, mem: duckdb.DuckDBPyConnection) -> p
                 UNION ALL
                 SELECT pos, name_py, 'email', email FROM _recs WHERE email IS NOT NULL
             ), rare AS (
-                SELECT * FROM k QUALIFY count(*) OVER (PARTITION BY kind, value) <= {MAX_SHARED_KEY}
+                SELECT * FROM k QUALIFY count(*) OVER (PARTITION BY kind, value) <= {int(max_shared)}
             )
             SELECT DISTINCT a.pos AS i, b.pos AS j
             FROM rare a JOIN rare b ON a.kind = b.kind AND a.value = b.value AND a.pos < b.pos
@@ -395,6 +407,7 @@ def link_persons(con: duckdb.DuckDBPyConnection,
     reviewers' file (store.link_decisions)."""
     if decisions is None:
         decisions = link_decisions.load()
+    link_at, review_at, max_shared = thresholds()
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     recs = records(con)
@@ -405,10 +418,10 @@ def link_persons(con: duckdb.DuckDBPyConnection,
     mem = duckdb.connect(config=offline_config())
     try:
         t0 = time.perf_counter()
-        det = deterministic_pairs(recs, mem)
+        det = deterministic_pairs(recs, mem, max_shared)
         times["deterministic"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        scored = model_pairs(recs, mem)
+        scored = model_pairs(recs, mem, review_at)
         times["model"] = time.perf_counter() - t0
     finally:
         mem.close()
@@ -417,7 +430,7 @@ def link_persons(con: duckdb.DuckDBPyConnection,
                for (a, b), d in decisions.items() if a in pos and b in pos}
     rejected = [p for p, d in decided.items() if d == "reject"]
     confirmed = [p for p, d in decided.items() if d == "confirm"]
-    strong = scored[scored["probability"] >= LINK_THRESHOLD]
+    strong = scored[scored["probability"] >= link_at]
     edges = pd.concat([
         pd.DataFrame(confirmed, columns=["i", "j"]).assign(strength=3.0),
         det[["i", "j"]].assign(strength=2.0),
@@ -431,7 +444,7 @@ def link_persons(con: duckdb.DuckDBPyConnection,
     pids = person_ids(ids, labels, previous)
     times["cluster"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    review = scored[scored["probability"] < LINK_THRESHOLD]
+    review = scored[scored["probability"] < link_at]
     review = review[~pd.MultiIndex.from_arrays([review["i"], review["j"]]).isin(
         pd.MultiIndex.from_tuples(list(decided) or [(-1, -1)]))]
     _write(con, recs, pids, review)

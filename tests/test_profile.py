@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -66,6 +67,12 @@ def test_skills_to_nodes():
                                                           "T11": "自然语言处理"})
     assert df.values.tolist() == [["VR", "T14", "虚拟现实/增强现实"],
                                   ["自然语言处理", "T11", "自然语言处理"], ["沟通协调", None, "—"]]
+
+
+@pytest.mark.parametrize("missing", [None, pd.NA, float("nan")])
+def test_a_record_without_skills_has_no_skill_rows(missing):
+    # an HR workbook gives no skills: its profile used to fail on pd.NA
+    assert tl.skills_to_nodes(missing, {}).empty
 
 
 @pytest.mark.parametrize("role", ["planner", "analyst"])

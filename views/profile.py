@@ -68,6 +68,7 @@ def archive(ver: str, tid: str) -> None:
         st.plotly_chart(location_figure(rec), key="profile_map")
         st.caption(f"蓝点: 现居 {_text(rec.get('place'))} · 红点: 期望 "
                    f"{_text(rec.get('expected_city'))}")
+    provenance_section(ver, tid)
     _table(t("pf_moves"), data["moves"], {"moved_on": "日期", "from_place": "原所在地",
                                           "to_place": "现所在地"}, "没有流动记录。")
     _table(t("pf_employer"), data["employer"], EMPLOYER_COLUMNS, "企业库中没有现任单位的记录。")
@@ -88,6 +89,52 @@ EMPLOYER_COLUMNS = {"name": "企业名称", "credit_code": "统一社会信用�
 POSTING_COLUMNS = {"title": "职位", "company": "企业", "place": "地点", "shared": "共同技能数",
                    "shared_skills": "共同技能", "salary_min": "月薪下限", "salary_max": "月薪上限",
                    "posted_on": "发布日期"}
+
+
+PROVENANCE_LABELS = {"adcode": "所在地", "node_id": "产业链环节", "tier": "人才层次",
+                     "education": "学历", "university": "毕业院校", "major": "专业",
+                     "title": "职位", "years_experience": "工作年限", "birth_year": "出生年份",
+                     "employer_name": "现任单位", "employer_credit_code": "单位信用代码",
+                     "is_returnee": "海归", "overseas_country": "留学国家",
+                     "willing_to_relocate": "愿意流动", "expected_adcode": "期望城市",
+                     "skills": "技能"}
+
+
+def provenance_section(ver: str, tid: str) -> None:
+    """The person's archive (无感档案): every source record, and for each field the value used,
+    the source and date it came from, and what other sources said (docs/linkage.md)."""
+    from analytics import persons
+
+    recs = state.person_records(ver, tid, auth.role())
+    if recs.empty:
+        return
+    ref = state.reference(ver)
+    nodes = dict(zip(ref["nodes"]["node_id"], ref["nodes"]["name_zh"], strict=True))
+
+    def shown(field: str, v) -> str:
+        if field in ("adcode", "expected_adcode"):
+            return ref["region_names"].get(v, v)
+        if field == "node_id":
+            return nodes.get(v, v)
+        if isinstance(v, (list, tuple)) or hasattr(v, "tolist") and not isinstance(v, str):
+            return "、".join(map(str, list(v)))
+        return _text(v)
+
+    label = f"{t('pf_provenance')} ({len(recs)} 条记录, 来自 {recs['source'].nunique()} 个来源)"
+    with st.expander(label, expanded=len(recs) > 1):
+        res = persons.resolved(recs)
+        differ = set(persons.conflicts(recs))
+        rows = []
+        for r in res.itertuples():
+            others = sorted({shown(r.field, v) for v in recs[r.field] if persons._present(v)}
+                            - {shown(r.field, r.value)}) if r.field in differ else []
+            rows.append({"字段": PROVENANCE_LABELS.get(r.field, r.field),
+                         "采用的值": shown(r.field, r.value), "来源": r.source,
+                         "记录日期": _text(r.observed_on),
+                         "其他来源的不同值": "、".join(others)})
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.caption("同一字段取最近的记录; 同一天的按来源优先级 (人社 > 人才集团 > 猎聘 > 智联招聘 > 前程无忧 > "
+                   "BOSS直聘); 有不同值的字段在最后一列列出。")
 
 
 def record_table(rec: pd.Series) -> None:

@@ -310,6 +310,14 @@ def overseas_pool(ver: str, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     return overseas.pool_by_country(reader(), f), overseas.pool_by_node(reader(), f)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def person_records(ver: str, tid: str, role: str) -> pd.DataFrame:
+    """Every source record of the talent's person (the profile's 档案来源)."""
+    from analytics import persons
+
+    return persons.records(reader(), tid, role)
+
+
 @st.cache_data(max_entries=32, show_spinner="正在匹配 …")
 def match_pairs(ver: str, region: str, year: int, nodes: tuple[str, ...]) -> pd.DataFrame:
     """产才对接: every (enterprise, talent) pair with its best posting and fit."""
