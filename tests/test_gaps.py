@@ -18,9 +18,11 @@ Gap = 50·max(0, 1 − LQ) + 30·max(0, 1 − min(sd, 1.2)/1.2) + 20·[no local 
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from analytics import gaps
+from analytics import queries as q
 from analytics.filters import Thresholds
 from etl.load import load_files
 from etl.normalize.credit_code import make_credit_code
@@ -270,3 +272,22 @@ def test_chain_positions_rows_per_layer_with_segment_headers():
 def test_an_unknown_region_has_no_lq(reader):
     df = gaps.chain_status(reader, "999999", 2024, TH)
     assert len(df) and df["lq_talent"].isna().all() and df["lq_enterprise"].isna().all()
+
+
+def test_many_regions_at_once_equal_each_regions_own_status(demo_db):
+    """The heatmap's batched query gives, region by region, exactly what chain_status gives:
+    every province, two cities, a district, an unknown code; with another benchmark too."""
+    from analytics.gaps import chain_status, chain_status_many
+    from store.reader import Reader
+
+    r = Reader(demo_db)
+    year = q.years(r)[-1]
+    th = Thresholds()
+    provinces = r.df("SELECT adcode FROM region WHERE level = 'province' ORDER BY adcode")
+    regions = [*provinces["adcode"], "370200", "440300", "370212", "999999"]
+    for bench in ("100000", "370000"):
+        many = chain_status_many(r, regions, year, th, bench)
+        assert sorted(many) == sorted(regions)
+        for code in regions:
+            pd.testing.assert_frame_equal(many[code], chain_status(r, code, year, th, bench),
+                                          check_dtype=False, obj=f"{code} vs {bench}")
