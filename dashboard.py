@@ -83,12 +83,18 @@ def main() -> None:
         st.Page("views/matching.py", title=t("matching"), url_path="matching"),
         st.Page("views/link_review.py", title=t("link_review"), url_path="link_review",
                 visibility="visible" if link_review.allowed() else "hidden"),
+        st.Page("views/screen.py", title=t("screen"), url_path="screen"),
         st.Page("views/profile.py", title=t("profile"), url_path="profile",
                 visibility="visible" if auth.can_see_individuals() else "hidden"),
     ]
     nav = st.navigation(pages)
 
     def run() -> str:
+        from views import screen  # 大屏 (issue 21): its own stage, no sidebar
+
+        if screen.requested(nav.url_path):  # /screen, or ?mode=screen on any URL
+            screen.page()
+            return "screen"
         sidebar.render()
         auth.settings_expander()
         sidebar.saved_views(nav.url_path or LANDING,

@@ -97,6 +97,9 @@ def _num(v: float) -> str:
     return f"{v:g}"
 
 
+# The 大屏's scenes (views/screen.py draws them; the setting screen_scenes orders them).
+SCREEN_SCENES = ("inflow", "city", "kpis", "chain", "gaps", "overseas")
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("db_path", str(ROOT / "data" / "warehouse.duckdb"),
             "Published warehouse (DuckDB file) that the dashboard reads and `etl load` replaces."),
@@ -240,6 +243,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("signin_max_concurrent_hashes", 2,
             "Password checks (argon2id, 64 MiB of memory each) the dashboard process runs at "
             "once; further sign-ins wait for a free slot.", min=1, max=64),
+    Setting("screen_seconds", 20,
+            "大屏 (/screen, ?mode=screen): seconds each scene stays on screen before the next.",
+            min=5, max=600),
+    Setting("screen_scenes", ",".join(SCREEN_SCENES),
+            "大屏: the scenes shown, in order (comma separated ids; docs/screen.md).",
+            pattern=rf"\s*({'|'.join(SCREEN_SCENES)})\s*(,\s*({'|'.join(SCREEN_SCENES)})\s*)*",
+            pattern_help="scene ids separated by commas: " + ", ".join(SCREEN_SCENES)),
     Setting("signin_hash_wait_s", 10.0,
             "Seconds a sign-in waits for a free password-check slot before it is refused with "
             "'busy, try again later'.", min=0.0),

@@ -18,6 +18,19 @@ import shapely
 import shapely.geometry
 
 MAP_STYLE = "white-bg"
+
+
+def ground_layer(color: str) -> dict:
+    """A map layer that paints the whole world in one colour under the traces, on the offline
+    ``white-bg`` style (the 大屏's dark maps): a layout layer of inline GeoJSON, nothing is
+    fetched. (A style object with a coloured background instead makes plotly.js report
+    "Map error." in the browser.)"""
+    world = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
+        [[-180, -85], [180, -85], [180, 85], [-180, 85], [-180, -85]]]}}
+    return {"sourcetype": "geojson", "source": world, "type": "fill", "color": color,
+            "below": "traces"}
+
+
 NO_DATA_COLOR = "#e3e3e3"
 BORDER_COLOR = "#ffffff"
 MARITIME_COLOR = "#7f7f7f"

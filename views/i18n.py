@@ -181,6 +181,7 @@ TEXT = {
     # 人才集群 and 人才档案 pages (views/clusters.py, views/profile.py)
     "clusters": ("人才集群", "Talent clusters"),
     "profile": ("人才档案", "Talent profile"),
+    "screen": ("大屏", "Screen"),  # views/screen.py (issue 21)
     "cl_tab_clusters": ("集群", "Clusters"),
     "cl_tab_search": ("搜索", "Search"),
     "cl_filters": ("人才筛选 (叠加左侧筛选条件)", "Talent filters (on top of the sidebar's)"),
