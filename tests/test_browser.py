@@ -135,6 +135,19 @@ def _wait_map(pg, title: str) -> None:
     pg.wait_for_timeout(500)
 
 
+def _wait_locations(pg, prefix: str, count: int) -> None:
+    """Until the map draws ``count`` regions whose codes start with ``prefix``: the page's title
+    changes before the map's new figure arrives (the rerun draws top to bottom), and under load
+    the old map is still there, loaded, for a while."""
+    pg.wait_for_function(
+        """([prefix, count]) => { const gd = document.querySelector('.js-plotly-plot');
+            if (!gd || !gd.data) return false;
+            const locs = new Set(gd.data.filter(t => t.type === 'choroplethmap')
+                                        .flatMap(t => Array.from(t.locations)));
+            return locs.size === count && [...locs].every(l => l.startsWith(prefix)); }""",
+        arg=[prefix, count], timeout=60_000)
+
+
 def _locations(pg) -> list[str]:
     return pg.evaluate("""() => document.querySelector('.js-plotly-plot').data
         .filter(t => t.type === 'choroplethmap').flatMap(t => Array.from(t.locations))""")
@@ -163,10 +176,12 @@ def test_national_map_and_drill_down_to_qingdao(page, server):
     _shot(page, "map-national")
     _click_lonlat(page, 118.2, 36.3)  # 山东省
     _wait_map(page, "人才地图 · 山东省")
+    _wait_locations(page, "37", 16)
     assert len(set(_locations(page))) == 16
     _shot(page, "map-shandong")
     _click_lonlat(page, 120.05, 36.45)  # 青岛市
     _wait_map(page, "人才地图 · 青岛市")
+    _wait_locations(page, "3702", 10)
     assert set(_locations(page)) == {"370202", "370203", "370211", "370212", "370213", "370214",
                                      "370215", "370281", "370283", "370285"}
     assert _query(page).get("region") == "370200"
@@ -179,8 +194,15 @@ def test_filter_change_updates_map_and_url_and_the_url_reopens_it(page, browser,
     before = page.evaluate("() => document.querySelector('.js-plotly-plot').data"
                            ".map(t => Array.from(t.z || [])).flat().join(',')")
     sidebar = page.locator("section[data-testid='stSidebar']")
-    sidebar.get_by_text("学历").locator("xpath=following::input[1]").click()
-    page.get_by_role("option", name="博士").click()
+    option = page.get_by_role("option", name="博士")
+    for _ in range(3):  # the list can close again when a rerun lands at the same moment
+        sidebar.get_by_text("学历").locator("xpath=following::input[1]").click()
+        try:
+            option.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: try again
+            page.wait_for_timeout(1000)
+    option.click()
     page.keyboard.press("Escape")
     page.wait_for_function("() => location.search.includes('education')", timeout=30_000)
     _wait_map(page, "人才地图 · 全国")
