@@ -77,8 +77,10 @@ def test_letters_inside_an_alias_or_an_ancestors_name_name_nothing(tmp_path, tex
     assert _toy_resolver(tmp_path, 1, extra).resolve(text) == expected
 
 
-# -- a text that is exactly a code is that code, even when a name (here an alias made of
-#    digits, as a telephone area code would be) sits inside it ---------------------------------
+# -- a text that is exactly a code is that code, even with an alias made of digits (as a
+#    telephone area code would be). Since the rewrite (issue #13) such an alias is read as a
+#    Latin one, whose words are letters only, so no name can sit inside six digits and the
+#    `s == code` test of _direct_code is an equivalent mutant (docs/testing.md) --------------
 def test_a_bare_code_wins_over_a_digit_alias_inside_it(tmp_path):
     r = _toy_resolver(tmp_path, 1, aliases="乙城新区,900100\n9001,900100\n")
     assert r.resolve("900190") == Resolution("900190", "district")
