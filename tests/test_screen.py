@@ -28,6 +28,7 @@ def open_screen(demo_db, monkeypatch, tmp_path):
     monkeypatch.setenv("TALENTMAP_APP_DB_PATH", str(tmp_path / "app.duckdb"))
     monkeypatch.setenv("TALENTMAP_GEOJSON_MODE", "inline")  # no static files written
     st.cache_data.clear()
+    st.cache_resource.clear()  # the reader of another test's warehouse must not be reused
 
     def make(role: str, scene: str, **query):
         monkeypatch.setenv("TALENTMAP_ROLE", role)
