@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from access.users import can_see_individuals
+from analytics.talent import NotAllowed, _require_individuals, mask_contacts  # noqa: F401
 from reference.abroad import ABROAD_ADCODE
 from store.reader import Reader
 
@@ -88,10 +88,6 @@ SELECT * FROM pairs
 QUALIFY row_number() OVER (PARTITION BY firm, talent_id
                            ORDER BY score DESC, posting_id) = 1
 """  # noqa: S608
-
-
-class NotAllowed(PermissionError):
-    """The role may not see individual records."""
 
 
 def best_pairs(reader: Reader, region: str, year: int, nodes: list[str]) -> pd.DataFrame:
@@ -160,9 +156,6 @@ def firm_counts(pairs: pd.DataFrame) -> pd.DataFrame:
     }).reset_index().sort_values(["good", "candidates", "firm"], ascending=[False, False, True])
 
 
-def require_individuals(role: str) -> None:
-    if not can_see_individuals(role):
-        raise NotAllowed(f"角色 {role} 无权查看个人记录")
 
 
 CONTACTS = """
@@ -174,7 +167,5 @@ WHERE t.talent_id IN (SELECT unnest($ids::VARCHAR[]))
 
 def contacts(reader: Reader, ids: list[str], role: str) -> pd.DataFrame:
     """The talents' place and contacts, masked (``analytics.talent.mask_contacts``)."""
-    from analytics.talent import mask_contacts
-
-    require_individuals(role)
+    _require_individuals(role)  # NotAllowed for roles that see aggregates only
     return mask_contacts(reader.df(CONTACTS, {"ids": list(ids)}))

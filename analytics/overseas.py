@@ -23,14 +23,12 @@ from analytics import disclosure
 from analytics import queries as q
 from analytics.filters import COUNTRY, Filters
 from analytics.flows import span
+from analytics.talent_aggregates import EXPERIENCE_BAND
 from reference.abroad import ABROAD_ADCODE
 from store.reader import Reader
 
 COUNTS = disclosure.OVERSEAS.counts  # talents, high_level, willing_to_relocate, expecting_here
 
-EXPERIENCE_BAND = """CASE WHEN t.years_experience IS NULL THEN '未知'
-    WHEN t.years_experience < 3 THEN '0-3' WHEN t.years_experience < 5 THEN '3-5'
-    WHEN t.years_experience < 10 THEN '5-10' ELSE '10+' END"""
 # The latest record of each person who has a record abroad (the mart's rule: observed_on, then
 # batch, then talent_id), kept when it is abroad and passes the sidebar's filters.
 POOL = f"""

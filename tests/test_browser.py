@@ -135,6 +135,13 @@ def _wait_map(pg, title: str) -> None:
     pg.wait_for_timeout(500)
 
 
+def idle(pg) -> None:
+    """Wait until the app has finished its rerun (Streamlit's status widget is gone)."""
+    pg.wait_for_timeout(300)
+    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                         timeout=60_000)
+
+
 def _wait_locations(pg, prefix: str, count: int) -> None:
     """Until the map draws ``count`` regions whose codes start with ``prefix``: the page's title
     changes before the map's new figure arrives (the rerun draws top to bottom), and under load

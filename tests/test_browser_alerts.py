@@ -11,7 +11,7 @@ import pytest
 
 from tests.test_alerts import base  # noqa: F401 - the fixture
 from tests.test_alerts_page import planted  # noqa: F401 - the fixture
-from tests.test_browser import ARTIFACTS, browser, running_app, watched_page  # noqa: F401
+from tests.test_browser import ARTIFACTS, browser, idle, running_app, watched_page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -25,18 +25,12 @@ def alerts_server(planted, tmp_path_factory):  # noqa: F811
         yield base_url
 
 
-def _idle(pg) -> None:
-    pg.wait_for_timeout(300)
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                         timeout=60_000)
-
-
 def test_the_alerts_page_lists_them_and_links_to_the_node(browser, alerts_server):  # noqa: F811
     with watched_page(browser, alerts_server) as pg:
         pg.set_viewport_size({"width": 1500, "height": 1100})
         pg.goto(f"{alerts_server}/alerts")
         pg.get_by_role("heading", name="风险预警").wait_for(timeout=90_000)
-        _idle(pg)
+        idle(pg)
         nav = pg.locator("[data-testid='stSidebarNav']")
         assert nav.get_by_text(re.compile(r"^风险预警 \(2\)$")).count() == 1
         assert pg.locator("[data-testid='stMetric']", has_text="显示的预警") \
@@ -45,7 +39,7 @@ def test_the_alerts_page_lists_them_and_links_to_the_node(browser, alerts_server
         pg.screenshot(path=str(ARTIFACTS / "alerts-page.png"), full_page=True)
         pg.goto(f"{alerts_server}/supply_chain?region=370212&node=T14")
         pg.get_by_role("heading", name=re.compile("产业链 · 崂山区")).wait_for(timeout=90_000)
-        _idle(pg)
+        idle(pg)
         picked = pg.locator("[data-testid='stSelectbox']", has_text="选择环节").locator("input")
         assert picked.input_value().startswith("虚拟现实/增强现实")
         pg.screenshot(path=str(ARTIFACTS / "alerts-link-node.png"))

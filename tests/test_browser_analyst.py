@@ -16,17 +16,11 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
-from tests.test_browser import ARTIFACTS, browser, page, server  # noqa: F401
+from tests.test_browser import ARTIFACTS, browser, idle, page, server  # noqa: F401
 from tests.test_browser_chain import CHAIN_JS, PICKED_JS, _nodes, _open
 
 pytestmark = pytest.mark.browser
 NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?%?$")
-
-
-def _idle(pg) -> None:
-    pg.wait_for_timeout(300)
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                         timeout=60_000)
 
 
 def _ink_rows(png: bytes) -> np.ndarray:
@@ -42,7 +36,7 @@ def test_chain_diagram_png_has_a_title_band(page, server):  # noqa: F811
     page.get_by_text("PNG", exact=True).first.click()
     button = page.get_by_role("button", name="下载 PNG")
     button.wait_for(timeout=30_000)
-    _idle(page)
+    idle(page)
     with page.expect_download(timeout=120_000) as info:
         button.click()
     data = info.value.path().read_bytes()
@@ -68,7 +62,7 @@ def test_recruitment_list_xlsx_has_number_cells(page, server, tmp_path):  # noqa
                            f"t.type === 'bar' && t.customdata.some((n, i) => n === "
                            f"'{target_id}' && t.marker.line.width[i] === 3)); }}",
                            timeout=30_000)
-    _idle(page)
+    idle(page)
     with page.expect_download() as info:
         page.get_by_role("button", name="下载 XLSX").first.click()
     data = info.value.path().read_bytes()
@@ -89,10 +83,10 @@ def test_region_brief_downloads_as_pdf_and_html(page, server):  # noqa: F811
     page.set_viewport_size({"width": 1500, "height": 1600})
     page.goto(f"{server}/export?region=370200")
     page.get_by_role("heading", name="区域人才简报").wait_for(timeout=60_000)
-    _idle(page)
+    idle(page)
     page.get_by_role("button", name="生成简报").click()
     page.get_by_text(re.compile("已生成: 区域人才简报 · 青岛市")).wait_for(timeout=240_000)
-    _idle(page)
+    idle(page)
     page.screenshot(path=str(ARTIFACTS / "analyst-brief.png"), full_page=True)
     with page.expect_download(timeout=60_000) as info:
         page.get_by_role("button", name="下载 PDF").click()

@@ -14,6 +14,7 @@ from tests import fixtures
 from tests.test_browser import (  # noqa: F401 - fixtures and the CI rule
     ARTIFACTS,
     browser,
+    idle,
     page,
     running_app,
     server,
@@ -27,12 +28,6 @@ pytestmark = pytest.mark.browser
 def _shot(pg, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def _idle(pg) -> None:
-    pg.wait_for_timeout(300)
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                         timeout=60_000)
 
 
 def _metric(pg, label: str) -> str:
@@ -74,7 +69,7 @@ def test_overseas_pool_on_the_map_page(page, server, demo_db):  # noqa: F811
     page.set_viewport_size({"width": 1500, "height": 1800})
     page.goto(f"{server}/")
     page.get_by_role("heading", name=re.compile("海外人才 · 归国意愿")).wait_for(timeout=60_000)
-    _idle(page)
+    idle(page)
     assert _metric(page, "海外人才") == f"{total:,}"
     assert _metric(page, "愿意回国") == f"{willing:,}"
     page.locator(".js-plotly-plot").nth(1).wait_for(timeout=30_000)
@@ -82,7 +77,7 @@ def test_overseas_pool_on_the_map_page(page, server, demo_db):  # noqa: F811
     _shot(page, "overseas_pool_country")
     page.goto(f"{server}/?region=370200")
     page.get_by_role("heading", name=re.compile("海外人才 · 归国意愿")).wait_for(timeout=60_000)
-    _idle(page)
+    idle(page)
     assert _metric(page, "期望来青岛市") == f"{qd:,}"
     page.wait_for_timeout(2000)  # the map's shapes arrive after the page's last rerun
     _shot(page, "overseas_pool_qingdao")
@@ -102,7 +97,7 @@ def test_moves_across_the_border_in_the_flows(page, server, demo_db):  # noqa: F
     page.goto(f"{server}/supply_chain")
     heading = page.get_by_role("heading", name="海外回流与出境")
     heading.wait_for(timeout=90_000)
-    _idle(page)
+    idle(page)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')",
                            timeout=60_000)
 
@@ -125,7 +120,7 @@ def test_recruiter_lists_talent_abroad_who_would_come(rpage, recruiter_server, d
     rpage.goto(f"{recruiter_server}/clusters?region=370200&c_abroad=1&c_reloc=1&c_expected=370200")
     label = rpage.get_by_text(re.compile(r"零散人才 · 不在任何集群内 \(\d+ 人\)"))
     label.wait_for(timeout=90_000)
-    _idle(rpage)
+    idle(rpage)
     assert rpage.get_by_role("checkbox", name="仅海外人才").is_checked()
     assert label.inner_text().strip().endswith(f"({len(ids)} 人)")
     _shot(rpage, "overseas_recruiter_filter")
