@@ -61,11 +61,11 @@ def demo_copy(db: str | None, work: Path) -> Path:
         shutil.copyfile(db, target)
         return target
     sys.path.insert(0, str(ROOT))
-    from etl.demo import generate
+    from etl.demo import demo_sources, generate
     from etl.load import load_files
 
     files = generate(work / "raw", scale="small", seed=42)
-    report = load_files(files, db_path=target, source="demo")
+    report = load_files(files, db_path=target, source="demo", sources=demo_sources(files))
     if not report.ok:
         raise SystemExit(f"demo load failed: {report}")
     return target

@@ -70,7 +70,7 @@ def _summarise(report) -> int:
 
 
 def cmd_demo(args) -> int:
-    from etl.demo import generate
+    from etl.demo import demo_sources, generate
     from etl.load import load_files
 
     out = Path(args.out or settings.path("raw_dir")) / f"demo-{args.scale}-{args.seed}"
@@ -82,7 +82,8 @@ def cmd_demo(args) -> int:
         for f in files:
             print(f)
         return 0
-    report = load_files(files, source="demo", db_path=_db(args), progress=_progress)
+    report = load_files(files, source="demo", db_path=_db(args), progress=_progress,
+                        sources=demo_sources(files))
     code = _summarise(report)
     _after_publish(report, _db(args))
     return code

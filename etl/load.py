@@ -17,7 +17,7 @@ import hashlib
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import duckdb
@@ -58,8 +58,11 @@ def sha256_of(path: Path) -> str:
 
 def load_files(paths: list[Path], *, kind: str | None = None, mapping_file: Path | None = None,
                source: str | None = None, db_path: Path | None = None,
-               progress: Progress | None = None, as_of: dt.date | None = None) -> LoadReport:
-    """Load files into a staging copy of the warehouse and publish it once, atomically."""
+               progress: Progress | None = None, as_of: dt.date | None = None,
+               sources: Mapping[Path, str] | None = None) -> LoadReport:
+    """Load files into a staging copy of the warehouse and publish it once, atomically.
+    ``source`` names where the rows come from (it is recorded on them and keys their ids);
+    ``sources`` gives some files a source of their own (the demo's 人社 and 猎聘 files)."""
     db_path = Path(db_path or settings.path("db_path"))
     say = progress or (lambda _m: None)
     user_map = mapping.load_user_mapping(mapping_file) if mapping_file else None
@@ -75,7 +78,10 @@ def load_files(paths: list[Path], *, kind: str | None = None, mapping_file: Path
             for i, path in enumerate(paths, start=1):
                 say(f"[{i}/{len(paths)}] {path}")
                 try:
-                    result = load_one(con, Path(path), kind, user_map, ctx, say, stage, limits)
+                    own = (sources or {}).get(Path(path))
+                    file_ctx = ctx if own is None else dataclasses.replace(ctx, source=own)
+                    result = load_one(con, Path(path), kind, user_map, file_ctx, say, stage,
+                                      limits)
                 except warehouse.STORAGE_ERRORS as e:  # the staging copy, not the file
                     raise warehouse.storage_error(stage.path, e) from e
                 report.files.append(result)

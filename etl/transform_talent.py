@@ -22,6 +22,7 @@ import re
 import pandas as pd
 
 from etl.normalize import credit_code, dates, education, experience
+from etl.normalize.university import canonical_university_series
 from etl.transform import (
     BIRTH_YEAR_RANGE,
     Context,
@@ -137,7 +138,7 @@ def transform_talent(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, 
         "tier": tier_parsed.map(lambda t: t[0]).astype(object),
         "education": _parsed(rows, "education", education.parse_education_series(
             rows.col("education")), "education", "education_error"),
-        "university": rows.col("university"), "major": rows.col("major"),
+        "university": canonical_university_series(rows.col("university")), "major": rows.col("major"),
         "title": rows.col("title"),
         "years_experience": _parsed(rows, "years_experience", experience.parse_years_series(
             rows.col("years_experience")), "years", "years_error"),

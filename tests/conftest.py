@@ -41,12 +41,12 @@ def fresh_db(tmp_path, loaded_db) -> Path:
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """The small demo, generated and loaded through the ETL like real data (seed 42)."""
-    from etl.demo import generate
+    from etl.demo import demo_sources, generate
 
     root = tmp_path_factory.mktemp("demo")
     files = generate(root / "raw", scale="small", seed=42)
     db = root / "warehouse.duckdb"
-    report = load_files(files, db_path=db, source="demo")
+    report = load_files(files, db_path=db, source="demo", sources=demo_sources(files))
     assert report.ok, report
     return db
 

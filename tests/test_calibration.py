@@ -29,11 +29,11 @@ CHECKS = [
 
 @pytest.fixture(scope="module")
 def medium(tmp_path_factory):
-    from etl.demo import generate
+    from etl.demo import demo_sources, generate
 
     root = tmp_path_factory.mktemp("medium")
     files = generate(root / "raw", scale="medium", seed=42)
-    report = load_files(files, db_path=root / "w.duckdb", source="demo")
+    report = load_files(files, db_path=root / "w.duckdb", source="demo", sources=demo_sources(files))
     assert report.ok, report
     return Reader(root / "w.duckdb")
 

@@ -16,7 +16,8 @@ from etl import demo
 from etl.demo import BAD_ROW_SHARE, SCALES, generate
 from reference import taxonomy
 
-FILES = ["enterprises.csv", "talents.xlsx", "postings.jsonl", "moves.csv", "population.csv"]
+FILES = ["enterprises.csv", "talents.xlsx", "postings.jsonl", "moves.csv", "population.csv",
+         "renshe_talents.csv", "liepin_resumes.csv"]
 DATA_FILES = FILES[:4]
 # Independent GB 32100-2015 reference (as written in the standard), not the generator's code.
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -113,7 +114,7 @@ def test_unknown_scale_is_refused(tmp_path):
 
 def test_same_seed_gives_identical_bytes(out, tmp_path):
     generate(tmp_path, "small", 42)
-    for name in [*FILES, "manifest.json"]:
+    for name in [*FILES, "manifest.json", "_truth/linkage_truth.csv"]:
         assert sha(tmp_path / name) == sha(out / name), name
 
 

@@ -43,9 +43,10 @@ def test_first_run_builds_the_demo_warehouse_and_opens_the_map(tmp_path, monkeyp
         talents = con.execute("SELECT count(*) FROM talent").fetchone()[0]
     finally:
         con.close()
-    assert [k for k, _ in loaded] == ["enterprise", "talent", "posting", "move", "indicator"]
+    assert [k for k, _ in loaded] == ["enterprise", "talent", "posting", "move", "indicator",
+                                      "talent", "talent"]  # 人社 and 猎聘 copies of some people
     assert unreconciled == 0
-    assert talents == dict(loaded)["talent"] > 0
+    assert talents == sum(n for k, n in loaded if k == "talent") > 0
 
 
 def test_the_build_reports_progress_from_the_command_lines():

@@ -45,6 +45,7 @@ from etl.demo.moves import make_moves
 from etl.demo.nodes import load_nodes
 from etl.demo.people import make_talents
 from etl.demo.postings import make_postings
+from etl.demo.sources import SOURCES, make_other_sources, write_sources
 from etl.demo.vocabulary import BUILDINGS, STREETS
 from etl.demo.writers import (
     ENTERPRISE_COLUMNS,
@@ -58,7 +59,7 @@ from etl.demo.writers import (
 
 __all__ = [
     "BAD_ROW_SHARE", "BUILDINGS", "ENTERPRISE_COLUMNS", "POSTING_COLUMNS", "PROVINCE_POP",
-    "SCALES", "SNAPSHOT", "STREETS", "TALENT_COLUMNS", "Progress", "generate",
+    "SCALES", "SNAPSHOT", "SOURCES", "demo_sources", "STREETS", "TALENT_COLUMNS", "Progress", "generate",
 ]
 
 
@@ -72,9 +73,10 @@ def generate(out_dir: Path, scale: str = "small", seed: int = 42,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     sizes = SCALES[scale]
-    # Streams 0-3 as before; 4-5 (talent abroad, moves across the border) were added later:
-    # SeedSequence.spawn gives the same first children, so the other files did not change.
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
+    # Streams 0-3 as before; 4-5 (talent abroad, moves across the border) and 6-7 (the same
+    # people in other sources) were added later: SeedSequence.spawn gives the same first
+    # children, so the other files did not change.
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
     say = progress or (lambda message, fraction: None)
     geo = load_geo()
     if home_region is None:
@@ -93,7 +95,8 @@ def generate(out_dir: Path, scale: str = "small", seed: int = 42,
     say("生成人才", 0.2)
     talents = make_talents(rngs[1], sizes["talents"], geo, nodes, firms)
     abroad = make_abroad_talents(rngs[4], talents, geo, nodes, firms, _home_city(geo, home_region))
-    paths.append(write_talents(_append(talents, abroad), out_dir, manifest))
+    everyone = _append(talents, abroad)
+    paths.append(write_talents(everyone, out_dir, manifest))
     say("生成招聘岗位", 0.55)
     postings = make_postings(rngs[2], sizes["postings"], geo, nodes, firms, talents)
     paths.append(write_postings(postings, out_dir, manifest))
@@ -102,13 +105,22 @@ def generate(out_dir: Path, scale: str = "small", seed: int = 42,
     border = make_border_moves(rngs[5], geo, talents, abroad, moves)
     paths.append(write_table(_append(moves, border), out_dir / "moves.csv", "move", "utf-8-sig",
                              manifest))
-    say("写入人口指标", 0.95)
+    say("写入人口指标", 0.9)
     paths.append(write_table(population_table(), out_dir / "population.csv", "indicator",
                              "utf-8", manifest))
+    say("生成其他来源的同一批人才", 0.93)
+    paths += write_sources(*make_other_sources(rngs[6], rngs[7], talents, everyone, geo, firms),
+                           out_dir, manifest)
     (out_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
                                     encoding="utf-8")
     say("完成", 1.0)
     return paths
+
+
+def demo_sources(files: list[Path]) -> dict[Path, str]:
+    """{file: source} for the demo files that come from a source of their own (人社, 猎聘), for
+    ``etl.load.load_files(..., sources=...)``; the others are loaded as ``source="demo"``."""
+    return {Path(f): SOURCES[Path(f).name] for f in files if Path(f).name in SOURCES}
 
 
 def _append(df: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
