@@ -26,6 +26,7 @@ when a reviewer splits a person, the part with most of its records keeps it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -211,7 +212,7 @@ def _text_key(col: pd.Series) -> pd.Series:
 # -- the records ----------------------------------------------------------------------------------
 RECORDS_SQL = """
 SELECT t.talent_id, t.source, t.observed_on, t.adcode, t.birth_year, t.university, t.major,
-       t.employer_name, c.name, c.phone, c.email, c.birth_month
+       t.employer_name, c.name, c.phone, c.email, c.birth_month, c.id_hash
 FROM talent t LEFT JOIN talent_contact c USING (talent_id)
 ORDER BY t.talent_id
 """
@@ -235,6 +236,7 @@ def records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     out["employer"] = _text_key(raw["employer_name"].astype(object))
     out["city"] = raw["adcode"].map(lambda v: v[:4] if isinstance(v, str) else None)
     out["source"] = raw["source"].astype(object)
+    out["id_hash"] = raw["id_hash"].astype(object)  # keyed hash of a checked 身份证号
     return out.astype({c: object for c in out.columns if c != "birth_year"}).where(
         out.notna(), None)
 
@@ -242,7 +244,11 @@ def records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 # -- linking ------------------------------------------------------------------------------------
 def deterministic_pairs(recs: pd.DataFrame, mem: duckdb.DuckDBPyConnection,
                         max_shared: int = MAX_SHARED_KEY) -> pd.DataFrame:
-    """Pairs (i, j) sharing a phone or e-mail, the key rare and the names not at odds."""
+    """Pairs (i, j) sharing a phone or e-mail, the key rare and the names not at odds; and
+    pairs with one ID number (its keyed hash), however many records hold it (one person in
+    many sources) and whatever the names say (a checked number is the person's)."""
+    if "id_hash" not in recs.columns:  # records without the column (older callers, tests)
+        recs = recs.assign(id_hash=None)
     mem.register("_recs", recs.assign(pos=np.arange(len(recs))))
     try:
         return mem.execute(f"""
@@ -252,11 +258,13 @@ def deterministic_pairs(recs: pd.DataFrame, mem: duckdb.DuckDBPyConnection,
                 SELECT pos, name_py, 'email', email FROM _recs WHERE email IS NOT NULL
             ), rare AS (
                 SELECT * FROM k QUALIFY count(*) OVER (PARTITION BY kind, value) <= {int(max_shared)}
-            )
-            SELECT DISTINCT a.pos AS i, b.pos AS j
+            ), ids AS (SELECT pos, id_hash FROM _recs WHERE id_hash IS NOT NULL)
+            SELECT a.pos AS i, b.pos AS j
             FROM rare a JOIN rare b ON a.kind = b.kind AND a.value = b.value AND a.pos < b.pos
             WHERE a.name_py IS NULL OR b.name_py IS NULL
                OR jaro_winkler_similarity(a.name_py, b.name_py) >= 0.8
+            UNION
+            SELECT a.pos, b.pos FROM ids a JOIN ids b ON a.id_hash = b.id_hash AND a.pos < b.pos
             ORDER BY i, j""").df()  # noqa: S608 - a constant
     finally:
         mem.unregister("_recs")
@@ -281,7 +289,8 @@ def model_pairs(recs: pd.DataFrame, mem: duckdb.DuckDBPyConnection,
         probability_two_random_records_match=prior,
         retain_matching_columns=True, retain_intermediate_calculation_columns=True)
     db = DuckDBAPI(connection=mem)
-    linker = Linker(db.register(recs.drop(columns=["source"])), settings, log_level="WARNING")
+    linker = Linker(db.register(recs.drop(columns=["source", "id_hash"], errors="ignore")), settings,
+                    log_level="WARNING")
     if len(recs) >= ESTIMATE_U_FROM:
         linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
     pred = linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()
@@ -358,6 +367,20 @@ def clusters(n: int, edges: pd.DataFrame, rejected: list[tuple[int, int]]) -> np
     for x in parent:
         if labels[x] in bad:
             out[x] = top + find(x)
+    return out
+
+
+def id_conflicts(id_hash: np.ndarray, labels: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs (i < j) put in one cluster whose ID numbers differ: two people, whatever linked
+    them (a shared phone, a model link, a chain through a record without a number)."""
+    has = np.flatnonzero(pd.notna(id_hash))
+    df = pd.DataFrame({"pos": has, "label": labels[has], "h": id_hash[has]})
+    df = df[df.groupby("label")["h"].transform("nunique") > 1]
+    out = []
+    for _, g in df.groupby("label"):
+        rows = list(zip(g["pos"], g["h"], strict=True))
+        out += [(min(a, b), max(a, b)) for (a, ha), (b, hb) in itertools.combinations(rows, 2)
+                if ha != hb]
     return out
 
 
@@ -440,11 +463,22 @@ def link_persons(con: duckdb.DuckDBPyConnection,
         cut = pd.MultiIndex.from_tuples(rejected)
         edges = edges[~pd.MultiIndex.from_arrays([edges["i"], edges["j"]]).isin(cut)]
     labels = clusters(len(recs), edges, rejected)
+    id_hash = recs["id_hash"].to_numpy(dtype=object)
+    kept = set(confirmed)
+    apart = [p for p in id_conflicts(id_hash, labels) if p not in kept]
+    if apart:  # different ID numbers: kept apart like a rejected pair (a reviewer may confirm)
+        rejected = rejected + apart
+        cut = pd.MultiIndex.from_tuples(apart)
+        edges = edges[~pd.MultiIndex.from_arrays([edges["i"], edges["j"]]).isin(cut)]
+        labels = clusters(len(recs), edges, rejected)
     previous = dict(con.execute("SELECT talent_id, person_id FROM person_member").fetchall())
     pids = person_ids(ids, labels, previous)
     times["cluster"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     review = scored[scored["probability"] < link_at]
+    ha = id_hash[review["i"].to_numpy(dtype=np.int64)]
+    hb = id_hash[review["j"].to_numpy(dtype=np.int64)]
+    review = review[~(pd.notna(ha) & pd.notna(hb) & (ha != hb))]  # two numbers: two people
     review = review[~pd.MultiIndex.from_arrays([review["i"], review["j"]]).isin(
         pd.MultiIndex.from_tuples(list(decided) or [(-1, -1)]))]
     _write(con, recs, pids, review)

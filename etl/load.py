@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -218,7 +219,9 @@ def _load_table(con, pending: Pending, path: Path, raw: readers.RawTable, kind: 
         pending.add(table, df)
         if table != "talent_contact":
             loaded += len(df)
-    _write_quarantine(con, pending.batch_id, pending.table("quarantine"), path, raw, result)
+    secret = {c for c, f in cols.items() if f in transform.SECRET_FIELDS}
+    _write_quarantine(con, pending.batch_id, pending.table("quarantine"), path, raw, result,
+                      secret)
     _write_warnings(con, pending, path, raw, result)
     return (result.rows_read + len(raw.bad_rows), loaded,
             len(result.bad_rows) + len(raw.bad_rows), result.warned_rows)
@@ -367,11 +370,23 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ROLLBACK")
 
 
+# In a line that could not be split into cells, anything shaped like a 身份证号 (15–18 digits, the
+# last maybe X) is masked after its first 6 when the file has an ID-number column.
+_ID_RUN = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8,11}[0-9Xx]?(?![0-9])")
+
+
+def _mask_run(m: re.Match) -> str:
+    return m[1] + "*" * (len(m[0]) - 6)
+
+
 def _write_quarantine(con, batch_id: int, target: str, path: Path, raw: readers.RawTable,
-                      result: transform.Transformed) -> None:
+                      result: transform.Transformed, secret: set[str] = frozenset()) -> None:
+    """The quarantined rows as read, with the columns in ``secret`` masked
+    (transform.SECRET_FIELDS: a 身份证号 never enters the warehouse as written)."""
     if raw.bad_rows:  # rows the reader could not even split into cells
         unreadable = pd.DataFrame(
-            [(batch_id, str(path), n, "(整行)", reason, json.dumps({"line": text},
+            [(batch_id, str(path), n, "(整行)", reason, json.dumps(
+                {"line": _ID_RUN.sub(_mask_run, text) if secret else text},
                                                                    ensure_ascii=False))
              for n, reason, text in raw.bad_rows],
             columns=["batch_id", "file", "row_number", "field", "reason", "raw"])
@@ -383,7 +398,8 @@ def _write_quarantine(con, batch_id: int, target: str, path: Path, raw: readers.
         return
     rows = sorted(result.bad_rows)
     records = raw.data.loc[rows].to_dict("records")
-    raw_json = {i: json.dumps({str(k): v for k, v in rec.items() if isinstance(v, str)},
+    raw_json = {i: json.dumps({str(k): transform.masked(v) if k in secret else v
+                               for k, v in rec.items() if isinstance(v, str)},
                               ensure_ascii=False) for i, rec in zip(rows, records, strict=True)}
     q = pd.DataFrame({
         "batch_id": batch_id, "file": str(path),

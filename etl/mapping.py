@@ -57,6 +57,7 @@ SPECS: dict[str, tuple[tuple[str, str, bool], ...]] = {
         ("employer_credit_code", "单位信用代码", False), ("is_returnee", "是否海归", False),
         ("overseas_country", "留学国家", False), ("willing_to_relocate", "是否愿意流动", False),
         ("expected_region", "期望城市", False), ("observed_on", "数据日期", False),
+        ("id_number", "身份证号", False),
     ),
     "posting": (
         ("source_id", "职位编号", False), ("title", "职位名称", True),

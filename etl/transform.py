@@ -139,7 +139,8 @@ class Rows:
                else pd.Series(None, index=bad.index, dtype=object))
         self._warnings.append(pd.DataFrame({
             "field": self.labels.get(name, name), "reason": bad.astype(str),
-            "raw": [_shown_raw(v) for v in raw]}, index=bad.index))
+            "raw": [masked(v) if name in SECRET_FIELDS else _shown_raw(v) for v in raw]},
+            index=bad.index))
 
     def check(self, name: str, reasons: pd.Series) -> pd.Series:
         """An error when the row needs the field, else a field warning; returns where a reason
@@ -175,6 +176,17 @@ def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     return pd.concat(parts)
+
+
+# Fields whose text is never stored as read, not even in a warning or the quarantine: a 身份证号
+# is kept only as its keyed hash (etl/normalize/id_number.py); shown, it keeps its first 6
+# characters (the region of issue) and its length.
+SECRET_FIELDS = frozenset({"id_number"})
+
+
+def masked(value) -> str | None:
+    raw = text.to_str(value)
+    return None if raw is None else raw[:6] + "*" * max(len(raw) - 6, 0)
 
 
 def _shown_raw(value) -> str | None:

@@ -21,7 +21,7 @@ import re
 
 import pandas as pd
 
-from etl.normalize import credit_code, dates, education, experience
+from etl.normalize import credit_code, dates, education, experience, id_number
 from etl.normalize.university import canonical_university_series
 from etl.transform import (
     BIRTH_YEAR_RANGE,
@@ -33,10 +33,12 @@ from etl.transform import (
     _pseudonyms,
     _region,
     _skills_and_node,
+    pseudonym,
 )
 from maps.resolver import default_resolver
 from reference.taxonomy import parse_tier
 
+ID_SOURCE = "身份证"  # the "source" of an ID number's keyed hash: one for every file
 NO_KEY = ("无法生成人才编号: 文件没有人才编号列, 本行也没有 姓名+手机 或 姓名+出生年月+毕业院校")
 _NAME_DOTS = re.compile(r"[•・．·]")
 _PHONE_NOISE = re.compile(r"[\s\-()（）.]")
@@ -153,10 +155,20 @@ def transform_talent(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, 
         "skills": skill_lists, "observed_on": observed, "source": ctx.source,
     })
     months = rows.col("birth_year")  # YYYY-MM (or YYYY) as written: for linking (etl.linkage)
+    month = months.map({v: _birth_month(v) for v in pd.unique(months.dropna())}).astype(object)
+    number = _parsed(rows, "id_number", id_number.check_id_number_series(rows.col("id_number")),
+                     "id_number", "id_number_error")
+    # the birth month a checked 身份证号 states, where the file gives none
+    month = month.where(month.notna() | number.isna(),
+                        number.map(lambda v: id_number.birth_month(v) if isinstance(v, str)
+                                   else None))
+    key = ctx.pseudonym_key
     contact = pd.DataFrame({"talent_id": tid, "name": rows.col("name"),
                             "phone": rows.col("phone"), "email": rows.col("email"),
-                            "birth_month": months.map({v: _birth_month(v) for v in
-                                                       pd.unique(months.dropna())})})
-    has_contact = contact[["name", "phone", "email"]].notna().any(axis=1)
+                            "birth_month": month,
+                            # one hash for every source: the same number links across them
+                            "id_hash": number.map({v: pseudonym(key, ID_SOURCE, v) for v in
+                                                   pd.unique(number.dropna())}).astype(object)})
+    has_contact = contact[["name", "phone", "email", "id_hash"]].notna().any(axis=1)
     return {"talent": facts, "talent_contact": contact[has_contact]}
 

@@ -48,8 +48,9 @@ ALIAS_P = 0.4
 NO_SCHOOL_P = {"人社": 0.05, "猎聘": 0.3}
 FIRST = pd.Timestamp("2021-01-01")
 
-RENSHE_COLUMNS = ("人员编号", "姓名", "出生年月", "联系电话", "最高学历", "毕业院校", "专业", "工作单位",
-                  "所在地", "人才层次", "登记日期")  # fmt: skip
+RENSHE_COLUMNS = ("人员编号", "姓名", "身份证号", "出生年月", "联系电话", "最高学历", "毕业院校", "专业",
+                  "工作单位", "所在地", "人才层次", "登记日期")  # fmt: skip
+ID_NUMBER_P = 0.7  # of 人社 rows: a 身份证号 (fake, valid check digit, the person's birth month)
 LIEPIN_COLUMNS = ("简历编号", "姓名", "手机", "邮箱", "出生日期", "现居住地", "最高学历", "毕业学校", "专业",
                   "当前公司", "职位", "技能标签", "期望城市", "简历更新时间")  # fmt: skip
 
@@ -165,7 +166,7 @@ def _renshe(rng: np.random.Generator, rs: pd.DataFrame, month: dict[str, int], g
                               year + "-" + m.map("{:02d}".format)))
     out = pd.DataFrame({
         "人员编号": concat("RS", int_text(20_000_000 + np.cumsum(rng.integers(1, 9, n)))),
-        "姓名": names, "出生年月": birth,
+        "姓名": names, "身份证号": _id_numbers(rng, rs, m, geo), "出生年月": birth,
         "联系电话": _phones(rng, rs["手机"], ("+86 {a} {b} {c}", "{a}-{b}-{c}", "{a}{b}{c}"),
                         (3, 2, 5)),
         "最高学历": rs["最高学历"], "毕业院校": _school(rng, rs["毕业院校"], "人社"),
@@ -174,6 +175,23 @@ def _renshe(rng: np.random.Generator, rs: pd.DataFrame, month: dict[str, int], g
         "登记日期": _older(rng, rs["observed"]).dt.strftime("%Y-%m-%d"),
     })
     return out.loc[:, list(RENSHE_COLUMNS)]
+
+
+def _id_numbers(rng: np.random.Generator, rs: pd.DataFrame, month: pd.Series, geo: Geo
+                ) -> pd.Series:
+    """Fake 身份证号 for ``ID_NUMBER_P`` of the rows (else empty): the city's code, the birth
+    year and month, a day, a sequence and the GB 11643 check digit — written with spaces in 10%."""
+    from etl.normalize.id_number import check_digit
+
+    n = len(rs)
+    city = geo.units["unit"].to_numpy()[rs["unit_i"].to_numpy()].astype(str)
+    day, seq = rng.integers(1, 29, n), rng.integers(0, 1000, n)
+    body = [f"{c[:6]}{y:04d}{mm:02d}{d:02d}{q:03d}" for c, y, mm, d, q in
+            zip(city, rs["出生年份"].astype(int), month, day, seq, strict=True)]
+    spaced = rng.random(n) < 0.1
+    nums = [f"{x[:6]} {x[6:14]} {x[14:]}" if sp else x for x, sp in
+            zip((b + check_digit(b) for b in body), spaced, strict=True)]
+    return pd.Series(nums, index=rs.index).where(rng.random(n) < ID_NUMBER_P, "")
 
 
 def _pinyin(names: pd.Series, rng: np.random.Generator) -> pd.Series:

@@ -113,6 +113,8 @@ CREATE TABLE IF NOT EXISTS talent_contact (
     birth_month VARCHAR   -- YYYY-MM as written (or YYYY): for linking records of one person
 );
 ALTER TABLE talent_contact ADD COLUMN IF NOT EXISTS birth_month VARCHAR;
+-- keyed hash of a checked 身份证号 (etl/normalize/id_number.py); the number itself is never stored
+ALTER TABLE talent_contact ADD COLUMN IF NOT EXISTS id_hash VARCHAR;
 
 -- Persons (docs/linkage.md): records of one person linked at every publish (etl/linkage.py).
 -- person_member carries each record's person from publish to publish (a reloaded record keeps
