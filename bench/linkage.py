@@ -29,9 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from etl import linkage, warehouse  # noqa: E402
 from etl.demo.duplicates import generate  # noqa: E402
+from etl.demo.sources import pair_scores  # noqa: E402
 from store.connection import connect  # noqa: E402
 
-scores = linkage.pair_scores
+scores = pair_scores
 
 
 def warehouse_with(recs: pd.DataFrame, folder: Path):

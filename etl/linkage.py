@@ -5,9 +5,9 @@ marts are built (``etl.warehouse.Staging.publish``) the records are linked into 
 
 1. deterministic links: the same normalised phone number (digits, without +86/0086) or the same
    e-mail (lower case), unless the two names clearly differ (a family's shared phone) or the
-   value is shared by more than ``MAX_SHARED_KEY`` records (a switchboard, hr@…). No source
-   has an ID-number field yet (etl.mapping has none), so there is no ID-number rule: when one
-   comes, add a keyed hash of it (``etl.transform.pseudonym``) as a deterministic key here;
+   value is shared by more than ``MAX_SHARED_KEY`` records (a switchboard, hr@…); and the same
+   身份证号 (its keyed hash, ``talent_contact.id_hash``) whatever else differs — two different
+   numbers are two people, kept apart like a rejected pair;
 2. probabilistic links (splink 5 on DuckDB) on name (simplified; pinyin, so 张三 = Zhang San =
    San Zhang), birth month/year, school, major, employer and city, with fixed m/u priors (below)
    rather than training at each publish, so a link does not move because another file came in;
@@ -28,16 +28,14 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import time
-import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from etl.linkage_keys import latin_tokens, name_keys, text_key  # noqa: F401 - tests use them
 from etl.transform_talent import _birth_month, _norm_phone  # noqa: F401 - one normalisation
 from store import link_decisions
 from store.connection import offline_config
@@ -138,77 +136,6 @@ COMPARISONS = [
         _else(0.20, 0.93)]},
 ]
 
-# -- names --------------------------------------------------------------------------------------
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_NOT_LATIN = re.compile(r"[^a-z]+")
-_SPACE_DOT = re.compile(r"[\s•・．·.]+")
-# Common surnames (their pinyin): a Latin name written given-name first (San Zhang) is turned
-# round when its last word is one of these and its first is not.
-_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
-             "叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶"
-             "黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
-
-
-@lru_cache(maxsize=1)
-def _converter():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-@lru_cache(maxsize=65536)
-def _char_pinyin(c: str) -> str:
-    from pypinyin import Style, lazy_pinyin
-
-    # ü as u: passports and résumés write 吕 as LV, LU or LÜ alike
-    return "".join(lazy_pinyin(c, style=Style.NORMAL, errors="ignore")).replace("v", "u")
-
-
-@lru_cache(maxsize=1)
-def _surname_keys() -> frozenset[str]:
-    return frozenset(_char_pinyin(c) for c in _SURNAMES)
-
-
-def latin_tokens(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return [t for t in _NOT_LATIN.split(text) if t]
-
-
-def name_keys(names: pd.Series) -> pd.DataFrame:
-    """Per name: ``name_zh`` (Han names, simplified, no spaces) and ``name_py`` (pinyin letters,
-    surname first), each None when there is nothing to key on. Computed once per distinct name."""
-    uniq = [v for v in pd.unique(names.dropna()) if isinstance(v, str)]
-    han = [v for v in uniq if _HAN.search(v)]
-    simplified = dict(zip(han, _converter().convert("\n".join(
-        _SPACE_DOT.sub("", v) for v in han)).split("\n"), strict=True)) if han else {}
-    zh, py = {}, {}
-    for v in uniq:
-        if v in simplified:
-            s = simplified[v]
-            zh[v] = s or None
-            py[v] = "".join(_char_pinyin(c) if _HAN.match(c) else c.lower() for c in s
-                            if _HAN.match(c) or c.isalpha()) or None
-        else:
-            tokens = latin_tokens(v)
-            surnames = _surname_keys()
-            if len(tokens) >= 2 and tokens[-1] in surnames and tokens[0] not in surnames:
-                tokens = [tokens[-1], *tokens[:-1]]
-            py[v] = "".join(tokens) or None
-    return pd.DataFrame({"name_zh": names.map(zh), "name_py": names.map(py)},
-                        index=names.index).astype(object).where(lambda d: d.notna(), None)
-
-
-def _text_key(col: pd.Series) -> pd.Series:
-    """Schools, majors, employers: no spaces, simplified, lower case."""
-    table = {}
-    uniq = [v for v in pd.unique(col.dropna()) if isinstance(v, str)]
-    if uniq:
-        conv = _converter().convert("\n".join(re.sub(r"\s+", "", v) for v in uniq)).split("\n")
-        table = {v: (c.lower() or None) for v, c in zip(uniq, conv, strict=True)}
-    return col.map(table).astype(object).where(col.notna(), None)
-
-
 # -- the records ----------------------------------------------------------------------------------
 RECORDS_SQL = """
 SELECT t.talent_id, t.source, t.observed_on, t.adcode, t.birth_year, t.university, t.major,
@@ -231,9 +158,9 @@ def records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     out["birth_year"] = raw["birth_year"].astype("Int64")
     out["birth_month"] = raw["birth_month"].map(  # YYYY-MM only
         lambda v: v if isinstance(v, str) and len(v) == 7 else None)
-    out["school"] = _text_key(raw["university"].astype(object))
-    out["major"] = _text_key(raw["major"].astype(object))
-    out["employer"] = _text_key(raw["employer_name"].astype(object))
+    out["school"] = text_key(raw["university"].astype(object))
+    out["major"] = text_key(raw["major"].astype(object))
+    out["employer"] = text_key(raw["employer_name"].astype(object))
     out["city"] = raw["adcode"].map(lambda v: v[:4] if isinstance(v, str) else None)
     out["source"] = raw["source"].astype(object)
     out["id_hash"] = raw["id_hash"].astype(object)  # keyed hash of a checked 身份证号
@@ -520,19 +447,3 @@ def _write(con, recs: pd.DataFrame, pids: np.ndarray, review: pd.DataFrame) -> N
                min(talent_id) AS first_talent_id
         FROM talent GROUP BY person_id""")
 
-
-def pair_scores(truth: pd.Series, predicted: pd.Series) -> dict[str, float]:
-    """Pairwise precision, recall and F1 of a linkage: a pair of records is predicted linked when
-    ``predicted`` gives both one label, truly linked when ``truth`` does (aligned Series, one
-    entry per record). For scoring against a planted truth (bench/linkage.py, the tests)."""
-    df = pd.DataFrame({"t": truth.to_numpy(), "p": predicted.to_numpy()})
-
-    def pairs(sizes: pd.Series) -> int:
-        return int((sizes * (sizes - 1) // 2).sum())
-
-    tp = pairs(df.groupby(["t", "p"]).size())
-    pred, true = pairs(df.groupby("p").size()), pairs(df.groupby("t").size())
-    precision, recall = tp / max(pred, 1), tp / max(true, 1)
-    return {"precision": precision, "recall": recall,
-            "f1": 2 * precision * recall / max(precision + recall, 1e-12),
-            "true_pairs": true, "predicted_pairs": pred}

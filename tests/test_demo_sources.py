@@ -16,8 +16,7 @@ import pytest
 
 import settings
 from etl.demo import SOURCES
-from etl.demo.sources import TRUTH
-from etl.linkage import pair_scores
+from etl.demo.sources import TRUTH, pair_scores
 from etl.normalize.university import canonical_university
 from etl.transform import pseudonym
 

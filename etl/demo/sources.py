@@ -251,3 +251,20 @@ def write_sources(renshe: pd.DataFrame, liepin: pd.DataFrame, truth: pd.DataFram
     truth.to_csv(truth_path, index=False, encoding="utf-8")
     manifest["linkage_truth"] = str(TRUTH)
     return paths
+
+
+def pair_scores(truth: pd.Series, predicted: pd.Series) -> dict[str, float]:
+    """Pairwise precision, recall and F1 of a linkage: a pair of records is predicted linked when
+    ``predicted`` gives both one label, truly linked when ``truth`` does (aligned Series, one
+    entry per record). For scoring against a planted truth (bench/linkage.py, the tests)."""
+    df = pd.DataFrame({"t": truth.to_numpy(), "p": predicted.to_numpy()})
+
+    def pairs(sizes: pd.Series) -> int:
+        return int((sizes * (sizes - 1) // 2).sum())
+
+    tp = pairs(df.groupby(["t", "p"]).size())
+    pred, true = pairs(df.groupby("p").size()), pairs(df.groupby("t").size())
+    precision, recall = tp / max(pred, 1), tp / max(true, 1)
+    return {"precision": precision, "recall": recall,
+            "f1": 2 * precision * recall / max(precision + recall, 1e-12),
+            "true_pairs": true, "predicted_pairs": pred}
