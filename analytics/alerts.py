@@ -208,15 +208,18 @@ def firm_alerts(firms: pd.DataFrame, before: dict[str, dict], home: set[str], na
 
 
 # -- high-level talent leaving, postings ----------------------------------------------------------
+# Persons: a move is of a record (talent_move.talent_id); its person, with the person's tier
+# (talent_person), is who leaves, so a move loaded from two sources is one person leaving.
 LEAVING = """
 WITH r AS (SELECT adcode, level FROM region WHERE adcode IN (SELECT unnest($regions::VARCHAR[])))
-SELECT r.adcode, count(DISTINCT m.talent_id) AS leaving
+SELECT r.adcode, count(DISTINCT p.person_id) AS leaving
 FROM talent_move m JOIN talent t USING (talent_id)
+JOIN talent_person p ON p.person_id = t.person_id
 JOIN region_ancestor f ON f.adcode = m.from_adcode
 JOIN r ON f.ancestor_adcode = r.adcode
-WHERE year(m.moved_on) = $year AND t.tier IN ('A', 'B', 'C')
+WHERE year(m.moved_on) = $year AND p.tier IN ('A', 'B', 'C')
   AND m.to_adcode NOT IN (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = r.adcode)
-GROUP BY ALL HAVING count(DISTINCT m.talent_id) > 0"""
+GROUP BY ALL HAVING count(DISTINCT p.person_id) > 0"""
 POSTINGS = """
 SELECT adcode, node_id, sum(postings) FILTER (WHERE year = $year) AS now,
        sum(postings) FILTER (WHERE year = $year - 1) AS before
@@ -280,7 +283,8 @@ def find(reader: Reader, home: str, th: Thresholds, lim: Limits,
                                        {"a": firms["adcode"].tolist()}).values.tolist())
     firm_found, firm_snap = firm_alerts(firms, before_firms or {}, set(codes), all_names, year)
     found += firm_found
-    found += leaving_alerts(reader.df(LEAVING, {"regions": codes, "year": year}), names, year)
+    found += leaving_alerts(reader.df(q.on_persons(reader, LEAVING),
+                                      {"regions": codes, "year": year}), names, year)
     found += postings_alerts(reader.df(POSTINGS, {"regions": codes, "year": year}), names,
                              node_names, year, lim)
     return found, {"chain": chain_now, "firms": firm_snap}

@@ -12,8 +12,8 @@ Definitions (docs/supply-chain.md, docs/metrics.md):
   city, districts for a district); for the country, routes are between provinces;
 - routes are drawn between places in China; moves across the border are counted by country
   in ``analytics.overseas.border_flows`` (and are origins/destinations like any region);
-- returnees: talent on record in the region up to the end of the year with ``is_returnee``,
-  by ``overseas_country`` (未知 when the record has none);
+- returnees: persons (``talent_person``) in the region up to the end of the year with
+  ``is_returnee``, by ``overseas_country`` (未知 when the person has none);
 - node detail: talent and enterprises up to the end of the year, postings published in the
   year, mean monthly salary = mean of (salary_min + salary_max) ÷ 2 over postings with a salary.
 """
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.filters import COUNTRY
-from analytics.queries import NODE_WHERE, POPULATION, in_business
+from analytics.queries import NODE_WHERE, POPULATION, in_business, on_persons
 from store.reader import Reader
 
 UNKNOWN_COUNTRY = "未知"
@@ -168,15 +168,15 @@ def top_routes(reader: Reader, region: str, year, nodes=(), limit: int = 15) -> 
 RETURNEES = f"""
 SELECT coalesce(nullif(trim(t.overseas_country), ''), '{UNKNOWN_COUNTRY}') AS country,
        count(*) AS talent
-FROM talent t JOIN region_ancestor a ON a.adcode = t.adcode AND a.ancestor_adcode = $region
+FROM talent_person t JOIN region_ancestor a ON a.adcode = t.adcode AND a.ancestor_adcode = $region
 WHERE t.is_returnee AND year(t.observed_on) <= $y1 AND {NODE_WHERE.replace('node_id', 't.node_id')}
 GROUP BY ALL ORDER BY talent DESC, country
 """  # noqa: S608
 
 
 def returnee_countries(reader: Reader, region: str, year, nodes=()) -> pd.DataFrame:
-    """Returnees on record in the region up to the end of the (last) year, by country."""
-    return reader.df(RETURNEES, _params(region, year, nodes))
+    """Returnees (persons) in the region up to the end of the (last) year, by country."""
+    return reader.df(on_persons(reader, RETURNEES), _params(region, year, nodes))
 
 
 # -- chain-node detail -------------------------------------------------------------------------

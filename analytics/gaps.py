@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.filters import COUNTRY, LAYERS, Thresholds
-from analytics.queries import in_business
+from analytics.queries import in_business, on_persons
 from store.reader import Reader
 
 STATUS_COLORS = {"固链": "#1a7f37", "强链": "#2f6fb0", "补链": "#c62828", "延链": "#ef8f00"}
@@ -330,7 +330,7 @@ SELECT * FROM (
            count(*) FILTER (WHERE t.expected_adcode IN
                             (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region))
                AS expecting_here
-    FROM talent t
+    FROM talent_person t
     JOIN region_ancestor a ON a.adcode = t.adcode
       AND a.ancestor_level = (SELECT CASE level WHEN 'district' THEN 'city' ELSE level END
                               FROM region WHERE adcode = $region)
@@ -362,9 +362,10 @@ def source_enterprises(reader: Reader, region: str, node: str, limit: int = 50) 
 
 def source_talent_pools(reader: Reader, region: str, node: str, year: int,
                         limit: int = 20) -> pd.DataFrame:
-    """Talent pools elsewhere in the node, with returnees and those willing to relocate."""
-    return reader.df(SOURCE_POOLS, {"region": region, "node": node, "year": year,
-                                    "limit": limit})
+    """Talent pools elsewhere in the node (persons), with returnees and those willing to
+    relocate."""
+    return reader.df(on_persons(reader, SOURCE_POOLS),
+                     {"region": region, "node": node, "year": year, "limit": limit})
 
 
 def chain_positions(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, int, str]]]:

@@ -5,9 +5,10 @@ in its gap and key chain nodes × the talents who would come, ranked by fit, wit
 Who is who:
 - **enterprises**: the employers (``company_name``) of postings published in the year in the
   region (or under it) in the chosen nodes; their credit code when a posting gives one.
-- **talents who would come**: a person's latest record, placed outside the region (abroad
-  included), in one of the chosen nodes, and either 愿意流动 (for someone abroad: return
-  intention) or with a 期望城市 inside the region.
+- **talents who would come**: a person (``talent_person``: their latest record, a field it
+  lacks filled from their older records), placed outside the region (abroad included), in one
+  of the chosen nodes, and either 愿意流动 (for someone abroad: return intention) or with a
+  期望城市 inside the region.
 - a talent is a candidate for a posting **of the same chain node**.
 
 Fit of a talent for a posting, 0–100 (``SCORE``): skills 40 × (shared skills ÷ the posting's
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analytics import queries as q
 from analytics.talent import NotAllowed, _require_individuals, mask_contacts  # noqa: F401
 from reference.abroad import ABROAD_ADCODE
 from store.reader import Reader
@@ -43,11 +45,7 @@ posts AS (
     WHERE p.adcode IN (SELECT adcode FROM here) AND year(p.posted_on) = $year
       AND list_contains($nodes, p.node_id) AND p.company_name IS NOT NULL
 ),
-latest AS (
-    SELECT * FROM talent
-    QUALIFY row_number() OVER (PARTITION BY coalesce(person_id, talent_id)
-                               ORDER BY observed_on DESC, batch_id DESC, talent_id) = 1
-),
+latest AS (SELECT * FROM talent_person),  -- each person once (docs/linkage.md, "Counting")
 cands AS (
     SELECT t.*, t.adcode IN (SELECT adcode FROM abroad) AS abroad,
            coalesce(t.expected_adcode IN (SELECT adcode FROM here), false) AS expects_here,
@@ -92,7 +90,8 @@ QUALIFY row_number() OVER (PARTITION BY firm, talent_id
 
 def best_pairs(reader: Reader, region: str, year: int, nodes: list[str]) -> pd.DataFrame:
     """One row per (enterprise, talent): the talent's best posting of the firm and its score."""
-    return reader.df(BEST, {"region": region, "year": year, "nodes": list(nodes)})
+    return reader.df(q.on_persons(reader, BEST),
+                     {"region": region, "year": year, "nodes": list(nodes)})
 
 
 def reasons(row) -> str:

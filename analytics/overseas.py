@@ -29,17 +29,11 @@ from store.reader import Reader
 
 COUNTS = disclosure.OVERSEAS.counts  # talents, high_level, willing_to_relocate, expecting_here
 
-# The latest record of each person who has a record abroad (the mart's rule: observed_on, then
-# batch, then talent_id), kept when it is abroad and passes the sidebar's filters.
+# Each person once (talent_person: their latest record, by the mart's rule, a field it lacks
+# filled from their older records), kept when that record is abroad and passes the sidebar's
+# filters.
 POOL = f"""
 WITH abroad AS (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = '{ABROAD_ADCODE}'),
-latest AS (
-    SELECT t.* FROM talent t
-    WHERE coalesce(t.person_id, t.talent_id) IN (
-        SELECT coalesce(person_id, talent_id) FROM talent WHERE adcode IN (SELECT adcode FROM abroad))
-    QUALIFY row_number() OVER (PARTITION BY coalesce(t.person_id, t.talent_id)
-                               ORDER BY t.observed_on DESC, t.batch_id DESC, t.talent_id) = 1
-),
 pool AS (
     SELECT t.adcode, coalesce(t.node_id, '未分类') AS node_id,
            list_contains(['A', 'B', 'C', 'D'], t.tier) AS high,
@@ -50,7 +44,7 @@ pool AS (
                     ELSE t.expected_adcode IN (SELECT adcode FROM region_ancestor
                                                WHERE ancestor_adcode = $region) END)
                AS expecting_here
-    FROM latest t
+    FROM talent_person t
     WHERE t.adcode IN (SELECT adcode FROM abroad) AND year(t.observed_on) <= $year
       AND (len($nodes) = 0 OR list_contains($nodes, coalesce(t.node_id, '未分类')))
       AND (len($tiers) = 0 OR list_contains($tiers, coalesce(t.tier, 'N')))
@@ -81,12 +75,12 @@ def pool_by_country(reader: Reader, f: Filters) -> pd.DataFrame:
     """adcode, country, talents, high_level, willing_to_relocate, expecting_here (raw counts);
     largest first,
     海外 (country unknown) after the countries of its size."""
-    return reader.df(BY_COUNTRY, _params(reader, f))
+    return reader.df(q.on_persons(reader, BY_COUNTRY), _params(reader, f))
 
 
 def pool_by_node(reader: Reader, f: Filters) -> pd.DataFrame:
     """node_id, node, talents, high_level, willing_to_relocate, expecting_here (raw counts)."""
-    return reader.df(BY_NODE, _params(reader, f))
+    return reader.df(q.on_persons(reader, BY_NODE), _params(reader, f))
 
 
 def totals(by_country: pd.DataFrame) -> dict[str, int]:

@@ -14,6 +14,8 @@ Definitions (docs/metrics.md):
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 import settings
@@ -35,6 +37,34 @@ IN_BUSINESS = "coalesce(e.reg_status, '存续') NOT IN ('注销', '吊销')"
 def in_business(reader: Reader) -> str:
     """IN_BUSINESS, or ``true`` on a warehouse published before 登记状态 was loaded."""
     return IN_BUSINESS if reader.has_column("enterprise", "reg_status") else "true"
+
+
+# Every talent count and list reads persons (docs/linkage.md, "Counting"): `talent_person`, one
+# row per person (etl/sql/marts.sql), never the source records in `talent` (a person loaded from
+# two sources is one talent). Queries name `talent_person`; on a warehouse published before that
+# table existed, `on_persons` puts the latest record of each person in its place (the mart's
+# order, without the fill), or every record when the warehouse has not even persons.
+PERSONS = "talent_person"
+LATEST_RECORDS = ("(SELECT * FROM talent QUALIFY row_number() OVER (PARTITION BY "
+                  "coalesce(person_id, talent_id) ORDER BY observed_on DESC, batch_id DESC, "
+                  "talent_id) = 1)")
+RECORDS = "talent"
+
+
+def talent_table(reader: Reader) -> str:
+    """What a talent query reads on this warehouse: one of the three constants above."""
+    if reader.has_table(PERSONS):
+        return PERSONS
+    return LATEST_RECORDS if reader.has_column("talent", "person_id") else RECORDS
+
+
+def on_persons(reader: Reader, sql: str) -> str:
+    """A constant query that reads `talent_person`, made right for this warehouse (only the
+    constants of ``talent_table`` are put in; never any text from a user)."""
+    table = talent_table(reader)
+    return sql if table == PERSONS else re.sub(rf"\b{PERSONS}\b", lambda _m: table, sql)
+
+
 HIGH = "list_contains(['A', 'B', 'C', 'D'], tier)"
 # Latest 常住人口 of each region. A municipality's province and its only city (北京市 110000 and
 # 110100) are one place: whichever of the two has a figure lends it to the other.

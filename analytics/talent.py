@@ -17,6 +17,7 @@ import re
 import pandas as pd
 
 from access.users import can_see_individuals
+from analytics import queries as q
 from analytics.filters import Filters
 from analytics.talent_aggregates import (  # noqa: F401 - re-exported for the talent pages
     AGE_BAND,
@@ -84,7 +85,7 @@ CLUSTER_TALENTS = f"""
         WITH cells AS (SELECT unnest($c_adcode::VARCHAR[]) AS adcode,
                               unnest($c_node::VARCHAR[]) AS node_id)
         {DETAIL}
-        FROM talent t JOIN cells ON cells.adcode = t.adcode
+        FROM talent_person t JOIN cells ON cells.adcode = t.adcode
              AND cells.node_id = coalesce(t.node_id, '未分类')
         LEFT JOIN tier tr ON tr.tier = t.tier
         {DETAIL_FROM}
@@ -95,11 +96,12 @@ CLUSTER_TALENTS = f"""
 
 def cluster_talents(reader: Reader, f: Filters, tf: TalentFilters, places: list[tuple[str, str]],
                     role: str, limit: int = TABLE_LIMIT) -> pd.DataFrame:
-    """The talents of one cluster (its (adcode, node) cells), contacts masked."""
+    """The talents of one cluster (its (adcode, node) cells), each person once (the row of
+    ``talent_person``: their latest record, filled), contacts masked."""
     _require_individuals(role)
     p = params(reader, f, tf) | {"c_adcode": [a for a, _ in places],
                                  "c_node": [n for _, n in places], "limit": limit}
-    df = reader.df(CLUSTER_TALENTS, p)
+    df = reader.df(q.on_persons(reader, CLUSTER_TALENTS), p)
     return mask_contacts(df)
 
 
@@ -138,6 +140,8 @@ def mask_contacts(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- profile ------------------------------------------------------------------------------------
+# The profile is of a record (any of a person's talent_ids): it reads `talent` by id, and the
+# person's other records show in its provenance (analytics.persons).
 TALENT_RECORD = f"""
         SELECT t.*, {PLACE} AS place, coalesce(n.name_zh, '未分类') AS node_name, n.layer,
                tr.name AS tier_name, e.name AS expected_city, r.lon, r.lat,
@@ -222,23 +226,25 @@ def matching_postings(reader: Reader, talent_id: str, role: str, limit: int = 10
 
 
 SIMILAR_TALENTS = f"""
-        WITH me AS (SELECT node_id, skills FROM talent WHERE talent_id = $id LIMIT 1)
+        WITH me AS (SELECT node_id, skills, person_id FROM talent WHERE talent_id = $id LIMIT 1)
         SELECT t.talent_id, {PLACE} AS place, coalesce(t.tier, 'N') AS tier, t.education,
                t.years_experience, t.employer_name,
                len(list_intersect(t.skills, me.skills)) AS shared,
                array_to_string(list_intersect(t.skills, me.skills), '、') AS shared_skills
-        FROM talent t CROSS JOIN me
+        FROM talent_person t CROSS JOIN me
         LEFT JOIN region r ON r.adcode = t.adcode LEFT JOIN region c ON c.adcode = r.city_adcode
         WHERE t.node_id = me.node_id AND t.talent_id <> $id
+          AND t.person_id IS DISTINCT FROM me.person_id  -- not the talent under another record
           AND len(list_intersect(t.skills, me.skills)) > 0
         ORDER BY shared DESC, t.years_experience DESC NULLS LAST, t.talent_id LIMIT $limit
     """  # noqa: S608 - constant fragments only
 
 
 def similar_talents(reader: Reader, talent_id: str, role: str, limit: int = 10) -> pd.DataFrame:
-    """Talents in the same node with the most skills in common (no contact details)."""
+    """Other persons in the same node with the most skills in common (no contact details); the
+    talent is the record ``talent_id`` (any of a person's records), the others are persons."""
     _require_individuals(role)
-    return reader.df(SIMILAR_TALENTS, {"id": talent_id, "limit": limit})
+    return reader.df(q.on_persons(reader, SIMILAR_TALENTS), {"id": talent_id, "limit": limit})
 
 
 def skills_to_nodes(skills, node_names: dict[str, str]) -> pd.DataFrame:
@@ -261,7 +267,7 @@ _MATCHED = " || ".join(f"CASE WHEN {cond} THEN '{lab} ' ELSE '' END"
 _ANY_OF = " OR ".join(f"coalesce({cond}, false)" for _, cond in SEARCH_KINDS.values())
 SEARCH_TALENTS = f"""
         {DETAIL}, trim({_MATCHED}) AS matched_on
-        FROM talent t LEFT JOIN tier tr ON tr.tier = t.tier
+        FROM talent_person t LEFT JOIN tier tr ON tr.tier = t.tier
         {DETAIL_FROM}
         WHERE {_ANY_OF}
         {ORDER} LIMIT $limit
@@ -270,10 +276,11 @@ SEARCH_TALENTS = f"""
 
 def search_talents(reader: Reader, text: str, role: str, limit: int = 100,
                    vocab: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Individual talents the text finds (roles that may see individuals), contacts masked."""
+    """Individual talents the text finds, each person once (roles that may see individuals),
+    contacts masked."""
     _require_individuals(role)
     p = search_params(reader, text, vocab) | {"limit": limit}
-    df = reader.df(SEARCH_TALENTS, p)
+    df = reader.df(q.on_persons(reader, SEARCH_TALENTS), p)
     return mask_contacts(df)
 
 

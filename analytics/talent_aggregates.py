@@ -188,9 +188,9 @@ def params(reader: Reader, f: Filters, tf: TalentFilters) -> dict:
 # -- vocabulary ---------------------------------------------------------------------------------
 def skill_vocabulary(reader: Reader) -> pd.DataFrame:
     """Every distinct skill with the number of talents who list it, most frequent first."""
-    return reader.df("SELECT s AS skill, count(*) AS talents FROM "
-                     "(SELECT unnest(list_distinct(skills)) AS s FROM talent) "
-                     "GROUP BY s ORDER BY talents DESC, skill")
+    return reader.df(q.on_persons(reader, "SELECT s AS skill, count(*) AS talents FROM "
+                                  "(SELECT unnest(list_distinct(skills)) AS s FROM talent_person) "
+                                  "GROUP BY s ORDER BY talents DESC, skill"))
 
 
 def split_terms(text: str) -> list[str]:
@@ -227,9 +227,9 @@ def resolve_skills(reader: Reader, text: str, vocab: tuple[str, ...] | None = No
 
 def universities(reader: Reader, limit: int = 500) -> list[str]:
     """Universities by number of talents (for the picker)."""
-    df = reader.df("SELECT university, count(*) AS n FROM talent WHERE university IS NOT NULL "
-                   "GROUP BY university ORDER BY n DESC, university LIMIT $limit",
-                   {"limit": limit})
+    df = reader.df(q.on_persons(reader, "SELECT university, count(*) AS n FROM talent_person "
+                                "WHERE university IS NOT NULL GROUP BY university "
+                                "ORDER BY n DESC, university LIMIT $limit"), {"limit": limit})
     return df["university"].tolist()
 
 
@@ -237,7 +237,7 @@ def universities(reader: Reader, limit: int = 500) -> list[str]:
 CLUSTER_CELLS = f"""
         WITH m AS (
             SELECT t.adcode, coalesce(t.node_id, '未分类') AS node_id, count(*) AS talents
-            FROM talent t WHERE {WHERE} GROUP BY ALL
+            FROM talent_person t WHERE {WHERE} GROUP BY ALL
         )
         SELECT m.adcode, {PLACE} AS place, r.level, r.lon, r.lat, m.node_id,
                coalesce(n.name_zh, '未分类') AS node_name, m.talents
@@ -249,7 +249,7 @@ CLUSTER_CELLS = f"""
 
 def cluster_cells(reader: Reader, f: Filters, tf: TalentFilters) -> pd.DataFrame:
     """Matching talents by place (finest region known) and chain node, with the place's centre."""
-    return reader.df(CLUSTER_CELLS, params(reader, f, tf))
+    return reader.df(q.on_persons(reader, CLUSTER_CELLS), params(reader, f, tf))
 
 
 def _mapping(cells: pd.DataFrame) -> dict:
@@ -263,7 +263,7 @@ MAPPED = f"""
     mapping AS (SELECT unnest($m_adcode::VARCHAR[]) AS adcode,
                        unnest($m_node::VARCHAR[]) AS node_id,
                        unnest($m_cluster::INTEGER[]) AS cluster),
-    base AS (SELECT mp.cluster, t.* FROM talent t
+    base AS (SELECT mp.cluster, t.* FROM talent_person t
              JOIN mapping mp ON mp.adcode = t.adcode AND mp.node_id = coalesce(t.node_id, '未分类')
              WHERE {WHERE})
 """  # noqa: S608
@@ -283,7 +283,8 @@ CLUSTER_STATS = f"""
 def cluster_stats(reader: Reader, f: Filters, tf: TalentFilters,
                   cells: pd.DataFrame) -> pd.DataFrame:
     """Per cluster: talents, median experience, tiers A–D (count, share), returnees."""
-    return reader.df(CLUSTER_STATS, params(reader, f, tf) | _mapping(cells))
+    return reader.df(q.on_persons(reader, CLUSTER_STATS),
+                     params(reader, f, tf) | _mapping(cells))
 
 
 CLUSTER_TOPS = f"""
@@ -307,7 +308,8 @@ CLUSTER_TOPS = f"""
 def cluster_tops(reader: Reader, f: Filters, tf: TalentFilters, cells: pd.DataFrame,
                  top: int = TOP_N) -> pd.DataFrame:
     """Per cluster, the most frequent skills, employers and universities (kind, value, n)."""
-    return reader.df(CLUSTER_TOPS, params(reader, f, tf) | _mapping(cells) | {"top": top})
+    return reader.df(q.on_persons(reader, CLUSTER_TOPS),
+                     params(reader, f, tf) | _mapping(cells) | {"top": top})
 
 
 def cluster_cards(summary: pd.DataFrame, stats: pd.DataFrame, tops: pd.DataFrame,
@@ -382,14 +384,14 @@ SEARCH_KINDS = {  # kind → (label, condition on talent t)
 
 SEARCH_COUNTS = "SELECT " + ", ".join(  # noqa: S608 - constant fragments only
     f"count(*) FILTER (WHERE {cond}) AS {kind}" for kind, (_, cond) in SEARCH_KINDS.items()
-) + " FROM talent t"
+) + " FROM talent_person t"
 
 
 def search_talent_counts(reader: Reader, text: str,
                          vocab: tuple[str, ...] | None = None) -> pd.DataFrame:
     """How many talents the text finds, by what it matched (for every role)."""
     p = search_params(reader, text, vocab)
-    row = reader.df(SEARCH_COUNTS, p).iloc[0]
+    row = reader.df(q.on_persons(reader, SEARCH_COUNTS), p).iloc[0]
     return pd.DataFrame({"kind": list(SEARCH_KINDS),
                          "label": [lab for lab, _ in SEARCH_KINDS.values()],
                          "talents": [int(row[k]) for k in SEARCH_KINDS]})
@@ -399,11 +401,11 @@ EXAMPLE_EMPLOYER = """
         SELECT t.employer_name AS name, count(*) AS n,
                bool_or(t.adcode IN (SELECT adcode FROM region_ancestor
                                     WHERE ancestor_adcode = $home)) AS home
-        FROM talent t WHERE t.employer_name IS NOT NULL AND t.employer_name <> ''
+        FROM talent_person t WHERE t.employer_name IS NOT NULL AND t.employer_name <> ''
         GROUP BY 1 ORDER BY home DESC, n DESC, name LIMIT 1
 """
 EXAMPLE_UNIVERSITY = """
-        SELECT university FROM talent WHERE university IS NOT NULL AND university <> ''
+        SELECT university FROM talent_person WHERE university IS NOT NULL AND university <> ''
         GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1
 """
 EXAMPLE_CODE = """
@@ -419,7 +421,7 @@ def search_examples(reader: Reader, vocab: tuple[str, ...], home: str = COUNTRY)
     characters of a home enterprise's credit code. Nothing when the warehouse is empty."""
     out = list(vocab[:1])
     for sql, col in ((EXAMPLE_UNIVERSITY, "university"), (EXAMPLE_EMPLOYER, "name")):
-        out += reader.df(sql, {"home": home})[col].tolist()
+        out += reader.df(q.on_persons(reader, sql), {"home": home})[col].tolist()
     codes = reader.df(EXAMPLE_CODE, {"home": home})["credit_code"].tolist()
     out += [c[:6] + "…" for c in codes if isinstance(c, str) and len(c) >= 6]
     return list(dict.fromkeys(x for x in out if x))

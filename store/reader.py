@@ -126,6 +126,18 @@ class Reader:
                 "AND column_name = $c", {"t": table, "c": column})))
         return cache[key]
 
+    def has_table(self, table: str) -> bool:
+        """Whether the published version has the table (one published before the table
+        existed gets it at its next publish; until then a query must do without)."""
+        version = self.refresh()
+        key = (version, table, None)
+        cache = self.__dict__.setdefault("_columns", {})
+        if key not in cache:
+            cache.clear() if len(cache) > 64 else None
+            cache[key] = bool(len(self.df(
+                "SELECT 1 FROM information_schema.tables WHERE table_name = $t", {"t": table})))
+        return cache[key]
+
     def df(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
         """Run a read query with bound parameters on a cursor of its own."""
         self.refresh()

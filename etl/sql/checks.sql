@@ -42,6 +42,12 @@ SELECT (SELECT count(*) FROM talent WHERE person_id IS NULL)
 SELECT abs((SELECT count(*) FROM person) - (SELECT count(DISTINCT person_id) FROM talent))
      + abs((SELECT coalesce(sum(records), 0) FROM person) - (SELECT count(*) FROM talent))
      + (SELECT count(*) - count(DISTINCT person_id) FROM person);
+-- check: talent_person has each person once, as one of its records
+-- (what every talent count and list reads: docs/linkage.md, "Counting")
+SELECT abs((SELECT count(*) FROM talent_person) - (SELECT count(DISTINCT person_id) FROM talent))
+     + (SELECT count(*) - count(DISTINCT person_id) FROM talent_person)
+     + (SELECT count(*) FROM talent_person p
+        ANTI JOIN talent t ON t.talent_id = p.talent_id AND t.person_id = p.person_id);
 -- check: enterprise mart adds up at country level
 -- (firms in business: not 吊销 or 注销)
 SELECT abs((SELECT coalesce(sum(enterprises), 0) FROM mart_enterprise

@@ -3,10 +3,71 @@
 -- level counts at the city and above, never below. `year` is the year of the date the row
 -- describes: observed_on (talent), founded_on or observed_on (enterprise), posted_on, moved_on.
 
--- Talent counts persons, not records (docs/linkage.md): a person's records from several sources
--- count once. A person is represented by their most recent record (then the latest batch, then
--- the smallest talent_id), in that record's cell and year, so the cells add up to the persons and
--- a stock summed over years <= Y (analytics) counts nobody twice; `talents` counts persons.
+-- One row per person (docs/linkage.md, "Counting"): every talent count and list reads this table,
+-- not the records in `talent`. Its shape is talent's (SELECT *). The row is the person's
+-- representative record: the most recent (observed_on, then the latest batch, then the smallest
+-- talent_id); talent_id, adcode, observed_on, source, batch_id and person_id are that record's
+-- own (a person is where and when their latest record says). A descriptive field the record lacks
+-- is taken from the person's next most recent record that has it. Lacks: NULL; for skills NULL or
+-- empty; for tier also 'N', which the loader writes for a blank tier and for a file without a
+-- tier column (an HR workbook after a 人社 list must not take a B-tier person's tier away).
+CREATE OR REPLACE TABLE talent_person AS
+WITH ranked AS (
+    SELECT t.*, row_number() OVER w AS _rank
+    FROM talent t
+    WINDOW w AS (PARTITION BY coalesce(t.person_id, t.talent_id)
+                 ORDER BY t.observed_on DESC, t.batch_id DESC, t.talent_id)
+),
+filled AS (
+    SELECT coalesce(person_id, talent_id) AS _person,
+           arg_min(node_id, _rank) FILTER (WHERE node_id IS NOT NULL) AS node_id,
+           arg_min(tier, _rank) FILTER (WHERE tier <> 'N') AS tier,
+           arg_min(education, _rank) FILTER (WHERE education IS NOT NULL) AS education,
+           arg_min(university, _rank) FILTER (WHERE university IS NOT NULL) AS university,
+           arg_min(major, _rank) FILTER (WHERE major IS NOT NULL) AS major,
+           arg_min(title, _rank) FILTER (WHERE title IS NOT NULL) AS title,
+           arg_min(years_experience, _rank) FILTER (WHERE years_experience IS NOT NULL)
+               AS years_experience,
+           arg_min(birth_year, _rank) FILTER (WHERE birth_year IS NOT NULL) AS birth_year,
+           arg_min(employer_name, _rank) FILTER (WHERE employer_name IS NOT NULL) AS employer_name,
+           arg_min(employer_credit_code, _rank) FILTER (WHERE employer_credit_code IS NOT NULL)
+               AS employer_credit_code,
+           arg_min(is_returnee, _rank) FILTER (WHERE is_returnee IS NOT NULL) AS is_returnee,
+           arg_min(overseas_country, _rank) FILTER (WHERE overseas_country IS NOT NULL)
+               AS overseas_country,
+           arg_min(willing_to_relocate, _rank) FILTER (WHERE willing_to_relocate IS NOT NULL)
+               AS willing_to_relocate,
+           arg_min(expected_adcode, _rank) FILTER (WHERE expected_adcode IS NOT NULL)
+               AS expected_adcode,
+           arg_min(skills, _rank) FILTER (WHERE len(skills) > 0) AS skills
+    FROM ranked WHERE _rank > 1  -- the older records; the representative's own value wins below
+    GROUP BY ALL
+)
+SELECT r.* EXCLUDE (_rank) REPLACE (
+           coalesce(r.node_id, f.node_id) AS node_id,
+           CASE WHEN coalesce(r.tier, 'N') = 'N' THEN coalesce(f.tier, r.tier) ELSE r.tier END
+               AS tier,
+           coalesce(r.education, f.education) AS education,
+           coalesce(r.university, f.university) AS university,
+           coalesce(r.major, f.major) AS major,
+           coalesce(r.title, f.title) AS title,
+           coalesce(r.years_experience, f.years_experience) AS years_experience,
+           coalesce(r.birth_year, f.birth_year) AS birth_year,
+           coalesce(r.employer_name, f.employer_name) AS employer_name,
+           coalesce(r.employer_credit_code, f.employer_credit_code) AS employer_credit_code,
+           coalesce(r.is_returnee, f.is_returnee) AS is_returnee,
+           coalesce(r.overseas_country, f.overseas_country) AS overseas_country,
+           coalesce(r.willing_to_relocate, f.willing_to_relocate) AS willing_to_relocate,
+           coalesce(r.expected_adcode, f.expected_adcode) AS expected_adcode,
+           CASE WHEN len(r.skills) > 0 OR f.skills IS NULL THEN r.skills
+                ELSE f.skills END AS skills)
+FROM ranked r LEFT JOIN filled f ON f._person = coalesce(r.person_id, r.talent_id)
+WHERE r._rank = 1;
+
+-- Talent counts persons, not records: each person once (talent_person), in the cell and year of
+-- their latest record, with its descriptive fields filled as above (a person whose latest record
+-- has no node but an older one has counts in that node). The cells add up to the persons and a
+-- stock summed over years <= Y (analytics) counts nobody twice; `talents` counts persons.
 CREATE OR REPLACE TABLE mart_talent_supply AS
 WITH talent_rows AS (
     SELECT t.adcode, coalesce(t.node_id, '未分类') AS node_id, coalesce(t.tier, 'N') AS tier,
@@ -19,9 +80,7 @@ WITH talent_rows AS (
            coalesce(t.is_returnee, false) AS is_returnee,
            year(t.observed_on) AS year,
            coalesce(t.person_id, t.talent_id) AS person_id
-    FROM talent t
-    QUALIFY row_number() OVER (PARTITION BY coalesce(t.person_id, t.talent_id)
-                               ORDER BY t.observed_on DESC, t.batch_id DESC, t.talent_id) = 1
+    FROM talent_person t
 )
 SELECT a.ancestor_adcode AS adcode, a.ancestor_level AS level, r.node_id, r.tier, r.education,
        r.experience_band, r.is_returnee, r.year, count(DISTINCT r.person_id) AS talents
