@@ -59,20 +59,40 @@ def resolved(recs: pd.DataFrame, priority: tuple[str, ...] = SOURCE_PRIORITY) ->
     for name in (f for f in FIELDS if f in order.columns):
         for row in order.itertuples(index=False):
             value = getattr(row, name)
-            if _present(value):
+            if has_value(name, value):
                 out.append((name, value, row.talent_id, row.source, row.observed_on))
                 break
     return pd.DataFrame(out, columns=["field", "value", "talent_id", "source", "observed_on"])
 
 
 def conflicts(recs: pd.DataFrame) -> list[str]:
-    """Fields on which the person's records disagree (shown beside the resolved value)."""
+    """Fields on which the person's records disagree (shown beside the resolved value). A
+    place and the region that contains it do not disagree (青岛市 and 青岛市崂山区: one is the
+    other written less precisely)."""
     out = []
     for name in (f for f in FIELDS if f in recs.columns):
-        values = {_hashable(v) for v in recs[name] if _present(v)}
+        values = {_hashable(v) for v in recs[name] if has_value(name, v)}
+        if name in ("adcode", "expected_adcode"):
+            values = {v for v in values if not any(w != v and _within(w, v) for w in values)}
         if len(values) > 1:
             out.append(name)
     return out
+
+
+def has_value(field: str, value) -> bool:
+    """Whether a record states the field: not missing, not an empty list, and for the tier not
+    ``N`` (the loader's word for "no tier given")."""
+    return _present(value) and not (field == "tier" and value == "N")
+
+
+def _within(inner: str, outer: str) -> bool:
+    """Whether region ``inner`` lies in region ``outer`` (adcodes: a province ends in 0000, a
+    city in 00; outside China's adcodes, only equality)."""
+    if not (isinstance(inner, str) and isinstance(outer, str) and len(outer) == 6
+            and outer.isdigit()):
+        return False
+    prefix = outer[:2] if outer.endswith("0000") else outer[:4] if outer.endswith("00") else outer
+    return inner.startswith(prefix)
 
 
 def _present(value) -> bool:

@@ -147,18 +147,39 @@ TALENT_RECORD = f"""
                tr.name AS tier_name, e.name AS expected_city, r.lon, r.lat,
                e.lon AS expected_lon, e.lat AS expected_lat, r.province_adcode,
                e.province_adcode AS expected_province
-        FROM talent t LEFT JOIN region r ON r.adcode = t.adcode
+        FROM ({{records}}) t LEFT JOIN region r ON r.adcode = t.adcode
         LEFT JOIN region c ON c.adcode = r.city_adcode
         LEFT JOIN region e ON e.adcode = t.expected_adcode
         LEFT JOIN chain_node n ON n.node_id = t.node_id LEFT JOIN tier tr ON tr.tier = t.tier
-        WHERE t.talent_id = $id ORDER BY t.observed_on DESC
+        ORDER BY t.observed_on DESC
     """  # noqa: S608 - constant fragments only
+# The record itself; when it is a person's representative record, its talent_person row (the
+# fields it lacks filled from the person's older records, etl/sql/marts.sql).
+_RECORD_AS_IS = "SELECT * FROM talent WHERE talent_id = $id"
+_RECORD_FILLED = """SELECT * FROM talent_person WHERE talent_id = $id
+        UNION ALL BY NAME SELECT * FROM talent WHERE talent_id = $id
+        AND NOT EXISTS (SELECT 1 FROM talent_person WHERE talent_id = $id)"""
+# The talent_id a profile shows for a record: its person's representative record.
+PERSON_VIEW = """SELECT p.talent_id FROM talent t JOIN talent_person p ON p.person_id = t.person_id
+        WHERE t.talent_id = $id"""
 
 
 def talent_record(reader: Reader, talent_id: str, role: str) -> pd.DataFrame:
-    """The talent's record with region, node and tier names (no contact details)."""
+    """The talent's record with region, node and tier names (no contact details); a person's
+    representative record with the fields it lacks filled (talent_person)."""
     _require_individuals(role)
-    return reader.df(TALENT_RECORD, {"id": talent_id})
+    records = _RECORD_FILLED if reader.has_table("talent_person") else _RECORD_AS_IS
+    return reader.df(TALENT_RECORD.replace("{records}", records), {"id": talent_id})
+
+
+def person_view_id(reader: Reader, talent_id: str, role: str) -> str:
+    """The record a profile opened on ``talent_id`` shows: the representative record of its
+    person (a person is one profile, whichever source's record a link named), else itself."""
+    _require_individuals(role)
+    if not reader.has_table("talent_person"):
+        return talent_id
+    df = reader.df(PERSON_VIEW, {"id": talent_id})
+    return str(df.iloc[0, 0]) if len(df) else talent_id
 
 
 def contact(reader: Reader, talent_id: str, role: str, unmasked: bool = False) -> dict:
@@ -178,13 +199,18 @@ MOVES = f"""
         FROM talent_move m
         LEFT JOIN region a ON a.adcode = m.from_adcode LEFT JOIN region ac ON ac.adcode = a.city_adcode
         LEFT JOIN region b ON b.adcode = m.to_adcode LEFT JOIN region bc ON bc.adcode = b.city_adcode
-        WHERE m.talent_id = $id ORDER BY m.moved_on
+        WHERE m.talent_id IN ({{ids}}) ORDER BY m.moved_on
     """  # noqa: S608 - constant fragments only
+# The moves of every record of the talent's person (a move names the record of its own source).
+_PERSON_RECORDS = """SELECT talent_id FROM talent WHERE person_id = (
+        SELECT person_id FROM talent WHERE talent_id = $id) UNION SELECT $id"""
 
 
 def moves(reader: Reader, talent_id: str, role: str) -> pd.DataFrame:
+    """The moves on record for the talent's person (all its records)."""
     _require_individuals(role)
-    return reader.df(MOVES, {"id": talent_id})
+    ids = _PERSON_RECORDS if reader.has_column("talent", "person_id") else "SELECT $id"
+    return reader.df(MOVES.replace("{ids}", ids), {"id": talent_id})
 
 
 def employer(reader: Reader, credit_code: str | None) -> pd.DataFrame:

@@ -323,3 +323,17 @@ def test_an_older_warehouse_reads_the_latest_records(db, tmp_path):
         assert int(tl.cluster_cells(r, QD2024, tl.TalentFilters())["talents"].sum()) == 7
     finally:
         r.close()
+
+
+def test_a_profile_is_the_persons_whichever_record_opens_it(reader, ids):
+    """Opened on the 人社 record of 周杰, the profile shows his latest (人才集团) record, filled,
+    and the move that 人社 recorded; a person of one record opens on itself."""
+    old, latest = ids[("周杰", "人社")], ids[("周杰", "人才集团")]
+    assert tl.person_view_id(reader, old, ROLE) == latest
+    assert tl.person_view_id(reader, latest, ROLE) == latest
+    single = ids[("钱七", "人社")] if ("钱七", "人社") in ids else ids[("钱七", "人才集团")]
+    assert tl.person_view_id(reader, single, ROLE) == single
+    assert tl.person_view_id(reader, "Tnobody", ROLE) == "Tnobody"
+    moves = tl.moves(reader, latest, ROLE)
+    assert len(moves) == 1 and "深圳" in moves["to_place"].iloc[0]
+    assert tl.moves(reader, single, ROLE).empty

@@ -52,3 +52,30 @@ def test_conflicts_name_the_fields_the_records_disagree_on():
 def test_records_need_a_role_that_may_see_individuals():
     with pytest.raises(PermissionError):
         persons.records(None, "P1", "planner")
+
+
+def test_tier_n_is_no_tier_and_a_place_within_another_is_no_conflict():
+    d = dt.date
+    df = pd.DataFrame({
+        "talent_id": ["T1", "T2", "T3"], "source": ["demo", "人社", "猎聘"],
+        "observed_on": [d(2024, 11, 15), d(2024, 3, 1), d(2023, 5, 1)],
+        "tier": ["N", "C", None],
+        "adcode": ["110114", "110000", "110100"],  # 昌平区, 北京市 (province), 北京市 (city)
+        "expected_adcode": ["370212", "440300", None],  # 崂山区 and 深圳市: two places
+    })
+    out = persons.resolved(df).set_index("field")
+    assert out.loc["tier", "value"] == "C" and out.loc["tier", "source"] == "人社"
+    assert out.loc["adcode", "value"] == "110114"
+    assert persons.conflicts(df) == ["expected_adcode"]
+    df.loc[1, "adcode"] = "310101"  # 上海 黄浦区: now the places disagree
+    df.loc[2, "tier"] = "B"  # C and B: a conflict; N says nothing
+    assert persons.conflicts(df) == ["adcode", "tier", "expected_adcode"]
+
+
+@pytest.mark.parametrize(("inner", "outer", "within"), [
+    ("370212", "370200", True), ("370212", "370000", True), ("370200", "370000", True),
+    ("370212", "370212", True), ("370212", "370210", False), ("370212", "440300", False),
+    ("370000", "370200", False), ("ABROAD", "370000", False), ("370212", "US", False),
+])
+def test_within(inner, outer, within):
+    assert persons._within(inner, outer) is within

@@ -37,8 +37,8 @@ def page() -> None:
     tid = talent_id()
     if tid is None:
         st.info(t("pf_none"))
-    else:
-        archive(ver, tid)
+    else:  # one profile per person, whichever of its records was named
+        archive(ver, state.person_view_id(ver, tid, auth.role()))
     components.freshness_line(ver)
 
 
@@ -116,7 +116,7 @@ def provenance_section(ver: str, tid: str) -> None:
             return ref["region_names"].get(v, v)
         if field == "node_id":
             return nodes.get(v, v)
-        if isinstance(v, (list, tuple)) or hasattr(v, "tolist") and not isinstance(v, str):
+        if isinstance(v, (list, tuple, np.ndarray)):  # skills (a numpy bool is no list)
             return "、".join(map(str, list(v)))
         return _text(v)
 
@@ -126,7 +126,7 @@ def provenance_section(ver: str, tid: str) -> None:
         differ = set(persons.conflicts(recs))
         rows = []
         for r in res.itertuples():
-            others = sorted({shown(r.field, v) for v in recs[r.field] if persons._present(v)}
+            others = sorted({shown(r.field, v) for v in recs[r.field] if persons.has_value(r.field, v)}
                             - {shown(r.field, r.value)}) if r.field in differ else []
             rows.append({"字段": PROVENANCE_LABELS.get(r.field, r.field),
                          "采用的值": shown(r.field, r.value), "来源": r.source,

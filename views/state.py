@@ -146,6 +146,12 @@ def search(ver: str, text: str, individuals_role: str | None) -> dict:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+def person_view_id(ver: str, talent_id: str, role: str) -> str:
+    """The record a profile shows for ``talent_id``: its person's representative record."""
+    return tl.person_view_id(reader(), talent_id, role)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
 def profile(ver: str, talent_id: str, role: str) -> dict:
     """Everything known about one talent, contacts masked."""
     r = reader()
