@@ -249,13 +249,9 @@ def local_enterprises(reader: Reader, region: str, node: str, year: int,
 def chain_matrix(reader: Reader, regions: list[str], year: int, th,
                  bench: str = COUNTRY) -> pd.DataFrame:
     """``gaps.chain_status`` of several regions stacked (adcode, name added): the heatmap's
-    data, from two queries for all the regions (``gaps.chain_status_many``)."""
+    data, from one query for all the regions (``gaps.chain_status_all``)."""
     from analytics import gaps
 
-    names = reader.df("SELECT adcode, name FROM region WHERE list_contains($codes, adcode)",
-                      {"codes": list(regions)})
-    name = dict(zip(names["adcode"], names["name"], strict=True))
-    many = gaps.chain_status_many(reader, list(regions), year, th, bench)
-    parts = [many[code].assign(adcode=code, name=name.get(code, code))
-             for code in regions if code in many]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if not regions:
+        return pd.DataFrame()
+    return gaps.chain_status_all(reader, list(regions), year, th, bench)

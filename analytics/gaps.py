@@ -178,60 +178,145 @@ def chain_status(reader: Reader, region: str, year: int, th: Thresholds,
     return assess(df, bases, th)
 
 
-# The same facts for many regions at once (the heatmap): NODE_FACTS with the region a column.
-# tests/test_gaps.py checks that each region's part equals its own chain_status.
-NODE_FACTS_MANY = """
-WITH nodes AS (SELECT node_id, name_zh, layer, segment, sequence FROM chain_node),
-regs AS (SELECT DISTINCT unnest($regions::VARCHAR[]) AS region),
+# The chain status of many regions (the heatmap: the 34 provinces, a province's cities) in ONE
+# query: the facts of NODE_FACTS, the bases of TOTALS and the rules of ``assess`` (LQs, status,
+# reason, 延链, band, gap score before rounding), one row per region × node. Python only rounds
+# the gap score (``round`` as ``gap_score`` does: DuckDB rounds halves away from zero).
+# tests/test_heatmap_one_query.py checks it equals ``chain_status`` region by region; the rules
+# live in both places, so a change to one must go to the other (the test fails otherwise).
+CHAIN_STATUS_ALL = """
+WITH regs AS (SELECT unnest($regions::VARCHAR[]) AS region,
+                     generate_subscripts($regions::VARCHAR[], 1) AS pos),
+codes AS (SELECT region AS adcode FROM regs UNION SELECT $bench::VARCHAR),
+nodes AS (SELECT node_id, name_zh, layer, segment, sequence FROM chain_node),
 t AS (SELECT adcode, node_id, sum(talents) AS talents,
              sum(talents) FILTER (WHERE year = $year) AS active
       FROM mart_talent_supply
-      WHERE (adcode IN (SELECT region FROM regs) OR adcode = $bench) AND year <= $year
-      GROUP BY ALL),
+      WHERE adcode IN (SELECT adcode FROM codes) AND year <= $year GROUP BY ALL),
 e AS (SELECT adcode, node_id, sum(enterprises) AS enterprises, sum(chain_leaders) AS leaders
       FROM mart_enterprise
-      WHERE (adcode IN (SELECT region FROM regs) OR adcode = $bench) AND year <= $year
-      GROUP BY ALL),
+      WHERE adcode IN (SELECT adcode FROM codes) AND year <= $year GROUP BY ALL),
 p AS (SELECT adcode, node_id, sum(postings) AS postings,
              sum(salary_sum) / nullif(sum(salaried_postings), 0) AS mean_salary
       FROM mart_posting_demand
-      WHERE adcode IN (SELECT region FROM regs) AND year = $year GROUP BY ALL)
-SELECT g.region AS _region, n.*,
-       coalesce(tl.talents, 0) AS talent, coalesce(tl.active, 0) AS active,
-       coalesce(tb.talents, 0) AS bench_talent,
-       coalesce(el.enterprises, 0) AS enterprises, coalesce(el.leaders, 0) AS leaders,
-       coalesce(eb.enterprises, 0) AS bench_enterprises,
-       coalesce(pl.postings, 0) AS postings, pl.mean_salary
-FROM regs g CROSS JOIN nodes n
-LEFT JOIN t tl ON tl.node_id = n.node_id AND tl.adcode = g.region
-LEFT JOIN t tb ON tb.node_id = n.node_id AND tb.adcode = $bench
-LEFT JOIN e el ON el.node_id = n.node_id AND el.adcode = g.region
-LEFT JOIN e eb ON eb.node_id = n.node_id AND eb.adcode = $bench
-LEFT JOIN p pl ON pl.node_id = n.node_id AND pl.adcode = g.region
-ORDER BY g.region, n.sequence
+      WHERE adcode IN (SELECT region FROM regs) AND year = $year GROUP BY ALL),
+-- the bases (TOTALS): every node's talent and enterprises, of codes the region table knows
+tt AS (SELECT adcode, sum(talents) AS n FROM t GROUP BY adcode),
+et AS (SELECT adcode, sum(enterprises) AS n FROM e GROUP BY adcode),
+bases AS (SELECT c.adcode, coalesce(tt.n, 0)::DOUBLE AS talent,
+                 coalesce(et.n, 0)::DOUBLE AS enterprises
+          FROM codes c JOIN region r ON r.adcode = c.adcode
+          LEFT JOIN tt ON tt.adcode = c.adcode LEFT JOIN et ON et.adcode = c.adcode),
+f AS (SELECT g.pos, g.region AS adcode, n.*,
+             coalesce(tl.talents, 0)::DOUBLE AS talent, coalesce(tl.active, 0)::DOUBLE AS active,
+             coalesce(tb.talents, 0)::DOUBLE AS bench_talent,
+             coalesce(el.enterprises, 0)::DOUBLE AS enterprises,
+             coalesce(el.leaders, 0)::DOUBLE AS leaders,
+             coalesce(eb.enterprises, 0)::DOUBLE AS bench_enterprises,
+             coalesce(pl.postings, 0)::DOUBLE AS postings, pl.mean_salary,
+             coalesce(bl.talent, 0)::DOUBLE AS lq_base,
+             coalesce(bb.talent, 0)::DOUBLE AS lq_bench_base,
+             coalesce(bl.enterprises, 0)::DOUBLE AS ent_base,
+             coalesce(bb.enterprises, 0)::DOUBLE AS ent_bench_base
+      FROM regs g CROSS JOIN nodes n
+      LEFT JOIN t tl ON tl.node_id = n.node_id AND tl.adcode = g.region
+      LEFT JOIN t tb ON tb.node_id = n.node_id AND tb.adcode = $bench
+      LEFT JOIN e el ON el.node_id = n.node_id AND el.adcode = g.region
+      LEFT JOIN e eb ON eb.node_id = n.node_id AND eb.adcode = $bench
+      LEFT JOIN p pl ON pl.node_id = n.node_id AND pl.adcode = g.region
+      LEFT JOIN bases bl ON bl.adcode = g.region
+      LEFT JOIN bases bb ON bb.adcode = $bench),
+-- lq(), sd_ratio(), credibility
+m AS (SELECT *,
+             CASE WHEN lq_base = 0 OR lq_bench_base = 0 OR bench_talent = 0 THEN NULL
+                  ELSE (talent / lq_base) / (bench_talent / lq_bench_base) END AS lq_talent,
+             CASE WHEN ent_base = 0 OR ent_bench_base = 0 OR bench_enterprises = 0 THEN NULL
+                  ELSE (enterprises / ent_base) / (bench_enterprises / ent_bench_base)
+             END AS lq_enterprise,
+             CASE WHEN postings <> 0 THEN active / postings END AS sd_ratio,
+             lq_base >= $min_base AS lq_credible,
+             CASE WHEN lq_talent IS NULL THEN '—' ELSE printf('%.2f', lq_talent) END AS _shown,
+             '本地企业 ' || CAST(enterprises AS HUGEINT) || ' 家' AS _firms
+      FROM f),
+-- node_status()
+s AS (SELECT *,
+             CASE WHEN NOT lq_credible THEN CASE WHEN enterprises = 0 THEN '补链' ELSE '强链' END
+                  WHEN lq_talent IS NULL OR lq_talent < $lq_missing OR enterprises = 0
+                      THEN '补链'
+                  WHEN lq_talent >= $lq_stronghold AND leaders > 0 THEN '固链'
+                  ELSE '强链' END AS _status,
+             CASE WHEN NOT lq_credible
+                      THEN '人才基数 ' || CAST(trunc(lq_base) AS HUGEINT) || ' < ' || $min_base_text
+                           || ', LQ ' || _shown || ' 仅供参考; ' || _firms
+                  WHEN lq_talent IS NULL OR lq_talent < $lq_missing
+                      THEN 'LQ ' || _shown || ' < ' || $missing_text || '; ' || _firms
+                  WHEN enterprises = 0 THEN 'LQ ' || _shown || '; ' || _firms
+                  WHEN lq_talent >= $lq_stronghold AND leaders > 0
+                      THEN 'LQ ' || _shown || ' ≥ ' || $stronghold_text || '; 链主企业 '
+                           || CAST(leaders AS HUGEINT) || ' 家'
+                  WHEN lq_talent >= $lq_stronghold
+                      THEN 'LQ ' || _shown || ' ≥ ' || $stronghold_text || ' 但无本地链主企业'
+                  ELSE $missing_text || ' ≤ LQ ' || _shown || ' < ' || $stronghold_text || '; '
+                       || _firms END AS _reason
+      FROM m),
+-- extend_chain(): the 固链 neighbours of each node, by node id
+adj AS (SELECT unnest($adj_node::VARCHAR[]) AS node_id, unnest($adj_next::VARCHAR[]) AS next_id),
+ext AS (SELECT s.pos, a.node_id, string_agg(s.name_zh, '、' ORDER BY s.node_id) AS strong
+        FROM adj a JOIN s ON s.node_id = a.next_id AND s._status = '固链' GROUP BY ALL)
+SELECT s.node_id, s.name_zh, s.layer, s.segment, s.sequence, s.talent, s.active,
+       s.bench_talent, s.enterprises, s.leaders, s.bench_enterprises, s.postings,
+       s.mean_salary, s.lq_talent, s.lq_enterprise, s.sd_ratio,
+       CASE WHEN s.sd_ratio IS NULL THEN '无需求数据' WHEN s.sd_ratio <= $sd_severe THEN '严重紧缺'
+            WHEN s.sd_ratio <= $sd_shortage THEN '紧缺' WHEN s.sd_ratio <= $sd_balanced THEN '平衡'
+            ELSE '过剩' END AS sd_band,
+       s.lq_base, s.lq_credible, s.lq_bench_base, s.ent_base, s.ent_bench_base,
+       CASE WHEN x.strong IS NOT NULL AND s._status = '补链' AND s.enterprises = 0 THEN '延链'
+            ELSE s._status END AS status,
+       CASE WHEN x.strong IS NOT NULL AND s._status = '补链' AND s.enterprises = 0
+                THEN '与固链环节 ' || x.strong || ' 相邻; 本地企业 0 家'
+            ELSE s._reason END AS reason,
+       -- gap_score() before its rounding
+       50 * CASE WHEN NOT s.lq_credible THEN 0.5::DOUBLE WHEN s.lq_talent IS NULL THEN 1::DOUBLE
+                 ELSE greatest(0::DOUBLE, 1::DOUBLE - s.lq_talent) END
+       + 30 * CASE WHEN s.sd_ratio IS NULL THEN 0::DOUBLE
+                   ELSE greatest(0::DOUBLE, 1::DOUBLE - least(s.sd_ratio, 1.2::DOUBLE) / 1.2::DOUBLE)
+              END
+       + 20 * CASE WHEN s.enterprises = 0 THEN 1 ELSE 0 END AS gap_score,
+       s.adcode, coalesce(r.name, s.adcode) AS name
+FROM s
+LEFT JOIN ext x ON x.pos = s.pos AND x.node_id = s.node_id
+LEFT JOIN region r ON r.adcode = s.adcode
+ORDER BY s.pos, s.sequence
 """
-TOTALS_MANY = """
-SELECT r.adcode,
-       coalesce((SELECT sum(talents) FROM mart_talent_supply m
-                 WHERE m.adcode = r.adcode AND year <= $year), 0) AS talent,
-       coalesce((SELECT sum(enterprises) FROM mart_enterprise m
-                 WHERE m.adcode = r.adcode AND year <= $year), 0) AS enterprises
-FROM region r WHERE r.adcode IN (SELECT unnest($regions::VARCHAR[])) OR r.adcode = $bench
-"""
+
+
+def chain_status_all(reader: Reader, regions: list[str], year: int, th: Thresholds,
+                     bench: str = COUNTRY) -> pd.DataFrame:
+    """``chain_status`` of each region stacked, in the order of ``regions``, with the region's
+    ``adcode`` and ``name`` added (an unknown code is its own name): one query for all of them
+    (the heatmap's data)."""
+    from reference.taxonomy import adjacent_nodes
+
+    pairs = [(a, b) for a, nexts in adjacent_nodes().items() for b in sorted(nexts)]
+    severe, shortage, balanced = th.sd_bands
+    df = reader.df(CHAIN_STATUS_ALL, {
+        "regions": list(regions), "bench": bench, "year": year,
+        "lq_missing": float(th.lq_missing), "lq_stronghold": float(th.lq_stronghold),
+        "min_base": float(th.lq_min_base), "min_base_text": f"{th.lq_min_base}",
+        "missing_text": f"{th.lq_missing:g}", "stronghold_text": f"{th.lq_stronghold:g}",
+        "sd_severe": float(severe), "sd_shortage": float(shortage),
+        "sd_balanced": float(balanced),
+        "adj_node": [a for a, _ in pairs], "adj_next": [b for _, b in pairs]})
+    df["gap_score"] = [round(v, 1) for v in df["gap_score"].tolist()]
+    return df
 
 
 def chain_status_many(reader: Reader, regions: list[str], year: int, th: Thresholds,
                       bench: str = COUNTRY) -> dict[str, pd.DataFrame]:
-    """``chain_status`` of each region, from two queries for all of them (not two per region)."""
-    params = {"regions": list(regions), "bench": bench, "year": year}
-    facts = reader.df(NODE_FACTS_MANY, params)
-    totals = reader.df(TOTALS_MANY, params).set_index("adcode")
-    out = {}
-    for code, part in facts.groupby("_region", sort=False):
-        bases = Bases(_total(totals, code, "talent"), _total(totals, bench, "talent"),
-                      _total(totals, code, "enterprises"), _total(totals, bench, "enterprises"))
-        out[code] = assess(part.drop(columns="_region").reset_index(drop=True), bases, th)
-    return out
+    """``chain_status`` of each region, by code, from the one query of ``chain_status_all``."""
+    df = chain_status_all(reader, list(dict.fromkeys(regions)), year, th, bench)
+    return {code: part.drop(columns=["adcode", "name"]).reset_index(drop=True)
+            for code, part in df.groupby("adcode", sort=False)}
 
 
 def assess(df: pd.DataFrame, bases: Bases, th: Thresholds) -> pd.DataFrame:

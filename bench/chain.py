@@ -1,7 +1,7 @@
 """产业链 page interactions: chain status, node detail with its 招引清单, and flows, p50/p95
 against the bare aggregate floor. Not a test: run it by hand.
 
-    python3 bench/chain.py /tmp/medium/w.duckdb --runs 40
+    python3 bench/chain.py /tmp/medium/w.duckdb --runs 40 [--json out.json]
 
 Each interaction picks (seeded) a region among the country, provinces, cities and districts of
 the demo's hot spots, a threshold set and a node, then computes what the page computes for a
@@ -12,6 +12,7 @@ The floor is DuckDB's bare per-node sum of talents for the region.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -54,6 +55,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("db")
     ap.add_argument("--runs", type=int, default=40)
+    ap.add_argument("--json", default=None, help="also write the figures here (bench/all.py)")
     args = ap.parse_args()
     r = Reader(args.db)
     nodes = list(r.df("SELECT node_id FROM chain_node")["node_id"])
@@ -74,6 +76,11 @@ def main() -> None:
           f"p95 {pct(times, 95) * ms:.0f} ms; floor p50 {pct(floors, 50) * ms:.1f} ms, "
           f"p95 {pct(floors, 95) * ms:.1f} ms; ratio p50 {pct(times, 50) / pct(floors, 50):.0f}x")
     r.close()
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "db": str(args.db), "runs": args.runs, "p50_ms": pct(times, 50) * ms,
+            "p95_ms": pct(times, 95) * ms, "floor_p50_ms": pct(floors, 50) * ms,
+            "floor_p95_ms": pct(floors, 95) * ms}, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

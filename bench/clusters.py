@@ -1,6 +1,6 @@
 """Cluster computation time (what the 人才集群 page computes) over 20 varied filter sets.
 
-    python3 bench/clusters.py /tmp/medium/w.duckdb
+    python3 bench/clusters.py /tmp/medium/w.duckdb [--json out.json]
 
 Prints p50/p95/max over the cases, the 1,000-row talent table of the biggest cluster, and a
 search. Not a test: run it by hand.
@@ -8,6 +8,8 @@ search. Not a test: run it by hand.
 
 from __future__ import annotations
 
+import argparse
+import json
 import statistics
 import sys
 import time
@@ -66,7 +68,7 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def main(path: str) -> None:
+def main(path: str, json_path: str | None = None) -> None:
     r = Reader(path)
     all_cases = cases(r)
     run(r, *all_cases[0])  # warm the connection
@@ -88,7 +90,16 @@ def main(path: str) -> None:
           f"p95 {pct(times, 95) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms")
     print(f"talent table of the biggest cluster: median {statistics.median(table) * 1000:.0f} ms")
     r.close()
+    if json_path:
+        Path(json_path).write_text(json.dumps({
+            "db": path, "cases": len(times), "p50_ms": pct(times, 50) * 1000,
+            "p95_ms": pct(times, 95) * 1000, "max_ms": max(times) * 1000,
+            "table_median_ms": statistics.median(table) * 1000}, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    ap = argparse.ArgumentParser()
+    ap.add_argument("db")
+    ap.add_argument("--json", default=None, help="also write the figures here (bench/all.py)")
+    a = ap.parse_args()
+    main(a.db, a.json)

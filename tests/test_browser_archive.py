@@ -43,8 +43,8 @@ def _three_source_person(db) -> tuple[str, list[str], str]:
     return tid, sources, latest
 
 
-def test_a_person_in_three_sources_has_one_profile_with_its_sources(browser, archive_server,
-                                                                   demo_db):
+def test_a_person_in_three_sources_has_one_profile_with_its_sources(
+        browser, archive_server, demo_db):  # noqa: F811 - the fixture imported above
     tid, sources, latest = _three_source_person(demo_db)
     assert latest != tid
     assert sorted(set(sources)) == ["demo", "人社", "猎聘"]
