@@ -5,6 +5,10 @@ centre) carrying a weight, the number of matching talents there. A place is a *c
 talents within ``eps_km`` of it (itself included) number at least ``min_weight``. Cores within
 eps of each other form one cluster; a non-core place within eps of a core joins the cluster of
 its nearest core; the rest is noise (scattered talent). Clusters are numbered by size.
+
+``label_cells`` (the page) finds the neighbour pairs once for all distinct centres and clusters
+each chain node on its own pairs (an edge list, not one n × n matrix per node); it gives what
+``dbscan_weighted`` per node gives (tests/test_clusters_speed.py).
 """
 
 from __future__ import annotations
@@ -50,7 +54,13 @@ def neighbours(lon: np.ndarray, lat: np.ndarray, eps_km: float) -> np.ndarray:
 def _components(adj: np.ndarray) -> np.ndarray:
     """Connected components of a symmetric boolean matrix: each node's smallest member index."""
     src, dst = np.nonzero(adj)  # the edge list: memory follows the edges, not n²
-    labels = np.arange(len(adj))
+    return _components_edges(len(adj), src, dst)
+
+
+def _components_edges(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Connected components of n nodes from an edge list holding both directions of each edge:
+    each node's smallest member index (a node without edges is its own component)."""
+    labels = np.arange(n)
     while True:  # label propagation: converges in (component diameter) rounds
         new = labels.copy()
         np.minimum.at(new, src, labels[dst])
@@ -94,6 +104,101 @@ def _renumber(labels: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
+def neighbour_pairs(lon, lat, eps_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The neighbours matrix of ``neighbours`` as an edge list (i, j, cosine of i–j): both
+    directions of each pair, every point with itself. Same products, same threshold."""
+    v = _unit_vectors(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    n = len(v)
+    limit = np.cos(min(eps_km / EARTH_RADIUS_KM, np.pi))
+    src, dst, cos = [], [], []
+    for start in range(0, n, _CHUNK):
+        d = v[start:start + _CHUNK] @ v.T
+        rows = np.arange(len(d))
+        i, j = np.nonzero(d >= limit - 1e-12)
+        off = i + start != j
+        i, j = np.r_[rows, i[off]], np.r_[rows + start, j[off]]  # the diagonal is always in
+        src.append(i + start)
+        dst.append(j)
+        cos.append(d[i, j])
+    return np.concatenate(src), np.concatenate(dst), np.concatenate(cos)
+
+
+def _expand(pt: np.ndarray, count: np.ndarray, first: np.ndarray, order: np.ndarray):
+    """For each entry of ``pt`` (a centre), one row per place at that centre: (entry, place)."""
+    reps = count[pt]
+    row = np.repeat(np.arange(len(pt)), reps)
+    k = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)
+    return row, order[first[pt][row] + k]
+
+
+def _place_pairs(pts: np.ndarray, n_centres: int, edges):
+    """The place pairs (a, b, cosine) of one group: places whose centres are neighbours."""
+    e_src, e_dst, e_cos = edges
+    count = np.bincount(pts, minlength=n_centres)
+    keep = (count[e_src] > 0) & (count[e_dst] > 0)
+    x, y, c = e_src[keep], e_dst[keep], e_cos[keep]
+    if count.max() == 1:  # one place per centre (the usual case): no expansion
+        pos = np.full(n_centres, -1)
+        pos[pts] = np.arange(len(pts))
+        return pos[x], pos[y], c
+    order = np.argsort(pts, kind="stable")
+    first = np.cumsum(count) - count
+    row, a = _expand(x, count, first, order)
+    row2, b = _expand(y[row], count, first, order)
+    return a[row2], b, c[row][row2]
+
+
+def _dbscan_edges(n: int, a: np.ndarray, b: np.ndarray, cos: np.ndarray, w: np.ndarray,
+                  min_weight: float) -> np.ndarray:
+    """``dbscan_weighted`` on an edge list (a, b, cosine; both directions, diagonal included)
+    instead of the n × n matrix: the same cores, components, borders and numbering."""
+    core = np.bincount(a, weights=w[b], minlength=n) >= min_weight
+    labels = np.full(n, NOISE)
+    if not core.any():
+        return labels
+    both = core[a] & core[b]
+    comp = _components_edges(n, a[both], b[both])  # a core's smallest core neighbour-chain
+    labels[core] = comp[core]
+    to_core = ~core[a] & core[b]
+    if to_core.any():  # a border place joins its nearest core (largest cosine; ties: first core)
+        ba, bb, bc = a[to_core], b[to_core], cos[to_core]
+        order = np.lexsort((bb, -bc, ba))
+        ba, bb = ba[order], bb[order]
+        first = np.r_[True, ba[1:] != ba[:-1]]
+        labels[ba[first]] = labels[bb[first]]
+    return _renumber(labels, w)
+
+
+def _label_places(places: pd.DataFrame, eps_km: float, min_talents: float,
+                  by_node: bool) -> np.ndarray:
+    """Cluster ids of places (sorted by node, adcode): each node on its own when ``by_node``,
+    numbered on from the previous node's. The neighbour pairs are found once for all the
+    distinct centres, then each node keeps the pairs of its own places."""
+    lon, lat = places["lon"].to_numpy(dtype=float), places["lat"].to_numpy(dtype=float)
+    w = places["talents"].to_numpy(dtype=float)
+    out = np.full(len(places), NOISE)
+    if not len(places):
+        return out
+    centres, point = np.unique(np.column_stack([lon, lat]), axis=0, return_inverse=True)
+    point = point.ravel()
+    e_src, e_dst, e_cos = neighbour_pairs(centres[:, 0], centres[:, 1], eps_km)
+    if by_node:
+        node = places["node_id"].to_numpy()
+        bounds = np.flatnonzero(node[1:] != node[:-1]) + 1
+        groups = np.split(np.arange(len(places)), bounds)
+    else:
+        groups = [np.arange(len(places))]
+    edges = (e_src, e_dst, e_cos)
+    next_id = 0
+    for idx in groups:
+        a, b, c = _place_pairs(point[idx], len(centres), edges)
+        lab = _dbscan_edges(len(idx), a, b, c, w[idx], min_talents)
+        found = lab != NOISE
+        out[idx[found]] = lab[found] + next_id
+        next_id += int(lab.max()) + 1 if found.any() else 0
+    return out
+
+
 def label_cells(cells: pd.DataFrame, eps_km: float, min_talents: float,
                 by_node: bool = True) -> pd.DataFrame:
     """Cells (adcode, lon, lat, node_id, talents) with a ``cluster`` column (-1 noise).
@@ -105,25 +210,23 @@ def label_cells(cells: pd.DataFrame, eps_km: float, min_talents: float,
     key = ["node_id", "adcode"] if by_node else ["adcode"]
     places = located.groupby(key, as_index=False).agg(
         lon=("lon", "first"), lat=("lat", "first"), talents=("talents", "sum"))
-    places["cluster"] = NOISE
-    groups = places.groupby("node_id", sort=True) if by_node else [(None, places)]
-    next_id = 0
-    for _, g in groups:
-        lab = dbscan_weighted(g["lon"], g["lat"], g["talents"], eps_km, min_talents)
-        found = lab != NOISE
-        places.loc[g.index[found], "cluster"] = lab[found] + next_id
-        next_id += int(lab.max()) + 1 if found.any() else 0
+    places["cluster"] = _label_places(places, eps_km, min_talents, by_node)
     out = cells.merge(places[[*key, "cluster"]], on=key, how="left")
     out["cluster"] = out["cluster"].fillna(NOISE).astype(int)
     return _order_clusters(out)
 
 
 def _order_clusters(cells: pd.DataFrame) -> pd.DataFrame:
-    """Renumber clusters 1.. by size over all nodes (biggest first)."""
-    sizes = cells[cells["cluster"] != NOISE].groupby("cluster")["talents"].sum()
-    order = sorted(sizes.index, key=lambda c: (-sizes[c], c))
-    mapping = {old: new for new, old in enumerate(order, start=1)}
-    return cells.assign(cluster=cells["cluster"].map(lambda c: mapping.get(c, NOISE)))
+    """Renumber clusters 1.. by size over all nodes (biggest first, ties by the old id)."""
+    old = cells["cluster"].to_numpy()
+    found = old != NOISE
+    ids, inverse = np.unique(old[found], return_inverse=True)
+    sizes = cells.loc[found, "talents"].groupby(inverse).sum().to_numpy()
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[np.lexsort((ids, -sizes))] = np.arange(1, len(ids) + 1)
+    new = np.full(len(old), NOISE, dtype=np.int64)
+    new[found] = rank[inverse]
+    return cells.assign(cluster=new)
 
 
 def summarise(cells: pd.DataFrame) -> pd.DataFrame:
@@ -142,7 +245,7 @@ def summarise(cells: pd.DataFrame) -> pd.DataFrame:
         "talents": g["talents"].sum(),
         "lon": g["wlon"].sum() / g["talents"].sum(),
         "lat": g["wlat"].sum() / g["talents"].sum(),
-        "places": g["adcode"].agg(lambda s: list(dict.fromkeys(s))),
+        "places": _places_in_order(c),
         "place": g["place"].first(),
         "node_id": main_node["node_id"],
     })
@@ -150,6 +253,17 @@ def summarise(cells: pd.DataFrame) -> pd.DataFrame:
     names = c.drop_duplicates("node_id").set_index("node_id")["node_name"]
     out["node_name"] = out["node_id"].map(names)
     return out.reset_index()
+
+
+def _places_in_order(c: pd.DataFrame) -> pd.Series:
+    """Per cluster (c sorted by cluster), its adcodes in order, each once (a list)."""
+    first = c.drop_duplicates(["cluster", "adcode"])
+    ids = first["cluster"].to_numpy()
+    codes = first["adcode"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    parts = np.split(codes, starts[1:])
+    return pd.Series([p.tolist() for p in parts], index=pd.Index(ids[starts], name="cluster"),
+                     dtype=object)
 
 
 def label(row) -> str:

@@ -108,7 +108,8 @@ def rows_chain(data: dict) -> list[Row]:
 
 def rows_clusters(data: dict) -> list[Row]:
     return [Row(f"clusters ({data['cases']} filter sets)", data["p50_ms"], data["p95_ms"],
-                target=TARGETS["clusters"], max=data.get("max_ms"), note="no floor measured"),
+                data.get("floor_p50_ms"), target=TARGETS["clusters"], max=data.get("max_ms"),
+                note="" if data.get("floor_p50_ms") else "no floor measured"),
             Row("clusters: talent table of the biggest", data["table_median_ms"],
                 note="median of 5; no target")]
 
