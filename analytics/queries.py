@@ -128,11 +128,19 @@ def default_year(reader: Reader) -> int:
 
 
 def resolve_year(reader: Reader, f: Filters) -> int:
-    """The year asked for when it has data, else the default year (see default_year)."""
-    ys = years(reader)
+    """The year asked for when it has data, else the default year (see default_year); both
+    looked up once per published version of the reader (each is a scan of the mart)."""
+    key = (reader.refresh(), getattr(reader, "_stamp", None),
+           settings.get("default_year_min_share"))
+    memo = reader.__dict__.setdefault("_years", {})
+    if key not in memo:
+        memo.clear()
+        ys = years(reader)
+        memo[key] = (ys, default_year(reader) if ys else 0)
+    ys, default = memo[key]
     if not ys:
         return 0
-    return f.year if f.year in ys else default_year(reader)
+    return f.year if f.year in ys else default
 
 
 def region_info(reader: Reader, adcode: str) -> dict:
@@ -175,44 +183,35 @@ def map_parent(reader: Reader, adcode: str) -> str:
 
 CHILDREN_METRICS = f"""
     WITH kids AS (SELECT adcode, name, level FROM region WHERE parent_adcode = $parent),
-    base AS (
-        SELECT m.adcode, m.node_id, m.tier, m.year, m.talents
-        FROM mart_talent_supply m JOIN kids USING (adcode)
-        WHERE m.year <= $year AND {TALENT_WHERE}
-    ),
-    nat AS (
-        SELECT sum(talents) AS total,
-               sum(talents) FILTER (WHERE {NODE_WHERE}) AS in_nodes
-        FROM mart_talent_supply WHERE adcode = '100000' AND year <= $year AND {TALENT_WHERE}
-    ),
-    agg AS (
+    -- one scan of the mart for the children, the parent and the country (issue 18)
+    sums AS (
         SELECT adcode,
                sum(talents) FILTER (WHERE {NODE_WHERE}) AS talents,
                sum(talents) FILTER (WHERE {NODE_WHERE} AND year <= $year - 1) AS talents_prev,
                sum(talents) FILTER (WHERE {NODE_WHERE} AND {HIGH}) AS high_level,
                sum(talents) AS all_nodes
-        FROM base GROUP BY adcode
+        FROM mart_talent_supply
+        WHERE year <= $year AND {TALENT_WHERE} AND adcode IN (
+            SELECT adcode FROM kids UNION ALL SELECT $parent UNION ALL SELECT '100000')
+        GROUP BY adcode
     ),
+    nat AS (SELECT max(all_nodes) AS total, max(talents) AS in_nodes
+            FROM sums WHERE adcode = '100000'),
+    par AS (
+        SELECT coalesce(max(talents), 0) AS talents, coalesce(max(high_level), 0) AS high_level,
+               coalesce(max(talents_prev), 0) AS talents_prev
+        FROM sums WHERE adcode = $parent
+    ),
+    mv AS (SELECT to_adcode, from_adcode, level, moves FROM mart_moves
+           WHERE year = $year AND {NODE_WHERE}),
     flows AS (
         SELECT adcode, sum(arrivals) AS arrivals, sum(departures) AS departures FROM (
-            SELECT to_adcode AS adcode, moves AS arrivals, 0 AS departures, node_id
-            FROM mart_moves JOIN kids ON kids.adcode = to_adcode AND kids.level = mart_moves.level
-            WHERE year = $year
+            SELECT to_adcode AS adcode, level, moves AS arrivals, 0 AS departures FROM mv
             UNION ALL
-            SELECT from_adcode, 0, moves, node_id
-            FROM mart_moves JOIN kids ON kids.adcode = from_adcode
-                 AND kids.level = mart_moves.level
-            WHERE year = $year
-        ) WHERE {NODE_WHERE} GROUP BY adcode
+            SELECT from_adcode, level, 0, moves FROM mv
+        ) JOIN kids USING (adcode, level) GROUP BY adcode
     ),
-    pop AS ({POPULATION}),
-    par AS (
-        SELECT coalesce(sum(talents) FILTER (WHERE {NODE_WHERE}), 0) AS talents,
-               coalesce(sum(talents) FILTER (WHERE {NODE_WHERE} AND {HIGH}), 0) AS high_level,
-               coalesce(sum(talents) FILTER (WHERE {NODE_WHERE} AND year <= $year - 1), 0)
-                   AS talents_prev
-        FROM mart_talent_supply WHERE adcode = $parent AND year <= $year AND {TALENT_WHERE}
-    )
+    pop AS ({POPULATION})
     SELECT k.adcode, k.name, k.level,
            coalesce(a.talents, 0) AS talents, coalesce(a.high_level, 0) AS high_level,
            coalesce(a.talents_prev, 0) AS talents_prev,
@@ -228,7 +227,7 @@ CHILDREN_METRICS = f"""
            coalesce(fl.arrivals, 0) AS arrivals, coalesce(fl.departures, 0) AS departures,
            par.talents AS parent_talents, par.high_level AS parent_high_level,
            par.talents_prev AS parent_talents_prev
-    FROM kids k LEFT JOIN agg a USING (adcode) LEFT JOIN pop p USING (adcode)
+    FROM kids k LEFT JOIN sums a USING (adcode) LEFT JOIN pop p USING (adcode)
     LEFT JOIN flows fl USING (adcode) CROSS JOIN nat CROSS JOIN par
     ORDER BY talents DESC, k.adcode
     """  # noqa: S608 - constant fragments only

@@ -33,7 +33,7 @@ from maps.figures import (
     inset_box,
     inset_frame,
     inset_layout,
-    maritime_trace,
+    maritime_dict,
     subset,
 )
 
@@ -120,11 +120,19 @@ def classify(values: pd.Series, classes: MapClasses) -> pd.Series:
     return out
 
 
+def _by_class(values: pd.Series, cls: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The values that have a class (as floats) and their classes (as ints)."""
+    has = cls.notna().to_numpy()
+    return (values.to_numpy(dtype=float, na_value=np.nan)[has],
+            cls.to_numpy(dtype=float, na_value=np.nan)[has].astype(int))
+
+
 def class_labels(values: pd.Series, cls: pd.Series, fmt: Callable[[float], str]) -> list[str]:
     """Each class's range as text, from its lowest to its highest member ('12–35'; '7')."""
+    x, c = _by_class(values, cls)
     out = []
-    for c in range(int(cls.max()) + 1 if cls.notna().any() else 0):
-        v = values[cls == c]
+    for k in range(int(c.max()) + 1 if len(c) else 0):
+        v = x[c == k]
         lo, hi = fmt(float(v.min())), fmt(float(v.max()))
         out.append(lo if lo == hi else f"{lo} – {hi}")
     return out
@@ -140,50 +148,57 @@ def class_colors(k: int, scale: str = "Blues") -> list[str]:
 def stepped_scale(values: pd.Series, cls: pd.Series, colors: list[str]) -> dict:
     """A colour scale in steps (each class one colour) over the values: z stays the value,
     the steps sit halfway between one class's highest and the next one's lowest member."""
-    v = values[cls.notna()].astype(float)
-    lo, hi = float(v.min()), float(v.max())
+    x, c = _by_class(values, cls)
+    lo, hi = float(x.min()), float(x.max())
     if hi <= lo:
         return {"zmin": lo, "zmax": lo + 1, "colorscale": [[0, colors[0]], [1, colors[0]]]}
     scale = [[0.0, colors[0]]]
-    for c in range(1, len(colors)):
-        step = (float(v[cls == c - 1].max()) + float(v[cls == c].min())) / 2
+    for k in range(1, len(colors)):
+        step = (float(x[c == k - 1].max()) + float(x[c == k].min())) / 2
         t = (step - lo) / (hi - lo)
-        scale += [[t, colors[c - 1]], [t, colors[c]]]
+        scale += [[t, colors[k - 1]], [t, colors[k]]]
     return {"zmin": lo, "zmax": hi, "colorscale": [*scale, [1.0, colors[-1]]]}
 
 
-def _valued_trace(rows: pd.DataFrame, geo, colors: list[str], name: str) -> go.Choroplethmap:
+def _valued_trace(rows: pd.DataFrame, geo, colors: list[str], name: str) -> dict:
     """The regions with a colour, in one trace: z the value, the scale in class steps."""
     part = rows[rows["class"].notna()]
-    return go.Choroplethmap(
-        geojson=subset(geo, part["adcode"]), locations=part["adcode"].tolist(),
-        featureidkey="id", z=part["value"].to_numpy(dtype=float),
-        text=part["name"].astype(str).tolist(), customdata=[[h] for h in part["hover_text"]],
-        hovertemplate="%{customdata[0]}<extra></extra>", showscale=False, name=name,
+    return {
+        "type": "choroplethmap", "geojson": subset(geo, part["adcode"]),
+        "locations": part["adcode"].tolist(), "featureidkey": "id",
+        "z": part["value"].to_numpy(dtype=float),
+        "customdata": [[h] for h in part["hover_text"]],
+        "hovertemplate": "%{customdata[0]}<extra></extra>", "showscale": False, "name": name,
         # no colour bar is drawn (the legend is), but its title says what z is: the role tests
         # check every choropleth of people for small counts by it
-        colorbar={"title": {"text": name}},
-        marker={"line": {"width": 0.6, "color": BORDER_COLOR}},
-        **stepped_scale(rows["value"], rows["class"], colors))
+        "colorbar": {"title": {"text": name}},
+        "marker": {"line": {"width": 0.6, "color": BORDER_COLOR}},
+        **stepped_scale(rows["value"], rows["class"], colors)}
 
 
-def _missing_trace(rows: pd.DataFrame, geo) -> go.Choroplethmap:
-    """The regions without a colour ('无数据', as the disclosure tests know it), each kind of
-    missing figure in its own fill and outline."""
-    part = rows[rows["kind"] != "value"]
-    code = {kind: i for i, kind in enumerate(KINDS)}
+def _kinds_scale() -> list:
     fills = [f for f, _, _ in KINDS.values()]
     scale = [[0.0, fills[0]]]
     for i in range(1, len(fills)):
         t = (i - 0.5) / (len(fills) - 1)
         scale += [[t, fills[i - 1]], [t, fills[i]]]
-    return go.Choroplethmap(
-        geojson=subset(geo, part["adcode"]), locations=part["adcode"].tolist(),
-        featureidkey="id", z=[code[k] for k in part["kind"]], zmin=0, zmax=len(KINDS) - 1,
-        colorscale=[*scale, [1.0, fills[-1]]], showscale=False, name="无数据",
-        text=part["name"].astype(str).tolist(), customdata=[[h] for h in part["hover_text"]],
-        hovertemplate="%{customdata[0]}<extra></extra>",
-        marker={"line": {"width": 0.6, "color": [KINDS[k][1] for k in part["kind"]]}})
+    return [*scale, [1.0, fills[-1]]]
+
+
+def _missing_trace(rows: pd.DataFrame, geo) -> dict:
+    """The regions without a colour ('无数据', as the disclosure tests know it), each kind of
+    missing figure in its own fill and outline."""
+    part = rows[rows["kind"] != "value"]
+    code = {kind: i for i, kind in enumerate(KINDS)}
+    kinds = part["kind"].tolist()
+    return {
+        "type": "choroplethmap", "geojson": subset(geo, part["adcode"]),
+        "locations": part["adcode"].tolist(), "featureidkey": "id",
+        "z": [code[k] for k in kinds], "zmin": 0, "zmax": len(KINDS) - 1,
+        "colorscale": _kinds_scale(), "showscale": False, "name": "无数据",
+        "customdata": [[h] for h in part["hover_text"]],
+        "hovertemplate": "%{customdata[0]}<extra></extra>",
+        "marker": {"line": {"width": 0.6, "color": [KINDS[k][1] for k in kinds]}}}
 
 
 def legend_note(title: str, entries: Sequence[tuple[str, str]], width_px: float) -> dict:
@@ -209,34 +224,55 @@ def legend_note(title: str, entries: Sequence[tuple[str, str]], width_px: float)
             "name": "map_legend"}
 
 
-def _inset_traces(rows: pd.DataFrame, shapes: dict, colors: list[str]) -> list[go.Scattermap]:
-    """The land of the 南海诸岛 inset (``map2``): the provinces near the South China Sea cut to
-    the inset's box, as filled outlines in their class or kind colour (no second choropleth:
-    the map keeps one coloured and one grey layer)."""
-    color = {r.adcode: (colors[int(r[1])] if not pd.isna(r[1]) else KINDS[r.kind][0])
-             for r in rows[["adcode", "class", "kind"]].itertuples(index=False)}
+# The land of the inset, cut to its box, by the shapes it was cut from (the shapes of a parent
+# are one cached object in the app: cut once, not on every rerun). The entry keeps the shapes,
+# so their id is not reused while it lives.
+_INSET_LAND: dict[int, tuple[dict, list[tuple[str, list, list]]]] = {}
+# The inset shows SCS_BOUNDS (17.6°) in about 125 px: 0.03° is a fifth of a pixel there.
+INSET_TOLERANCE = 0.03
+INSET_DECIMALS = 2
+
+
+def inset_land(shapes: dict) -> list[tuple[str, list, list]]:
+    """(adcode, lons, lats) of each province near the South China Sea, cut to SCS_BOUNDS and
+    simplified for the inset's scale (polygons split by None)."""
+    hit = _INSET_LAND.get(id(shapes))
+    if hit is not None and hit[0] is shapes:
+        return hit[1]
     box = shapely.box(*SCS_BOUNDS)
     out = []
     for feat in shapes.get("features", []):
         code = str(feat.get("id"))
-        if code not in SCS_PROVINCES or code not in color or not feat.get("geometry"):
+        if code not in SCS_PROVINCES or not feat.get("geometry"):
             continue
         geom = shapely.intersection(shapely.geometry.shape(feat["geometry"]), box)
-        geom = shapely.simplify(geom, 0.01, preserve_topology=True)
+        geom = shapely.simplify(geom, INSET_TOLERANCE, preserve_topology=True)
         lons: list[float | None] = []
         lats: list[float | None] = []
         for poly in shapely.get_parts(geom):
             if poly.geom_type != "Polygon" or poly.is_empty:
                 continue
             xs, ys = poly.exterior.coords.xy
-            lons += [round(x, 3) for x in xs] + [None]
-            lats += [round(y, 3) for y in ys] + [None]
+            lons += [round(x, INSET_DECIMALS) for x in xs] + [None]
+            lats += [round(y, INSET_DECIMALS) for y in ys] + [None]
         if lons:
-            out.append(go.Scattermap(lon=lons, lat=lats, mode="lines", fill="toself",
-                                     fillcolor=color[code], line={"width": 0.5, "color": "#ffffff"},
-                                     hoverinfo="skip", showlegend=False, subplot="map2",
-                                     name=code))
+            out.append((code, lons, lats))
+    if len(_INSET_LAND) > 8:
+        _INSET_LAND.clear()
+    _INSET_LAND[id(shapes)] = (shapes, out)
     return out
+
+
+def _inset_traces(rows: pd.DataFrame, shapes: dict, colors: list[str]) -> list[dict]:
+    """The land of the 南海诸岛 inset (``map2``): the provinces near the South China Sea cut to
+    the inset's box, as filled outlines in their class or kind colour (no second choropleth:
+    the map keeps one coloured and one grey layer)."""
+    color = {code: (colors[int(c)] if not pd.isna(c) else KINDS[kind][0])
+             for code, c, kind in zip(rows["adcode"], rows["class"], rows["kind"], strict=True)}
+    return [{"type": "scattermap", "lon": lons, "lat": lats, "mode": "lines", "fill": "toself",
+             "fillcolor": color[code], "line": {"width": 0.5, "color": "#ffffff"},
+             "hoverinfo": "skip", "showlegend": False, "subplot": "map2", "name": code}
+            for code, lons, lats in inset_land(shapes) if code in color]
 
 
 def classed_map(rows: pd.DataFrame, geojson: dict | str, *, legend_title: str,
@@ -268,13 +304,15 @@ def classed_map(rows: pd.DataFrame, geojson: dict | str, *, legend_title: str,
             geojson_bounds(shapes)
     center, zoom = fit_view(bounds, width_px, map_h)
     fits = {"map": [float(b) for b in bounds]}
-    fig = go.Figure()
+    # Traces and layout as plain dicts, put in a Figure without plotly's validation (which took
+    # most of the time of a rerun: issue 18); the same figure, property for property.
+    data = []
     if (rows["kind"] != "value").any():
-        fig.add_trace(_missing_trace(rows, geojson))
+        data.append(_missing_trace(rows, geojson))
     if labels:
-        fig.add_trace(_valued_trace(rows, geojson, colors, legend_title))
+        data.append(_valued_trace(rows, geojson, colors, legend_title))
     if maritime:
-        fig.add_trace(maritime_trace(maritime))
+        data.append(maritime_dict(maritime))
     entries = [(colors[c], labels[c]) for c in range(len(labels) - 1, -1, -1)]
     entries += [(fill, (kind_labels or {}).get(kind, text))
                 for kind, (fill, _, text) in KINDS.items() if (rows["kind"] == kind).any()]
@@ -284,13 +322,16 @@ def classed_map(rows: pd.DataFrame, geojson: dict | str, *, legend_title: str,
                       "domain": {"x": [0, 1], "y": [0, 1]}}}
     if inset:
         box = inset_box(width_px, map_h)
-        fig.add_traces(_inset_traces(rows, shapes, colors))
+        data += _inset_traces(rows, shapes, colors)
         if maritime:
-            fig.add_trace(maritime_trace(maritime, subplot="map2"))
+            data.append(maritime_dict(maritime, subplot="map2", decimals=INSET_DECIMALS))
         frame, caption = inset_frame(box)
         layout |= {"map2": inset_layout(box, width_px, map_h), "shapes": [frame]}
         notes.append(caption)
         fits["map2"] = list(SCS_BOUNDS)
-    fig.update_layout(**layout, meta={"fit_bounds": fits}, height=height, showlegend=False,
-                      margin={**_MARGIN, "b": LEGEND_PX}, annotations=notes)
-    return fig
+    # No template: Streamlit's holds only placeholder colours for other kinds of chart (every
+    # colour here is given); its frontend styles fonts and background either way, and exports
+    # put a real template in (exports.charts.prepare).
+    layout |= {"meta": {"fit_bounds": fits}, "height": height, "showlegend": False,
+               "margin": {**_MARGIN, "b": LEGEND_PX}, "annotations": notes, "template": {}}
+    return go.Figure(data=data, layout=layout, _validate=False)

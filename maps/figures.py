@@ -169,6 +169,22 @@ def maritime_trace(maritime: Sequence[tuple[Sequence[float], Sequence[float]]],
                          hoverinfo="skip", showlegend=False, subplot=subplot)
 
 
+def maritime_dict(maritime: Sequence[tuple[Sequence[float], Sequence[float]]],
+                  subplot: str = "map", decimals: int | None = None) -> dict:
+    """``maritime_trace`` as a plain trace dict (for figures built without validation);
+    ``decimals``: coordinates rounded (the small 南海诸岛 inset needs no more than 2)."""
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for lon, lat in maritime:
+        if decimals is not None:
+            lon, lat = [round(v, decimals) for v in lon], [round(v, decimals) for v in lat]
+        lons += [*lon, None]
+        lats += [*lat, None]
+    return {"type": "scattermap", "lon": lons, "lat": lats, "mode": "lines",
+            "name": "海上边界线", "line": {"width": 1.2, "color": MARITIME_COLOR},
+            "hoverinfo": "skip", "showlegend": False, "subplot": subplot}
+
+
 def subset(geojson: dict | str, ids: Sequence[str]) -> dict | str:
     """The features of ``ids`` (a URL stays a URL: its locations pick the features)."""
     return _subset(geojson, {str(i) for i in ids}) if isinstance(geojson, dict) else geojson

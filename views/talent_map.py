@@ -34,7 +34,9 @@ def page() -> None:
                                   format_func=t, on_change=_set_metric)
     metric = metric or f.metric
     parent = state.map_parent(ver, f.region)
-    values = disclosure.children(state.children_metrics(ver, f, parent), k, metric)
+    values = disclosure.children(state.children_metrics(ver, query_filters(f, parent), parent),
+                                 k, metric)
+    table = ranking_table(values, metric)  # once: the table on screen and the map's export
     note = st.empty()  # always there, so the elements below keep their places in the page
     if metric == "lq" and not (f.nodes or f.layer):
         note.info(t("lq_needs_nodes"))
@@ -43,13 +45,19 @@ def page() -> None:
     left, right = st.columns([3, 2])
     with left:
         points = state.enterprise_points(ver, f, parent) if firms and parent != COUNTRY else None
-        _draw_map(values, parent, metric, ver, points)
+        _draw_map(values, parent, metric, ver, points, table)
     with right:
         st.subheader(t("ranking"))
-        st.dataframe(ranking_table(values, metric), hide_index=True, height=MAP_HEIGHT - 40,
-                     width="stretch")
+        st.dataframe(table, hide_index=True, height=MAP_HEIGHT - 40, width="stretch")
     overseas.pool_panel(ver, f, title, k)
     components.freshness_line(ver)
+
+
+def query_filters(f, parent: str):
+    """The filters as the children query reads them: the metric and the region in view
+    (beyond its ``parent``) change nothing it returns, so a switch of metric or a click on a
+    leaf of the same map finds the cached result (issue 18)."""
+    return f.with_(region=parent, metric="talents")
 
 
 def _set_metric() -> None:
@@ -130,7 +138,7 @@ def map_figure(values: disclosure.Controlled, parent: str, metric: str, geo: dic
 
 
 def _draw_map(values: disclosure.Controlled, parent: str, metric: str, ver: str,
-              points: pd.DataFrame | None = None) -> None:
+              points: pd.DataFrame | None = None, table: pd.DataFrame | None = None) -> None:
     geo = state.geojson(parent)
     if not geo.get("features"):
         st.warning(t("no_data"))
@@ -145,7 +153,8 @@ def _draw_map(values: disclosure.Controlled, parent: str, metric: str, ver: str,
         fig.update_layout(showlegend=True,
                           legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)"})
     exporting.chart(fig, key=MAP_KEY, title=f"{t('talent_map')} · {t(metric)}",
-                    data=ranking_table(values, metric), unit=unit(metric), page="talent_map",
+                    data=ranking_table(values, metric) if table is None else table,
+                    unit=unit(metric), page="talent_map",
                     on_select=_clicked, selection_mode="points",
                     config={"displaylogo": False, "scrollZoom": True})
 
