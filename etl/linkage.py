@@ -35,7 +35,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from etl.linkage_keys import latin_tokens, name_keys, text_key  # noqa: F401 - tests use them
+from etl.linkage_keys import (  # noqa: F401 - tests use them
+    latin_tokens,
+    name_keys,
+    per_value,
+    spread,
+    text_key,
+)
 from etl.transform_talent import _birth_month, _norm_phone  # noqa: F401 - one normalisation
 from store import link_decisions
 from store.connection import offline_config
@@ -150,18 +156,19 @@ def records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     raw = con.execute(RECORDS_SQL).df()
     out = pd.DataFrame({"unique_id": raw["talent_id"].astype(object)})
     out = out.join(name_keys(raw["name"]))
-    phones = raw["phone"].astype(object)
-    out["phone"] = phones.map({v: _norm_phone(v) for v in pd.unique(phones.dropna())})
-    out["phone_tail"] = out["phone"].map(lambda v: v[-4:] if isinstance(v, str) else None)
-    out["email"] = raw["email"].map(
-        lambda v: v.strip().lower() if isinstance(v, str) and "@" in v else None)
+    codes, uniq = pd.factorize(raw["phone"], use_na_sentinel=True)  # each value once
+    phones = [_norm_phone(v) for v in uniq]
+    out["phone"] = spread(codes, phones)
+    out["phone_tail"] = spread(codes, [v[-4:] if isinstance(v, str) else None for v in phones])
+    out["email"] = per_value(
+        raw["email"], lambda v: v.strip().lower() if isinstance(v, str) and "@" in v else None)
     out["birth_year"] = raw["birth_year"].astype("Int64")
-    out["birth_month"] = raw["birth_month"].map(  # YYYY-MM only
-        lambda v: v if isinstance(v, str) and len(v) == 7 else None)
+    out["birth_month"] = per_value(  # YYYY-MM only
+        raw["birth_month"], lambda v: v if isinstance(v, str) and len(v) == 7 else None)
     out["school"] = text_key(raw["university"].astype(object))
     out["major"] = text_key(raw["major"].astype(object))
     out["employer"] = text_key(raw["employer_name"].astype(object))
-    out["city"] = raw["adcode"].map(lambda v: v[:4] if isinstance(v, str) else None)
+    out["city"] = per_value(raw["adcode"], lambda v: v[:4] if isinstance(v, str) else None)
     out["source"] = raw["source"].astype(object)
     out["id_hash"] = raw["id_hash"].astype(object)  # keyed hash of a checked 身份证号
     return out.astype({c: object for c in out.columns if c != "birth_year"}).where(

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 # -- names --------------------------------------------------------------------------------------
@@ -47,35 +48,70 @@ def latin_tokens(text: str) -> list[str]:
     return [t for t in _NOT_LATIN.split(text) if t]
 
 
+def per_value(col: pd.Series, fn) -> np.ndarray:
+    """``fn`` of each distinct value of the column (computed once), spread over the rows as
+    an object array; None where the column is missing."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    return spread(codes, [fn(v) for v in uniques])
+
+
+def spread(codes: np.ndarray, values: list) -> np.ndarray:
+    table = np.empty(len(values) + 1, dtype=object)
+    table[:len(values)] = values
+    return table[np.asarray(codes)]  # code -1 (missing) takes the last slot: None
+
+
+def _pinyin_table(texts: list[str]) -> dict[int, str]:
+    """For ``str.translate``: each character of ``texts`` as a name's pinyin key writes it —
+    a Han character as its pinyin, another letter lower case, anything else dropped."""
+    table = {}
+    for c in set("".join(texts)):
+        if _HAN.match(c):
+            table[ord(c)] = _char_pinyin(c)
+        else:
+            table[ord(c)] = c.lower() if c.isalpha() else ""
+    return table
+
+
 def name_keys(names: pd.Series) -> pd.DataFrame:
     """Per name: ``name_zh`` (Han names, simplified, no spaces) and ``name_py`` (pinyin letters,
-    surname first), each None when there is nothing to key on. Computed once per distinct name."""
-    uniq = [v for v in pd.unique(names.dropna()) if isinstance(v, str)]
-    han = [v for v in uniq if _HAN.search(v)]
-    simplified = dict(zip(han, _converter().convert("\n".join(
-        _SPACE_DOT.sub("", v) for v in han)).split("\n"), strict=True)) if han else {}
-    zh, py = {}, {}
-    for v in uniq:
-        if v in simplified:
-            s = simplified[v]
-            zh[v] = s or None
-            py[v] = "".join(_char_pinyin(c) if _HAN.match(c) else c.lower() for c in s
-                            if _HAN.match(c) or c.isalpha()) or None
-        else:
-            tokens = latin_tokens(v)
-            surnames = _surname_keys()
-            if len(tokens) >= 2 and tokens[-1] in surnames and tokens[0] not in surnames:
-                tokens = [tokens[-1], *tokens[:-1]]
-            py[v] = "".join(tokens) or None
-    return pd.DataFrame({"name_zh": names.map(zh), "name_py": names.map(py)},
-                        index=names.index).astype(object).where(lambda d: d.notna(), None)
+    surname first), each None when there is nothing to key on. Computed once per distinct name
+    (OpenCC once for all of them, the pinyin once per distinct character)."""
+    codes, uniques = pd.factorize(names, use_na_sentinel=True)
+    uniq = list(uniques)
+    zh: list = [None] * len(uniq)
+    py: list = [None] * len(uniq)
+    han = [i for i, v in enumerate(uniq) if isinstance(v, str) and _HAN.search(v)]
+    simplified = _converter().convert("\n".join(
+        _SPACE_DOT.sub("", uniq[i]) for i in han)).split("\n") if han else []
+    table = _pinyin_table(simplified)
+    for i, s in zip(han, simplified, strict=True):
+        zh[i] = s or None
+        py[i] = s.translate(table) or None
+    surnames = _surname_keys()
+    done = set(han)
+    for i, v in enumerate(uniq):
+        if i in done or not isinstance(v, str):
+            continue
+        tokens = latin_tokens(v)
+        if len(tokens) >= 2 and tokens[-1] in surnames and tokens[0] not in surnames:
+            tokens = [tokens[-1], *tokens[:-1]]
+        py[i] = "".join(tokens) or None
+    return pd.DataFrame({"name_zh": spread(codes, zh), "name_py": spread(codes, py)},
+                        index=names.index, dtype=object)
+
+
+_SPACES = re.compile(r"\s+")
 
 
 def text_key(col: pd.Series) -> pd.Series:
-    """Schools, majors, employers: no spaces, simplified, lower case."""
-    table = {}
-    uniq = [v for v in pd.unique(col.dropna()) if isinstance(v, str)]
-    if uniq:
-        conv = _converter().convert("\n".join(re.sub(r"\s+", "", v) for v in uniq)).split("\n")
-        table = {v: (c.lower() or None) for v, c in zip(uniq, conv, strict=True)}
-    return col.map(table).astype(object).where(col.notna(), None)
+    """Schools, majors, employers: no spaces, simplified, lower case (None where missing)."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    uniq = list(uniques)
+    out: list = [None] * len(uniq)
+    strs = [i for i, v in enumerate(uniq) if isinstance(v, str)]
+    if strs:
+        conv = _converter().convert("\n".join(_SPACES.sub("", uniq[i]) for i in strs)).split("\n")
+        for i, c in zip(strs, conv, strict=True):
+            out[i] = c.lower() or None
+    return pd.Series(spread(codes, out), index=col.index, dtype=object)

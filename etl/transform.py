@@ -157,9 +157,11 @@ class Rows:
         one of a streamed file — are errors (the first is kept)."""
         earlier = self.seen.first_rows(name, keys)
         within = keys.notna() & keys.duplicated(keep="first")
-        first = earlier.where(earlier.notna(), row_numbers.groupby(keys).transform("min"))
         dup = keys.notna() & (earlier.notna() | within)
         if dup.any():
+            repeated = keys.duplicated(keep=False)  # the rows of keys met twice in this chunk
+            lowest = row_numbers[repeated].groupby(keys[repeated]).transform("min")
+            first = earlier.where(earlier.notna(), lowest.reindex(keys.index))
             self.fail(name, pd.Series(
                 [f"文件内重复 (与第 {int(n)} 行相同)" for n in first[dup]], index=keys[dup].index))
         new = keys.notna() & earlier.isna() & ~within
@@ -205,8 +207,35 @@ def _parsed(rows: Rows, name: str, parsed: pd.DataFrame, value_col: str, error_c
     return parsed[value_col].mask(bad, None)
 
 
+_REGION_MEMO: dict[int, tuple[object, dict]] = {}  # id(resolver) → (resolver, value → result)
+REGION_MEMO_MAX = 200_000
+
+
+def resolve_regions(values: pd.Series) -> pd.DataFrame:
+    """``default_resolver().resolve_series(values)``, each distinct value resolved once per
+    process: a streamed file's chunks name the same few thousand places again and again.
+    adcode and region_error, both ``string`` dtype, exactly as resolve_series gives them."""
+    resolver = default_resolver()
+    entry = _REGION_MEMO.get(id(resolver))
+    if entry is None or entry[0] is not resolver or len(entry[1]) > REGION_MEMO_MAX:
+        _REGION_MEMO.clear()
+        entry = _REGION_MEMO[id(resolver)] = (resolver, {})
+    memo = entry[1]
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    keys = [*uniques, None]  # code -1 (missing) takes the last
+    new = [k for k in dict.fromkeys(keys) if k not in memo]
+    if new:
+        got = resolver.resolve_series(pd.Series(new, dtype=object))
+        memo.update(zip(new, zip(got["adcode"], got["region_error"], strict=True), strict=True))
+    pairs = [memo[k] for k in keys]
+    return pd.DataFrame({
+        "adcode": pd.array([a for a, _ in pairs], dtype="string").take(codes),
+        "region_error": pd.array([r for _, r in pairs], dtype="string").take(codes),
+    }, index=values.index)
+
+
 def _region(rows: Rows, name: str, required: bool = True) -> pd.Series:
-    res = default_resolver().resolve_series(rows.col(name))
+    res = resolve_regions(rows.col(name))
     reasons = res["region_error"].astype(object).where(res["region_error"].notna(), None)
     if not required:  # a blank optional region is fine; only text that fails is an error
         reasons = reasons.where(rows.col(name).notna(), None)
@@ -280,11 +309,11 @@ def _skills_and_node(rows: Rows, *parts: str, with_skills: bool = True
     clf = default_classifier()
     n = len(rows.df)
     # Arrow strings: DuckDB scans them in parallel, Python str objects one at a time.
-    text = {"s": rows.col("skills") if with_skills else pd.Series([None] * n, dtype=object),
-            **{f"p{i}": rows.col(c) for i, c in enumerate(parts)}}
+    columns = {"s": rows.col("skills") if with_skills else pd.Series([None] * n, dtype=object),
+               **{f"p{i}": rows.col(c) for i, c in enumerate(parts)}}
     src = pa.table({"rid": np.arange(n), **{k: pa.array(v.to_numpy(), type=pa.string(),
                                                         from_pandas=True)
-                                            for k, v in text.items()}})
+                                            for k, v in columns.items()}})
     con = duckdb.connect()
     try:
         con.register("src", src)
@@ -309,7 +338,9 @@ def _skills_and_node(rows: Rows, *parts: str, with_skills: bool = True
     node = np.full(n, None, dtype=object)
     node[best["rid"].to_numpy()] = best["node_id"].to_numpy(dtype=object)
     node = pd.Series(node, index=rows.df.index, dtype=object)
-    explicit = rows.col("node").map(clf.node_of_name)
+    names, codes = text.map_unique(rows.col("node"), clf.node_of_name)  # each value once
+    explicit = pd.Series(text.take_column(names, codes, "object"), index=rows.df.index,
+                         dtype=object)
     node = explicit.where(explicit.notna(), node)
     if joined is not None:
         joined = pd.Series(joined.to_numpy(zero_copy_only=False).astype(object),
@@ -325,10 +356,22 @@ def pseudonym(key: str, source: str, source_id: str) -> str:
     return "T" + digest.hexdigest()[:19]
 
 
+def pseudonym_list(key: str, source: str, ids) -> list[str]:
+    """``[pseudonym(key, source, v) for v in ids]``, the keyed hash's state after the key and
+    the source computed once (a copy of it per id, not a keyed start per id)."""
+    start = hashlib.blake2b(f"{source}\x1f".encode(), key=key.encode()[:64], digest_size=10)
+    out = []
+    for v in ids:
+        h = start.copy()
+        h.update(f"{v}".encode())
+        out.append("T" + h.hexdigest()[:19])
+    return out
+
+
 def _pseudonyms(ctx: Context, ids: pd.Series) -> pd.Series:
     key, source = ctx.pseudonym_key, ctx.source
     codes, uniques = pd.factorize(ids, use_na_sentinel=True)
-    table = np.array([pseudonym(key, source, v) for v in uniques] + [None], dtype=object)
+    table = np.array([*pseudonym_list(key, source, uniques), None], dtype=object)
     return pd.Series(table[codes], index=ids.index, dtype=object)
 
 

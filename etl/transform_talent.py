@@ -21,7 +21,7 @@ import re
 
 import pandas as pd
 
-from etl.normalize import credit_code, dates, education, experience, id_number
+from etl.normalize import credit_code, dates, education, experience, id_number, text
 from etl.normalize.university import canonical_university_series
 from etl.transform import (
     BIRTH_YEAR_RANGE,
@@ -33,9 +33,9 @@ from etl.transform import (
     _pseudonyms,
     _region,
     _skills_and_node,
-    pseudonym,
+    pseudonym_list,
+    resolve_regions,
 )
-from maps.resolver import default_resolver
 from reference.taxonomy import parse_tier
 
 ID_SOURCE = "身份证"  # the "source" of an ID number's keyed hash: one for every file
@@ -56,10 +56,13 @@ def _norm_phone(value: str | None) -> str | None:
     """The first number of the cell as digits: +86 138-0000-0001 → 13800000001."""
     if value is None:
         return None
-    runs = re.findall(r"\d{5,}", _PHONE_NOISE.sub("", value))
-    if not runs:
-        return None
-    digits = runs[0]
+    if len(value) >= 5 and value.isascii() and value.isdigit():  # already digits only
+        digits = value
+    else:
+        runs = re.findall(r"\d{5,}", _PHONE_NOISE.sub("", value))
+        if not runs:
+            return None
+        digits = runs[0]
     for prefix in ("0086", "86"):
         if digits.startswith(prefix) and len(digits) == len(prefix) + 11 \
                 and digits[len(prefix)] == "1":
@@ -119,6 +122,12 @@ def talent_ids(rows: Rows, ctx: Context, numbers: pd.Series) -> pd.Series:
     return tid
 
 
+def _hash_table(key: str, numbers: pd.Series) -> dict[str, str]:
+    """{checked 身份证号: its keyed hash} (etl.transform.pseudonym with source ID_SOURCE)."""
+    uniq = pd.unique(numbers.dropna())
+    return dict(zip(uniq, pseudonym_list(key, ID_SOURCE, uniq), strict=True))
+
+
 def transform_talent(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, pd.DataFrame]:
     tid = talent_ids(rows, ctx, numbers)
     birth = _parsed(rows, "birth_year", dates.parse_year_series(rows.col("birth_year")),
@@ -128,8 +137,11 @@ def transform_talent(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, 
     birth = birth.mask(rows.check("birth_year", pd.Series(
         f"出生年份超出 {lo}–{hi}", index=birth[out_of_range].index, dtype=object)).reindex(
         birth.index, fill_value=False), None)
-    tier_parsed = rows.col("tier").map(parse_tier)
-    rows.check("tier", tier_parsed.map(lambda t: t[1]).astype(object))
+    tiers, codes = text.map_unique(rows.col("tier"), parse_tier)  # each distinct value once
+    tier_of = pd.Series(text.take_column([t[0] for t in tiers], codes, "object"),
+                        index=rows.df.index, dtype=object)
+    rows.check("tier", pd.Series(text.take_column([t[1] for t in tiers], codes, "object"),
+                                 index=rows.df.index, dtype=object))
     employer_code = credit_code.check_credit_code_series(rows.col("employer_credit_code"))
     employer_code["credit_code_error"] = employer_code["credit_code_error"].where(
         rows.col("employer_credit_code").notna(), None)
@@ -137,7 +149,7 @@ def transform_talent(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, 
     skill_lists, node = _skills_and_node(rows, "title", "major")
     facts = pd.DataFrame({
         "talent_id": tid, "adcode": _region(rows, "region"), "node_id": node,
-        "tier": tier_parsed.map(lambda t: t[0]).astype(object),
+        "tier": tier_of,
         "education": _parsed(rows, "education", education.parse_education_series(
             rows.col("education")), "education", "education_error"),
         "university": canonical_university_series(rows.col("university")), "major": rows.col("major"),
@@ -151,7 +163,7 @@ def transform_talent(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, 
         "overseas_country": rows.col("overseas_country"),
         "willing_to_relocate": _bool(rows, "willing_to_relocate"),
         # An expectation like 不限 or 一线城市 is no place: it stays empty, not an error.
-        "expected_adcode": default_resolver().resolve_series(rows.col("expected_region"))["adcode"],
+        "expected_adcode": resolve_regions(rows.col("expected_region"))["adcode"],
         "skills": skill_lists, "observed_on": observed, "source": ctx.source,
     })
     months = rows.col("birth_year")  # YYYY-MM (or YYYY) as written: for linking (etl.linkage)
@@ -159,16 +171,16 @@ def transform_talent(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, 
     number = _parsed(rows, "id_number", id_number.check_id_number_series(rows.col("id_number")),
                      "id_number", "id_number_error")
     # the birth month a checked 身份证号 states, where the file gives none
-    month = month.where(month.notna() | number.isna(),
-                        number.map(lambda v: id_number.birth_month(v) if isinstance(v, str)
-                                   else None))
+    stated, codes = text.map_unique(
+        number, lambda v: id_number.birth_month(v) if isinstance(v, str) else None)
+    month = month.where(month.notna() | number.isna(), pd.Series(
+        text.take_column(stated, codes, "object"), index=number.index, dtype=object))
     key = ctx.pseudonym_key
     contact = pd.DataFrame({"talent_id": tid, "name": rows.col("name"),
                             "phone": rows.col("phone"), "email": rows.col("email"),
                             "birth_month": month,
                             # one hash for every source: the same number links across them
-                            "id_hash": number.map({v: pseudonym(key, ID_SOURCE, v) for v in
-                                                   pd.unique(number.dropna())}).astype(object)})
+                            "id_hash": number.map(_hash_table(key, number)).astype(object)})
     has_contact = contact[["name", "phone", "email", "id_hash"]].notna().any(axis=1)
     return {"talent": facts, "talent_contact": contact[has_contact]}
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from etl.normalize.text import as_series, clean, map_unique, take_column
@@ -54,7 +56,13 @@ def check_credit_code(text: Any) -> tuple[str | None, str | None]:
 def check_credit_code_series(s: Any) -> pd.DataFrame:
     """Vectorised check_credit_code over distinct values: credit_code, credit_code_error."""
     s = as_series(s)
-    results, codes = map_unique(s, check_credit_code)
+    try:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    except Exception:  # unhashable cells: row by row (map_unique's careful way)
+        results, codes = map_unique(s, check_credit_code)
+    else:
+        results = check_credit_codes(list(uniques)) + [check_credit_code(None)]
+        codes = np.asarray(codes)
     return pd.DataFrame(
         {
             "credit_code": take_column([c for c, _ in results], codes),
@@ -62,3 +70,32 @@ def check_credit_code_series(s: Any) -> pd.DataFrame:
         },
         index=s.index,
     )
+
+
+# A cell already written as 18 upper-case ASCII letters and digits is what clean() and the
+# space/hyphen/case folding leave unchanged: its characters and check digit are tested in numpy.
+_PLAIN = re.compile(r"[0-9A-Z]{18}")
+_LUT = np.full(256, -1, dtype=np.int64)
+_LUT[np.frombuffer(CHARSET.encode("ascii"), dtype=np.uint8)] = np.arange(len(CHARSET))
+_CHECK_WEIGHTS = np.array(WEIGHTS, dtype=np.int64)
+
+
+def check_credit_codes(values: list) -> list[tuple[str | None, str | None]]:
+    """check_credit_code of each value, the plain ones (18 upper-case ASCII letters and digits,
+    most of a registry export) at once in numpy; exactly the same results."""
+    out: list = [None] * len(values)
+    plain = []
+    for i, v in enumerate(values):
+        if type(v) is str and len(v) == 18 and _PLAIN.fullmatch(v):
+            plain.append(i)
+        else:
+            out[i] = check_credit_code(v)
+    if plain:
+        body = "".join(values[i] for i in plain).encode("ascii")
+        idx = _LUT[np.frombuffer(body, dtype=np.uint8).reshape(len(plain), 18)]
+        bad_chars = (idx < 0).any(axis=1)
+        check = (31 - (idx[:, :17] @ _CHECK_WEIGHTS) % 31) % 31
+        good = ~bad_chars & (check == idx[:, 17])
+        for i, bad, ok in zip(plain, bad_chars.tolist(), good.tolist(), strict=True):
+            out[i] = (values[i], None) if ok else (None, BAD_CHARS if bad else BAD_CHECK)
+    return out

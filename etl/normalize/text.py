@@ -150,6 +150,21 @@ def _needs_clean_pattern() -> str:
 _NEEDS_CLEAN = _needs_clean_pattern()
 
 
+def arrow_strings(values: pd.Series):
+    """The column as an Arrow string array, taken as it is when pandas already keeps it in
+    Arrow (the ``str`` dtype of a CSV read): no detour through a million Python objects.
+    None for any other dtype (object columns go through ``pa.array``)."""
+    import pyarrow as pa
+
+    dtype = values.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    arr = pa.array(values.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.string()) if arr.type != pa.string() else arr
+
+
 def clean_series(values: pd.Series) -> pd.Series:
     """clean() over a column, fast: text that clean() would leave unchanged is kept as is (a
     vectorised regex finds it), only the rest goes through clean() — one call per distinct
@@ -157,10 +172,12 @@ def clean_series(values: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    try:
-        arr = pa.array(values.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers, bytes …: the careful way
-        return values.map(clean).astype(object).where(lambda x: x.notna(), None)
+    arr = arrow_strings(values)
+    if arr is None:
+        try:
+            arr = pa.array(values.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers, bytes …: the careful way
+            return values.map(clean).astype(object).where(lambda x: x.notna(), None)
     dirty = pc.fill_null(pc.match_substring_regex(arr, _NEEDS_CLEAN), False).to_numpy(
         zero_copy_only=False)
     out = arr.to_numpy(zero_copy_only=False).astype(object)
