@@ -130,14 +130,11 @@ def default_year(reader: Reader) -> int:
 def resolve_year(reader: Reader, f: Filters) -> int:
     """The year asked for when it has data, else the default year (see default_year); both
     looked up once per published version of the reader (each is a scan of the mart)."""
-    key = (reader.refresh(), getattr(reader, "_stamp", None),
-           settings.get("default_year_min_share"))
-    memo = reader.__dict__.setdefault("_years", {})
-    if key not in memo:
-        memo.clear()
+    def lookup() -> tuple:
         ys = years(reader)
-        memo[key] = (ys, default_year(reader) if ys else 0)
-    ys, default = memo[key]
+        return ys, default_year(reader) if ys else 0
+
+    ys, default = reader.per_version(("years", settings.get("default_year_min_share")), lookup)
     if not ys:
         return 0
     return f.year if f.year in ys else default

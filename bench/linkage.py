@@ -75,7 +75,7 @@ def demo(scale: str, db: Path | None, raw: Path | None, seed: int = 42) -> dict:
     import subprocess
 
     import settings
-    from etl.transform import pseudonym
+    from etl.demo.sources import read_truth
 
     with tempfile.TemporaryDirectory() as tmp:
         if db is None:
@@ -87,12 +87,7 @@ def demo(scale: str, db: Path | None, raw: Path | None, seed: int = 42) -> dict:
                            stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parent.parent)
             print(f"demo {scale} built and published in {time.perf_counter() - t0:.0f} s")
             raw = out / f"demo-{scale}-{seed}"
-        # a row repeated in the file (an injected defect) is one record
-        truth = pd.read_csv(raw / "_truth" / "linkage_truth.csv", dtype=str).drop_duplicates(
-            ["source", "id"])
-        key = settings.get("pseudonym_key")
-        truth["talent_id"] = [pseudonym(key, s, i) for s, i in zip(truth["source"], truth["id"],
-                                                                     strict=True)]
+        truth = read_truth(raw, settings.get("pseudonym_key"))
         con = connect(db, read_only=True)
         got = con.execute("SELECT t.talent_id, t.person_id, t.source, c.phone FROM talent t "
                           "LEFT JOIN talent_contact c USING (talent_id)").df()

@@ -207,35 +207,8 @@ def _parsed(rows: Rows, name: str, parsed: pd.DataFrame, value_col: str, error_c
     return parsed[value_col].mask(bad, None)
 
 
-_REGION_MEMO: dict[int, tuple[object, dict]] = {}  # id(resolver) → (resolver, value → result)
-REGION_MEMO_MAX = 200_000
-
-
-def resolve_regions(values: pd.Series) -> pd.DataFrame:
-    """``default_resolver().resolve_series(values)``, each distinct value resolved once per
-    process: a streamed file's chunks name the same few thousand places again and again.
-    adcode and region_error, both ``string`` dtype, exactly as resolve_series gives them."""
-    resolver = default_resolver()
-    entry = _REGION_MEMO.get(id(resolver))
-    if entry is None or entry[0] is not resolver or len(entry[1]) > REGION_MEMO_MAX:
-        _REGION_MEMO.clear()
-        entry = _REGION_MEMO[id(resolver)] = (resolver, {})
-    memo = entry[1]
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    keys = [*uniques, None]  # code -1 (missing) takes the last
-    new = [k for k in dict.fromkeys(keys) if k not in memo]
-    if new:
-        got = resolver.resolve_series(pd.Series(new, dtype=object))
-        memo.update(zip(new, zip(got["adcode"], got["region_error"], strict=True), strict=True))
-    pairs = [memo[k] for k in keys]
-    return pd.DataFrame({
-        "adcode": pd.array([a for a, _ in pairs], dtype="string").take(codes),
-        "region_error": pd.array([r for _, r in pairs], dtype="string").take(codes),
-    }, index=values.index)
-
-
 def _region(rows: Rows, name: str, required: bool = True) -> pd.Series:
-    res = resolve_regions(rows.col(name))
+    res = default_resolver().resolve_series(rows.col(name))
     reasons = res["region_error"].astype(object).where(res["region_error"].notna(), None)
     if not required:  # a blank optional region is fine; only text that fails is an error
         reasons = reasons.where(rows.col(name).notna(), None)

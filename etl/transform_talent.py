@@ -34,8 +34,8 @@ from etl.transform import (
     _region,
     _skills_and_node,
     pseudonym_list,
-    resolve_regions,
 )
+from maps.resolver import default_resolver
 from reference.taxonomy import parse_tier
 
 ID_SOURCE = "身份证"  # the "source" of an ID number's keyed hash: one for every file
@@ -163,7 +163,7 @@ def transform_talent(rows: Rows, ctx: Context, numbers: pd.Series) -> dict[str, 
         "overseas_country": rows.col("overseas_country"),
         "willing_to_relocate": _bool(rows, "willing_to_relocate"),
         # An expectation like 不限 or 一线城市 is no place: it stays empty, not an error.
-        "expected_adcode": resolve_regions(rows.col("expected_region"))["adcode"],
+        "expected_adcode": default_resolver().resolve_series(rows.col("expected_region"))["adcode"],
         "skills": skill_lists, "observed_on": observed, "source": ctx.source,
     })
     months = rows.col("birth_year")  # YYYY-MM (or YYYY) as written: for linking (etl.linkage)

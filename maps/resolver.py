@@ -68,6 +68,9 @@ class Resolution:
         return self.level == ABROAD_LEVEL
 
 
+RESOLVED_MAX = 200_000  # distinct texts a resolver remembers (resolve_series)
+
+
 class RegionResolver:
     """Resolve free text to adcodes; build once, call ``resolve`` or ``resolve_series``.
 
@@ -191,13 +194,22 @@ class RegionResolver:
         return self._choose(tokens, s)
 
     def resolve_series(self, values: pd.Series) -> pd.DataFrame:
-        """Resolve a column, each distinct string once; returns adcode and region_error."""
-        distinct = pd.unique(values.astype("object"))
-        table = {v: self.resolve(v) for v in distinct}
-        res = values.astype("object").map(table)
+        """Resolve a column; returns adcode and region_error (``string`` dtype). Each distinct
+        string is resolved once per resolver, not per call: a streamed file's chunks name the
+        same few thousand places again and again (at most RESOLVED_MAX remembered)."""
+        memo = self.__dict__.setdefault("_resolved", {})
+        if len(memo) > RESOLVED_MAX:
+            memo.clear()
+        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+        keys = [*uniques, None]  # a missing value (code -1) takes the last
+        for k in keys:
+            if k not in memo:
+                r = self.resolve(k)
+                memo[k] = (r.adcode, r.reason)
+        pairs = [memo[k] for k in keys]
         return pd.DataFrame({
-            "adcode": res.map(lambda r: r.adcode).astype("string"),
-            "region_error": res.map(lambda r: r.reason).astype("string"),
+            "adcode": pd.array([a for a, _ in pairs], dtype="string").take(codes),
+            "region_error": pd.array([e for _, e in pairs], dtype="string").take(codes),
         }, index=values.index)
 
     def path(self, code: str) -> list[str]:

@@ -116,24 +116,27 @@ class Reader:
     def has_column(self, table: str, column: str) -> bool:
         """Whether the published version's table has the column (a warehouse published before
         the column existed gets it at its next load; until then a query must do without)."""
-        return self._catalog_has(
-            (table, column), "SELECT 1 FROM information_schema.columns WHERE table_name = $t "
-            "AND column_name = $c", {"t": table, "c": column})
+        return self.per_version(("column", table, column), lambda: bool(len(self.df(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = $t "
+            "AND column_name = $c", {"t": table, "c": column}))))
 
     def has_table(self, table: str) -> bool:
         """Whether the published version has the table (one published before the table
         existed gets it at its next publish; until then a query must do without)."""
-        return self._catalog_has((table, None), "SELECT 1 FROM information_schema.tables "
-                                 "WHERE table_name = $t", {"t": table})
+        return self.per_version(("table", table), lambda: bool(len(self.df(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = $t", {"t": table}))))
 
-    def _catalog_has(self, what: tuple, sql: str, params: dict) -> bool:
-        """Whether the catalog query finds a row, cached per published version."""
-        key = (self.refresh(), *what)
-        cache = self.__dict__.setdefault("_columns", {})
-        if key not in cache:
-            cache.clear() if len(cache) > 64 else None
-            cache[key] = bool(len(self.df(sql, params)))
-        return cache[key]
+    def per_version(self, key: tuple, compute):
+        """``compute()`` once per published version (and file) of the warehouse: catalog
+        lookups, the years that have data. At most 64 results are kept."""
+        version = self.refresh()
+        full = (version, self._stamp, *key)
+        cache = self.__dict__.setdefault("_per_version", {})
+        if full not in cache:
+            if len(cache) > 64:
+                cache.clear()
+            cache[full] = compute()
+        return cache[full]
 
     def df(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
         """Run a read query with bound parameters on a cursor of its own."""

@@ -16,9 +16,8 @@ import pytest
 
 import settings
 from etl.demo import SOURCES
-from etl.demo.sources import TRUTH, pair_scores
+from etl.demo.sources import TRUTH, pair_scores, read_truth
 from etl.normalize.university import canonical_university
-from etl.transform import pseudonym
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +79,8 @@ def _published(demo_db) -> pd.DataFrame:
         con.close()
 
 
-def test_linkage_finds_the_same_people(demo_db, files):
-    truth = files["truth"].drop_duplicates(["source", "id"])
-    key = settings.get("pseudonym_key")
-    truth = truth.assign(talent_id=[pseudonym(key, s, i) for s, i in
-                                    zip(truth["source"], truth["id"], strict=True)])
+def test_linkage_finds_the_same_people(demo_db, raw):
+    truth = read_truth(raw, settings.get("pseudonym_key"))
     got = _published(demo_db)
     assert set(got["source"]) == {"demo", "人社", "猎聘"}
     merged = truth.merge(got, on="talent_id", suffixes=("_truth", ""))
@@ -96,7 +92,7 @@ def test_linkage_finds_the_same_people(demo_db, files):
     assert pair_scores(merged["person"], merged["talent_id"])["recall"] == 0
 
 
-def test_each_person_counts_once_on_the_map(demo_db, files):
+def test_each_person_counts_once_on_the_map(demo_db, raw):
     """The 全国 total of the talent mart is the number of persons, not of records: within the
     linkage's few misses of the truth's persons, and far from the record count."""
     con = duckdb.connect(str(demo_db), read_only=True)
@@ -107,10 +103,7 @@ def test_each_person_counts_once_on_the_map(demo_db, files):
                             "adcode FROM region_ancestor WHERE ancestor_level = 'country')").df()
     finally:
         con.close()
-    truth = files["truth"].drop_duplicates(["source", "id"])
-    key = settings.get("pseudonym_key")
-    truth = truth.assign(talent_id=[pseudonym(key, s, i) for s, i in
-                                    zip(truth["source"], truth["id"], strict=True)])
+    truth = read_truth(raw, settings.get("pseudonym_key"))
     true_persons = china.merge(truth, on="talent_id")["person"].nunique()
     assert mart == china["person_id"].nunique()
     assert len(china) - mart > 1000  # the records of the other sources are not counted again

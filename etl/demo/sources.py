@@ -234,6 +234,19 @@ def _liepin(rng: np.random.Generator, lp: pd.DataFrame, month: dict[str, int], g
     return out.loc[:, list(LIEPIN_COLUMNS)]
 
 
+def read_truth(raw_dir: Path, pseudonym_key: str) -> pd.DataFrame:
+    """The truth of a demo folder, one row per record (a row repeated in talents.xlsx, an
+    injected defect, is one record), with the talent_id the ETL gives each record under the
+    pseudonym key: ``file, source, id, person, talent_id``."""
+    from etl.transform import pseudonym_list
+
+    truth = pd.read_csv(Path(raw_dir) / TRUTH, dtype=str).drop_duplicates(["source", "id"])
+    ids = pd.Series(None, index=truth.index, dtype=object)
+    for source, part in truth.groupby("source"):
+        ids[part.index] = pseudonym_list(pseudonym_key, source, part["id"])
+    return truth.assign(talent_id=ids)
+
+
 def write_sources(renshe: pd.DataFrame, liepin: pd.DataFrame, truth: pd.DataFrame,
                   out_dir: Path, manifest: dict) -> list[Path]:
     """The two files (their manifest entries name the source) and the truth, aside."""
