@@ -140,8 +140,9 @@ def mask_contacts(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- profile ------------------------------------------------------------------------------------
-# The profile is of a record (any of a person's talent_ids): it reads `talent` by id, and the
-# person's other records show in its provenance (analytics.persons).
+# A profile opens on any record of a person (any of its talent_ids); the page shows the person's
+# representative record (person_view_id), filled from talent_person, with the moves of all its
+# records, and lists every record in its provenance (analytics.persons).
 TALENT_RECORD = f"""
         SELECT t.*, {PLACE} AS place, coalesce(n.name_zh, '未分类') AS node_name, n.layer,
                tr.name AS tier_name, e.name AS expected_city, r.lon, r.lat,
