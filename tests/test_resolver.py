@@ -132,6 +132,7 @@ def test_accuracy_on_index_derived_list():
 
 def test_resolve_series_resolves_each_distinct_value_once(monkeypatch):
     resolver = default_resolver()
+    monkeypatch.setitem(resolver.__dict__, "_resolved", {})  # what earlier tests resolved
     calls = []
     original = resolver.resolve
     monkeypatch.setattr(resolver, "resolve", lambda v: calls.append(v) or original(v))
@@ -140,6 +141,10 @@ def test_resolve_series_resolves_each_distinct_value_once(monkeypatch):
     assert list(out["adcode"].fillna("-")) == ["370212", "370212", "-", "-", "370212"]
     assert out["region_error"].iloc[2] == "无法识别地区: xyz"
     assert len(calls) == 3
+    # and once per resolver: a later call (the next chunk of a file) resolves only what is new
+    again = resolver.resolve_series(pd.Series(["xyz", "青岛崂山", "青岛市"]))
+    assert list(again["adcode"].fillna("-")) == ["-", "370212", "370200"]
+    assert calls[3:] == ["青岛市"]
 
 
 def test_region_index_has_every_level_and_the_whole_territory():
