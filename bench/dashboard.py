@@ -73,13 +73,14 @@ def server_work(reader, f, geo, sea):
     from analytics import disclosure
     from analytics import queries as q
     from analytics.filters import COUNTRY
+    from maps import static
     from views.talent_map import map_figure, ranking_table
 
     parent = q.map_parent(reader, f.region)
     values = disclosure.children(q.children_metrics(reader, f, parent), K, f.metric)
     fig = map_figure(values, parent, f.metric, geo(parent), K,
                      geojson=f"app/static/geojson/{parent}.json",
-                     maritime=sea if parent == COUNTRY else None)
+                     maritime=sea if parent == COUNTRY else None, publish=static.publish)
     return fig, ranking_table(values, f.metric)
 
 

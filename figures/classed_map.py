@@ -26,6 +26,7 @@ from maps.figures import (
     BORDER_COLOR,
     MAINLAND_BOUNDS,
     MAP_STYLE,
+    MARITIME_COLOR,
     SCS_BOUNDS,
     SCS_PROVINCES,
     fit_view,
@@ -33,7 +34,6 @@ from maps.figures import (
     inset_box,
     inset_frame,
     inset_layout,
-    maritime_dict,
     subset,
 )
 
@@ -227,15 +227,23 @@ def legend_note(title: str, entries: Sequence[tuple[str, str]], width_px: float)
 # The land of the inset, cut to its box, by the shapes it was cut from (the shapes of a parent
 # are one cached object in the app: cut once, not on every rerun). The entry keeps the shapes,
 # so their id is not reused while it lives.
-_INSET_LAND: dict[int, tuple[dict, list[tuple[str, list, list]]]] = {}
+_INSET_LAND: dict[int, tuple[dict, list[tuple[str, dict]]]] = {}
 # The inset shows SCS_BOUNDS (17.6°) in about 125 px: 0.03° is a fifth of a pixel there.
 INSET_TOLERANCE = 0.03
 INSET_DECIMALS = 2
+# A GeoJSON source for a map layer: given the payload's name and the payload, where the browser
+# finds it (a URL: fetched once and cached, not sent with every rerun: issue 18), or the
+# payload itself (``None``: inline).
+Publish = Callable[[str, dict], "str | dict"]
 
 
-def inset_land(shapes: dict) -> list[tuple[str, list, list]]:
-    """(adcode, lons, lats) of each province near the South China Sea, cut to SCS_BOUNDS and
-    simplified for the inset's scale (polygons split by None)."""
+def _inline(name: str, payload: dict) -> dict:
+    return payload
+
+
+def inset_land(shapes: dict) -> list[tuple[str, dict]]:
+    """(adcode, GeoJSON FeatureCollection) of each province near the South China Sea, cut to
+    SCS_BOUNDS and simplified for the inset's scale."""
     hit = _INSET_LAND.get(id(shapes))
     if hit is not None and hit[0] is shapes:
         return hit[1]
@@ -247,32 +255,56 @@ def inset_land(shapes: dict) -> list[tuple[str, list, list]]:
             continue
         geom = shapely.intersection(shapely.geometry.shape(feat["geometry"]), box)
         geom = shapely.simplify(geom, INSET_TOLERANCE, preserve_topology=True)
-        lons: list[float | None] = []
-        lats: list[float | None] = []
-        for poly in shapely.get_parts(geom):
-            if poly.geom_type != "Polygon" or poly.is_empty:
-                continue
-            xs, ys = poly.exterior.coords.xy
-            lons += [round(x, INSET_DECIMALS) for x in xs] + [None]
-            lats += [round(y, INSET_DECIMALS) for y in ys] + [None]
-        if lons:
-            out.append((code, lons, lats))
+        polys = [[[[round(x, INSET_DECIMALS), round(y, INSET_DECIMALS)]
+                   for x, y in poly.exterior.coords]]
+                 for poly in shapely.get_parts(geom)
+                 if poly.geom_type == "Polygon" and not poly.is_empty]
+        if polys:
+            out.append((code, {"type": "FeatureCollection", "features": [
+                {"type": "Feature", "id": code, "properties": {},
+                 "geometry": {"type": "MultiPolygon", "coordinates": polys}}]}))
     if len(_INSET_LAND) > 8:
         _INSET_LAND.clear()
     _INSET_LAND[id(shapes)] = (shapes, out)
     return out
 
 
-def _inset_traces(rows: pd.DataFrame, shapes: dict, colors: list[str]) -> list[dict]:
+_MARITIME: dict[int, tuple[object, dict]] = {}
+
+
+def maritime_geojson(maritime: Sequence[tuple[Sequence[float], Sequence[float]]]) -> dict:
+    """The maritime boundary's lines as one GeoJSON MultiLineString (memoised per object)."""
+    hit = _MARITIME.get(id(maritime))
+    if hit is not None and hit[0] is maritime:
+        return hit[1]
+    geo = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {}, "geometry": {
+            "type": "MultiLineString",
+            "coordinates": [[[x, y] for x, y in zip(lon, lat, strict=True)]
+                            for lon, lat in maritime]}}]}
+    if len(_MARITIME) > 4:
+        _MARITIME.clear()
+    _MARITIME[id(maritime)] = (maritime, geo)
+    return geo
+
+
+def maritime_layer(source: str | dict) -> dict:
+    """The maritime boundary line as a layout layer above the regions."""
+    return {"sourcetype": "geojson", "source": source, "type": "line", "color": MARITIME_COLOR,
+            "line": {"width": 1.2}, "name": "海上边界线"}
+
+
+def _inset_layers(rows: pd.DataFrame, shapes: dict, colors: list[str],
+                  publish: Publish) -> list[dict]:
     """The land of the 南海诸岛 inset (``map2``): the provinces near the South China Sea cut to
-    the inset's box, as filled outlines in their class or kind colour (no second choropleth:
-    the map keeps one coloured and one grey layer)."""
+    the inset's box, one fill layer each in its class or kind colour. Layers, not traces: their
+    shapes travel by URL (the inset's land was most of the national map's bytes), and a layer
+    holds no figure (the map keeps one coloured and one grey choropleth)."""
     color = {code: (colors[int(c)] if not pd.isna(c) else KINDS[kind][0])
              for code, c, kind in zip(rows["adcode"], rows["class"], rows["kind"], strict=True)}
-    return [{"type": "scattermap", "lon": lons, "lat": lats, "mode": "lines", "fill": "toself",
-             "fillcolor": color[code], "line": {"width": 0.5, "color": "#ffffff"},
-             "hoverinfo": "skip", "showlegend": False, "subplot": "map2", "name": code}
-            for code, lons, lats in inset_land(shapes) if code in color]
+    return [{"sourcetype": "geojson", "source": publish(f"inset-{code}", land), "type": "fill",
+             "color": color[code], "fill": {"outlinecolor": "#ffffff"}, "name": code}
+            for code, land in inset_land(shapes) if code in color]
 
 
 def classed_map(rows: pd.DataFrame, geojson: dict | str, *, legend_title: str,
@@ -280,7 +312,8 @@ def classed_map(rows: pd.DataFrame, geojson: dict | str, *, legend_title: str,
                 classes: MapClasses | None = None, kind_labels: Mapping[str, str] | None = None,
                 maritime: Sequence | None = None, inset: bool = False, height: int = 600,
                 width_px: int = 640, bounds: Sequence[float] | None = None,
-                shapes: dict | None = None, scale: str = "Blues") -> go.Figure:
+                shapes: dict | None = None, scale: str = "Blues",
+                publish: Publish | None = None) -> go.Figure:
     """The map: classes coloured light to dark, each kind of missing value in its own look,
     a legend (title, class ranges, kinds) under the map. Two choropleth layers: the coloured
     regions (z the value, the scale in class steps) and the rest ('无数据'). ``inset``: the
@@ -288,7 +321,10 @@ def classed_map(rows: pd.DataFrame, geojson: dict | str, *, legend_title: str,
     near them and ``maritime`` in an inset in the lower right). The view fits ``bounds``
     (default: the shapes') in ``width_px`` (a figure stretches to its column; the zoom does
     not follow); the bounds of each map travel in ``layout.meta`` for exports at other sizes.
-    When ``geojson`` is a URL, pass every region as a row, ``shapes`` and the bounds."""
+    When ``geojson`` is a URL, pass every region as a row, ``shapes`` and the bounds.
+    ``publish``: where the maritime line and the inset's land are served from (URLs; default:
+    inline in the figure)."""
+    publish = publish or _inline
     classes = classes or MapClasses.from_settings()
     shapes = shapes if shapes is not None else (geojson if isinstance(geojson, dict) else {})
     rows = rows.assign(adcode=rows["adcode"].astype(str))
@@ -311,22 +347,25 @@ def classed_map(rows: pd.DataFrame, geojson: dict | str, *, legend_title: str,
         data.append(_missing_trace(rows, geojson))
     if labels:
         data.append(_valued_trace(rows, geojson, colors, legend_title))
-    if maritime:
-        data.append(maritime_dict(maritime))
+    sea = publish("maritime", maritime_geojson(maritime)) if maritime else None
     entries = [(colors[c], labels[c]) for c in range(len(labels) - 1, -1, -1)]
     entries += [(fill, (kind_labels or {}).get(kind, text))
                 for kind, (fill, _, text) in KINDS.items() if (rows["kind"] == kind).any()]
     notes = [legend_note(legend_title, entries, width_px)]
     # The main map's domain said outright: with a second map plotly would split the height.
     layout = {"map": {"style": MAP_STYLE, "center": center, "zoom": zoom,
-                      "domain": {"x": [0, 1], "y": [0, 1]}}}
+                      "domain": {"x": [0, 1], "y": [0, 1]},
+                      "layers": [maritime_layer(sea)] if sea else []}}
     if inset:
         box = inset_box(width_px, map_h)
-        data += _inset_traces(rows, shapes, colors)
-        if maritime:
-            data.append(maritime_dict(maritime, subplot="map2", decimals=INSET_DECIMALS))
+        # plotly draws a map for a trace: an empty one holds the inset's place
+        data.append({"type": "scattermap", "lon": [], "lat": [], "subplot": "map2",
+                     "hoverinfo": "skip", "showlegend": False, "name": "南海诸岛"})
         frame, caption = inset_frame(box)
-        layout |= {"map2": inset_layout(box, width_px, map_h), "shapes": [frame]}
+        layers = _inset_layers(rows, shapes, colors, publish)
+        layout |= {"map2": {**inset_layout(box, width_px, map_h),
+                            "layers": layers + ([maritime_layer(sea)] if sea else [])},
+                   "shapes": [frame]}
         notes.append(caption)
         fits["map2"] = list(SCS_BOUNDS)
     # No template: Streamlit's holds only placeholder colours for other kinds of chart (every

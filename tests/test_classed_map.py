@@ -129,15 +129,20 @@ def test_the_national_map_has_the_south_china_sea_inset(national):
     rows = _rows(national)
     fig = classed_map(rows, national, legend_title="t", maritime=sea, inset=True,
                       width_px=620, height=560)
-    inset = [t for t in fig.data if t.subplot == "map2"]
-    land = {t.name: t for t in inset if t.fill == "toself"}
+    layers = fig.layout.map2.layers
+    land = {la.name: la for la in layers if la.type == "fill"}
     assert set(land) <= set(figures.SCS_PROVINCES) and {"440000", "460000", "710000"} <= set(land)
-    assert land["460000"].fillcolor == KINDS["small"][0]  # Hainan as on the main map
-    assert land["710000"].fillcolor == KINDS["none"][0]
-    lats = [v for t in land.values() for v in t.lat if v is not None]
+    assert land["460000"].color == KINDS["small"][0]  # Hainan as on the main map
+    assert land["710000"].color == KINDS["none"][0]
+    lats = [y for la in land.values() for f in la.source["features"]
+            for poly in f["geometry"]["coordinates"] for ring in poly for _, y in ring]
     assert min(lats) < 5 and max(lats) <= figures.SCS_BOUNDS[3] + 1e-6, "cut to the box"
-    assert any(t.mode == "lines" and not t.fill for t in inset), "the maritime line"
-    assert not [t for t in inset if t.type == "choroplethmap"]
+    lines = [la for la in layers if la.type == "line"]
+    assert len(lines) == 1 and lines[0].source["features"][0]["geometry"]["type"] == \
+        "MultiLineString", "the maritime line"
+    assert [la.type for la in fig.layout.map.layers] == ["line"], "and on the main map"
+    assert [t.type for t in fig.data if t.subplot == "map2"] == ["scattermap"]
+    assert not [t for t in fig.data if t.subplot == "map2" and t.lon]
     box = fig.layout.map2.domain
     assert box.x[1] == 1 and box.y[0] == 0 and 0.15 < box.x[1] - box.x[0] < 0.3
     assert fig.layout.map.domain.y == (0, 1), "the main map keeps the whole height"
@@ -150,6 +155,51 @@ def test_the_national_map_has_the_south_china_sea_inset(national):
     # a province map has no inset and fits its own shapes
     plain = classed_map(rows, national, legend_title="t")
     assert "map2" not in plain.to_plotly_json()["layout"] and not plain.layout.shapes
+
+
+def test_the_inset_land_and_the_sea_line_travel_by_url(national, tmp_path):
+    """Served, the national map carries URLs, not shapes (issue 18: its bytes); what the URLs
+    serve is exactly what the inline figure holds, and an export puts it back."""
+    from exports import charts
+    from maps import static
+
+    sea = geometry.maritime_lines()
+    rows = _rows(national)
+    inline = classed_map(rows, national, legend_title="t", maritime=sea, inset=True)
+    served = {}
+
+    def publish(name, payload):
+        url = static.publish(name, payload, root=tmp_path)
+        served[url] = payload
+        return url
+
+    fig = classed_map(rows, "app/static/geojson/100000.json", shapes=national, legend_title="t",
+                      maritime=sea, inset=True, publish=publish)
+    layers = [*fig.layout.map.layers, *fig.layout.map2.layers]
+    assert layers and all(isinstance(la.source, str) for la in layers)
+    assert len(fig.to_json()) < len(inline.to_json()) / 4
+    for url_layer, inline_layer in zip(layers, [*inline.layout.map.layers,
+                                                *inline.layout.map2.layers], strict=True):
+        assert static.read(url_layer.source, root=tmp_path) == inline_layer.source
+        assert url_layer.color == inline_layer.color
+    # the same payload is one file; a changed one gets a new URL
+    land = served[fig.layout.map2.layers[0].source]
+    assert static.publish("x", land, root=tmp_path) == static.publish("x", land, root=tmp_path)
+    assert static.publish("x", {**land, "bbox": [0, 0, 1, 1]}, root=tmp_path) != \
+        static.publish("x", land, root=tmp_path)
+    with pytest.raises(ValueError):
+        static.publish("../etc", land, root=tmp_path)
+    assert static.read("https://example.com/app/static/geojson/../x.json") is None
+    # an export embeds what the URLs serve
+    out = classed_map(rows, national, legend_title="t", maritime=sea, inset=True,
+                      publish=static.publish)
+    assert all(isinstance(la.source, str) for la in out.layout.map2.layers)
+    charts.inline_geojson(out)
+    assert [la.source for la in out.layout.map2.layers] == \
+        [la.source for la in inline.layout.map2.layers]
+    out.layout.map.layers[0].source = "app/static/geojson/gone-000000000000.json"
+    with pytest.raises(ValueError, match="地图图层"):
+        charts.inline_geojson(out)
 
 
 def test_an_export_refits_both_maps_to_their_own_bounds(national):

@@ -73,9 +73,12 @@ def test_the_national_map_has_the_south_china_sea_inset(app):
     spec = the_map(app())
     layout = spec["layout"]
     assert layout["map2"]["domain"]["x"][1] == 1 and layout["map2"]["domain"]["y"][0] == 0
-    inset = [t for t in spec["data"] if t.get("subplot") == "map2"]
-    assert {"460000", "440000", "710000"} <= {t["name"] for t in inset if t.get("fill")}
-    assert any(t["mode"] == "lines" and not t.get("fill") for t in inset), "the maritime line"
+    inset = layout["map2"]["layers"]
+    assert {"460000", "440000", "710000"} <= {la["name"] for la in inset if la["type"] == "fill"}
+    assert any(la["type"] == "line" for la in inset), "the maritime line"
+    # served as the main map's shapes are (by URL unless geojson_mode is inline)
+    main = next(t for t in spec["data"] if t["type"] == "choroplethmap")
+    assert all(type(la["source"]) is type(main["geojson"]) for la in inset)
     assert any(a["text"] == "南海诸岛" for a in layout["annotations"])
     # a province's map has none
     assert "map2" not in the_map(app(query={"region": "370000"}))["layout"]

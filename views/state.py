@@ -6,7 +6,6 @@ picked up on the next interaction and an unchanged view costs nothing.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -18,9 +17,8 @@ from analytics import queries as q
 from analytics import talent as tl
 from analytics import trends as tr
 from analytics.filters import Filters, Thresholds
+from maps.static import STATIC_GEOJSON
 from store.reader import Reader
-
-STATIC_GEOJSON = Path(__file__).resolve().parent.parent / "static" / "geojson"
 
 
 @st.cache_resource

@@ -12,6 +12,7 @@ import settings
 from analytics import disclosure
 from analytics.filters import COUNTRY, METRICS
 from figures.classed_map import MapClasses, classed_map
+from maps import static
 from views import auth, components, exporting, overseas, sidebar, state
 from views.i18n import t, unit
 
@@ -123,9 +124,10 @@ def kind_labels(k: int | None) -> dict[str, str]:
 
 
 def map_figure(values: disclosure.Controlled, parent: str, metric: str, geo: dict,
-               k: int | None = None, geojson=None, maritime=None):
+               k: int | None = None, geojson=None, maritime=None, publish=None):
     """The classed map of the children of ``parent`` (``geojson``: the shapes or their URL;
-    default ``geo``); the national map with the 南海诸岛 inset."""
+    default ``geo``); the national map with the 南海诸岛 inset (``publish``: where its land and
+    the maritime line are served from; default inline)."""
     from maps.figures import geojson_bounds
 
     title = f"{t(metric)} ({unit(metric)})" if unit(metric) else t(metric)
@@ -134,7 +136,8 @@ def map_figure(values: disclosure.Controlled, parent: str, metric: str, geo: dic
         map_values(values, metric), geo if geojson is None else geojson, legend_title=title,
         fmt=legend_format(metric), classes=MapClasses.from_settings(),
         kind_labels=kind_labels(k), maritime=maritime, inset=national, height=MAP_HEIGHT,
-        width_px=MAP_WIDTH_PX, bounds=None if national else geojson_bounds(geo), shapes=geo)
+        width_px=MAP_WIDTH_PX, bounds=None if national else geojson_bounds(geo), shapes=geo,
+        publish=publish)
 
 
 def _draw_map(values: disclosure.Controlled, parent: str, metric: str, ver: str,
@@ -146,7 +149,8 @@ def _draw_map(values: disclosure.Controlled, parent: str, metric: str, ver: str,
     inline = settings.get("geojson_mode") == "inline"
     sea = state.maritime() if parent == COUNTRY else None
     fig = map_figure(values, parent, metric, geo, auth.small_cell_k(),
-                     geojson=geo if inline else state.geojson_url(parent), maritime=sea)
+                     geojson=geo if inline else state.geojson_url(parent), maritime=sea,
+                     publish=None if inline else static.publish)
     if points is not None and len(points):
         for trace in enterprise_traces(points):
             fig.add_trace(trace)
