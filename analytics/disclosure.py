@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 SMALL = "small"            # primary: 1..k−1, shown '<k'
@@ -95,37 +96,50 @@ def control(df: pd.DataFrame, k: int | None, *, counts: Sequence[str],
     - ``derived``: ``{"share": ["talents"], "growth": ["talents", "talents_prev"]}``: a figure
       withheld whenever one of its counts is.
     """
-    values = df.copy()
     if not k:
-        return Controlled(values=values, why={}, k=None)
-    why: dict[str, pd.Series] = {}
-    for col in counts:
-        why[col] = pd.Series([SMALL if is_small(v, k) else None for v in df[col]],
-                             index=df.index, dtype=object)
+        return Controlled(values=df.copy(), why={}, k=None)
+    # The rules run on plain lists (a few dozen rows: pandas per cell cost most of a map's
+    # rerun, issue 18); tests/test_disclosure_lists.py holds them equal to the pandas version.
+    cells = {col: df[col].tolist() for col in counts}
+    why: dict[str, list] = {col: [SMALL if is_small(v, k) else None for v in cells[col]]
+                            for col in counts}
     within, totals = within or {}, totals or {}
     for col in counts:  # a whole before its parts: a part is withheld with its final whole
         if col in within:
             # A visible part (≥ k) would bound a withheld whole from below: withheld with it.
             # A zero part tells nothing and stays.
-            w, v = why[col], df[col].fillna(0)
-            why[col] = w.where(w.notna() | why[within[col]].isna() | (v == 0), other=PROTECTING)
+            why[col] = [w if w is not None or whole is None or _zero(v) else PROTECTING
+                        for w, whole, v in zip(why[col], why[within[col]], cells[col],
+                                               strict=True)]
         total = totals.get(col)
         if total is not None and not pd.isna(total) and not is_small(total, k):
-            why[col] = _secondary(df[col], why[col], float(total), k)
+            why[col] = _secondary(cells[col], why[col], float(total), k)
     for col, sources in (derived or {}).items():
         if col not in df.columns:
             continue
-        reason = pd.Series(None, index=df.index, dtype=object)
+        reason: list = [None] * len(df)
         for src in sources:
             if src in why:  # a count the table does not have withholds nothing
-                reason = reason.where(reason.notna() | why[src].isna(), other=src)
+                reason = [r if r is not None or w is None else src
+                          for r, w in zip(reason, why[src], strict=True)]
         why[col] = reason
+    out, masked = {}, {}
     for col, w in why.items():
-        if pd.api.types.is_numeric_dtype(values[col]):
-            values[col] = values[col].astype(float).where(w.isna())
+        hidden = np.fromiter((x is not None for x in w), dtype=bool, count=len(w))
+        if pd.api.types.is_numeric_dtype(df[col]):
+            arr = df[col].to_numpy(dtype=float, na_value=np.nan, copy=True)
+            arr[hidden] = np.nan
         else:  # text made from a withheld figure (a status reason quoting the LQ)
-            values[col] = values[col].astype(object).where(w.isna(), None)
-    return Controlled(values=values, why=why, k=k)
+            arr = df[col].to_numpy(dtype=object, copy=True)
+            arr[hidden] = None
+        masked[col] = pd.Series(arr, index=df.index, name=col, dtype=arr.dtype)
+        out[col] = pd.Series(w, index=df.index, dtype=object)
+    return Controlled(values=df.assign(**masked), why=out, k=k)
+
+
+def _zero(v) -> bool:
+    """A count of zero (NaN read as zero: nothing known is nothing to bound)."""
+    return v is None or pd.isna(v) or v == 0
 
 
 @dataclass(frozen=True)
@@ -237,17 +251,17 @@ TRENDS = Spec(counts=("talents", "high_level", "active", "arrivals", "departures
                        "net_inflow": ("arrivals", "departures")})
 
 
-def _secondary(cells: pd.Series, why: pd.Series, total: float, k: int) -> pd.Series:
+def _secondary(cells: Sequence, why: Sequence[str | None], total: float, k: int) -> list:
     """Withhold visible cells until no small count of the group can be pinned down."""
-    why = why.copy()
-    while pinned(cells.tolist(), why.tolist(), total, k):
+    why = list(why)
+    while pinned(cells, why, total, k):
         visible = [(float(v), i) for i, (v, w) in enumerate(zip(cells, why, strict=True))
                    if w is None and not pd.isna(v) and v > 0]
         if not visible:  # the fall-back: every cell of the group, zeros too, reads 保密
-            why = pd.Series(PROTECTING, index=why.index, dtype=object)
+            why = [PROTECTING] * len(why)
             break
         _, pos = min(visible)
-        why.iloc[pos] = PROTECTING
+        why[pos] = PROTECTING
     return why
 
 
