@@ -10,6 +10,7 @@ arrive under disclosure control: a withheld figure is NaN here and never reaches
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -140,9 +141,14 @@ def class_labels(values: pd.Series, cls: pd.Series, fmt: Callable[[float], str])
 
 def class_colors(k: int, scale: str = "Blues") -> list[str]:
     """k colours from light to dark (the lightest class still tells from 无数据's white)."""
+    return list(_class_colors(k, scale))
+
+
+@functools.lru_cache(maxsize=64)
+def _class_colors(k: int, scale: str) -> tuple[str, ...]:
     if k <= 1:
-        return sample_colorscale(scale, [0.6])
-    return sample_colorscale(scale, [0.22 + 0.78 * i / (k - 1) for i in range(k)])
+        return tuple(sample_colorscale(scale, [0.6]))
+    return tuple(sample_colorscale(scale, [0.22 + 0.78 * i / (k - 1) for i in range(k)]))
 
 
 def stepped_scale(values: pd.Series, cls: pd.Series, colors: list[str]) -> dict:

@@ -94,11 +94,12 @@ def map_values(values: disclosure.Controlled, metric: str) -> pd.DataFrame:
     shown_n = int(v["rank"].notna().sum())
     rank = v["rank"].map(lambda r: "—" if pd.isna(r) else f"{int(r)}/{shown_n}")
     # Each figure once; the talent count last (for the talent metric, the metric itself).
+    t_rank, t_talents, t_metric = t("rank"), t("talents"), t(metric)  # once, not per region
     out["hover_text"] = [
-        f"<b>{html.escape(str(n))}</b><br>{t('rank')}: {r}<br>{t('talents')}: {tl}"
+        f"<b>{html.escape(str(n))}</b><br>{t_rank}: {r}<br>{t_talents}: {tl}"
         if metric == "talents" else
-        f"<b>{html.escape(str(n))}</b><br>{t(metric)}: {s}<br>{t('rank')}: {r} · "
-        f"{t('talents')}: {tl}"
+        f"<b>{html.escape(str(n))}</b><br>{t_metric}: {s}<br>{t_rank}: {r} · "
+        f"{t_talents}: {tl}"
         for n, s, r, tl in zip(v["name"], shown, rank, talents, strict=True)]
     return out
 
