@@ -44,3 +44,13 @@ def timed(run: Callable[[], str | None]) -> None:
                            "outcome": outcome}, ensure_ascii=False)
         with _LOCK, open(Path(path), "a", encoding="utf-8") as f:
             f.write(line + "\n")
+
+
+def in_fragment_run() -> bool:
+    """Whether this run is a fragment's own rerun (st.fragment), not the whole page's: the
+    page's run is logged by dashboard.py, a fragment's by the fragment (``timed``)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+

@@ -13,7 +13,7 @@ from analytics import disclosure
 from analytics.filters import COUNTRY, METRICS
 from figures.classed_map import MapClasses, classed_map
 from maps import static
-from views import auth, components, exporting, overseas, sidebar, state
+from views import auth, components, exporting, overseas, runlog, sidebar, state
 from views.i18n import t, unit
 
 MAP_KEY = "talent_map_chart"
@@ -31,6 +31,31 @@ def page() -> None:
     title = sidebar.region_name(ver, f.region)
     st.title(f"{t('talent_map')} · {title}")
     components.breadcrumb(ver, f.region, key="map_trail")
+    map_section(f.region)
+    overseas.pool_panel(ver, f, title, k)
+    components.freshness_line(ver)
+
+
+@st.fragment
+def map_section(region: str) -> None:
+    """The metric, the enterprise layer, the map and its ranking: a fragment, so a change of
+    metric or layer reruns this part only, not the sidebar and the panels (issue 18). A click
+    on the map that goes to another region reruns the whole page (title, trail, panels)."""
+    if runlog.in_fragment_run():  # its own rerun: logged as one (setting run_log)
+        # the sidebar, which mirrors the filters in the URL, does not run: the metric would
+        # be missing from a copied link
+        state.sync_url(state.filters())
+        runlog.timed(lambda: _map_section(region) or "talent_map#map")
+    else:
+        _map_section(region)
+
+
+def _map_section(region: str) -> None:
+    if state.filters().region != region:
+        st.rerun(scope="app")
+    ver = state.version()
+    f = state.filters()
+    k = auth.small_cell_k()
     metric = st.segmented_control(t("metric"), METRICS, default=f.metric, key="metric_choice",
                                   format_func=t, on_change=_set_metric)
     metric = metric or f.metric
@@ -50,8 +75,6 @@ def page() -> None:
     with right:
         st.subheader(t("ranking"))
         st.dataframe(table, hide_index=True, height=MAP_HEIGHT - 40, width="stretch")
-    overseas.pool_panel(ver, f, title, k)
-    components.freshness_line(ver)
 
 
 def query_filters(f, parent: str):
