@@ -355,6 +355,10 @@ class LinkReport:
     confirmed: int = 0
     rejected: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    # True: the records, decisions, thresholds and code were those of the last publish, whose
+    # persons were kept as they were (nothing relinked: issue 18)
+    unchanged: bool = False
+
 
 
 def link_persons(con: duckdb.DuckDBPyConnection,
@@ -364,8 +368,17 @@ def link_persons(con: duckdb.DuckDBPyConnection,
     reviewers' file (store.link_decisions)."""
     if decisions is None:
         decisions = link_decisions.load()
-    link_at, review_at, max_shared = thresholds()
+    link_at, review_at, max_shared = limits = thresholds()
     times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    from etl.linkage_fingerprint import FINGERPRINT_KEY, fingerprint, kept_persons
+
+    print_ = fingerprint(con, decisions, limits)
+    kept = kept_persons(con, print_)
+    times["fingerprint"] = time.perf_counter() - t0
+    if kept is not None:
+        kept.seconds = times
+        return kept
     t0 = time.perf_counter()
     recs = records(con)
     times["prepare"] = time.perf_counter() - t0
@@ -416,6 +429,7 @@ def link_persons(con: duckdb.DuckDBPyConnection,
     review = review[~pd.MultiIndex.from_arrays([review["i"], review["j"]]).isin(
         pd.MultiIndex.from_tuples(list(decided) or [(-1, -1)]))]
     _write(con, recs, pids, review)
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [FINGERPRINT_KEY, print_])
     times["write"] = time.perf_counter() - t0
     report.persons = len(set(pids))
     report.deterministic_pairs, report.model_links = len(det), len(strong)

@@ -89,7 +89,12 @@ def load_files(paths: list[Path], *, kind: str | None = None, mapping_file: Path
             if any(f.status != "skipped" for f in report.files) or not db_path.exists():
                 say("构建汇总表并检查完整性 …")
                 report.version = stage.publish()
-                if (lr := getattr(stage, "link_report", None)) is not None:
+                lr = getattr(stage, "link_report", None)
+                if lr is not None and lr.unchanged:
+                    say(f"人员关联: 人才记录、审核决定与阈值均未变, 沿用上次结果: {lr.records:,} "
+                        f"条人才记录 → {lr.persons:,} 人; 待审核 {lr.review_pairs:,} 对 "
+                        f"(核对 {sum(lr.seconds.values()):.1f} 秒)")
+                elif lr is not None:
                     say(f"人员关联: {lr.records:,} 条人才记录 → {lr.persons:,} 人; 待审核 "
                         f"{lr.review_pairs:,} 对 ({sum(lr.seconds.values()):.1f} 秒: " + ", ".join(
                             f"{k} {v:.1f}" for k, v in lr.seconds.items()) + ")")
