@@ -291,29 +291,10 @@ def inline_geojson(fig: go.Figure, loader=None) -> go.Figure:
         if match is None:
             raise ValueError(f"无法导出: 地图边界 {trace.geojson!r} 不是区划边界文件")
         trace.geojson = _subset(loader(match.group(1)), trace.locations or ())
-    _inline_layers(fig)
-    return fig
-
-
-def _inline_layers(fig: go.Figure) -> None:
-    """Replace the URL sources of map layers (the maritime line, the 南海诸岛 inset's land:
-    maps.static) by their GeoJSON: an export is one self-contained file."""
     from maps import static
 
-    for key in fig.layout:
-        if not key.startswith("map") or key.startswith("mapbox"):
-            continue
-        layers = list(fig.layout[key].layers or ())
-        changed = False
-        for layer in layers:
-            if isinstance(layer.source, str):
-                payload = static.read(layer.source)
-                if payload is None:
-                    raise ValueError(f"无法导出: 地图图层 {layer.source!r} 不是本系统的静态文件")
-                layer.source = payload
-                changed = True
-        if changed:
-            fig.layout[key].layers = layers
+    static.inline_layers(fig)
+    return fig
 
 
 def is_map(fig: go.Figure) -> bool:

@@ -139,13 +139,16 @@ def class_labels(values: pd.Series, cls: pd.Series, fmt: Callable[[float], str])
     return out
 
 
-def class_colors(k: int, scale: str = "Blues") -> list[str]:
-    """k colours from light to dark (the lightest class still tells from 无数据's white)."""
-    return list(_class_colors(k, scale))
+def class_colors(k: int, scale: str | list = "Blues") -> list[str]:
+    """k colours from light to dark (the lightest class still tells from 无数据's white);
+    ``scale`` a named scale (cached) or a list of [position, colour] pairs."""
+    if isinstance(scale, str):
+        return list(_class_colors(k, scale))
+    return list(_class_colors.__wrapped__(k, scale))
 
 
 @functools.lru_cache(maxsize=64)
-def _class_colors(k: int, scale: str) -> tuple[str, ...]:
+def _class_colors(k: int, scale: str | list) -> tuple[str, ...]:
     if k <= 1:
         return tuple(sample_colorscale(scale, [0.6]))
     return tuple(sample_colorscale(scale, [0.22 + 0.78 * i / (k - 1) for i in range(k)]))

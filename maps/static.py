@@ -55,3 +55,23 @@ def read(url: str, root: Path | None = None) -> dict | None:
     if not path.is_file():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def inline_layers(fig) -> None:
+    """Replace the URL sources of a plotly figure's map layers (the maritime line, the 南海诸岛
+    inset's land) by their GeoJSON: an export is one self-contained file. Raises ValueError for
+    a URL that is not one of ours."""
+    for key in fig.layout:
+        if not key.startswith("map") or key.startswith("mapbox"):
+            continue
+        layers = list(fig.layout[key].layers or ())
+        changed = False
+        for layer in layers:
+            if isinstance(layer.source, str):
+                payload = read(layer.source)
+                if payload is None:
+                    raise ValueError(f"无法导出: 地图图层 {layer.source!r} 不是本系统的静态文件")
+                layer.source = payload
+                changed = True
+        if changed:
+            fig.layout[key].layers = layers
