@@ -13,6 +13,8 @@ each chain node on its own pairs (an edge list, not one n × n matrix per node);
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 
@@ -114,7 +116,7 @@ def neighbour_pairs(lon, lat, eps_km: float) -> tuple[np.ndarray, np.ndarray, np
     for start in range(0, n, _CHUNK):
         d = v[start:start + _CHUNK] @ v.T
         rows = np.arange(len(d))
-        i, j = np.nonzero(d >= limit - 1e-12)
+        i, j = np.divmod(np.flatnonzero(d >= limit - 1e-12), n)  # np.nonzero's order, faster
         off = i + start != j
         i, j = np.r_[rows, i[off]], np.r_[rows + start, j[off]]  # the diagonal is always in
         src.append(i + start)
@@ -123,35 +125,72 @@ def neighbour_pairs(lon, lat, eps_km: float) -> tuple[np.ndarray, np.ndarray, np
     return np.concatenate(src), np.concatenate(dst), np.concatenate(cos)
 
 
-def _expand(pt: np.ndarray, count: np.ndarray, first: np.ndarray, order: np.ndarray):
-    """For each entry of ``pt`` (a centre), one row per place at that centre: (entry, place)."""
-    reps = count[pt]
-    row = np.repeat(np.arange(len(pt)), reps)
-    k = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)
-    return row, order[first[pt][row] + k]
+PAIRS_KEPT = 1_000_000  # pairs kept per eps (at most EPS_KEPT of them) for the next call
+EPS_KEPT = 4
+_PAIRS: dict = {}  # eps → (every centre seen at that eps, as lon + i·lat, sorted; its pairs)
+_PAIRS_LOCK = threading.Lock()
 
 
-def _place_pairs(pts: np.ndarray, n_centres: int, edges):
-    """The place pairs (a, b, cosine) of one group: places whose centres are neighbours."""
+def _pairs(centres: np.ndarray, eps_km: float):
+    """``neighbour_pairs`` of the centres (sorted by lon, lat), taken from the pairs of every
+    centre seen so far at this eps: a pair's product does not depend on the other rows of the
+    matrix, so a subset's pairs are the same (tests/test_cluster_index.py). The places with
+    matching talent are a subset of the same few thousand region centres on every call."""
+    z = centres[:, 0] + 1j * centres[:, 1]
+    seen = _PAIRS.get(eps_km)
+    if seen is not None:
+        at = np.minimum(np.searchsorted(seen[0], z), len(seen[0]) - 1)
+        if len(z) and (seen[0][at] == z).all():
+            pos = np.full(len(seen[0]), -1)
+            pos[at] = np.arange(len(z))
+            src, dst, cos = seen[1]
+            keep = (pos[src] >= 0) & (pos[dst] >= 0)
+            return pos[src[keep]], pos[dst[keep]], cos[keep]
+        z = np.union1d(seen[0], z)  # sorted as centres are (complex: real, then imaginary)
+    pairs = neighbour_pairs(z.real, z.imag, eps_km)
+    if len(pairs[0]) <= PAIRS_KEPT:
+        with _PAIRS_LOCK:
+            if eps_km not in _PAIRS and len(_PAIRS) >= EPS_KEPT:
+                _PAIRS.pop(next(iter(_PAIRS)))
+            _PAIRS[eps_km] = (z, pairs)
+        return _pairs(centres, eps_km)
+    return neighbour_pairs(centres[:, 0], centres[:, 1], eps_km)
+
+
+def _by_source(edges, n_centres: int):
+    """The edge list sorted by source centre: (first edge, degree, destination, cosine)."""
     e_src, e_dst, e_cos = edges
-    count = np.bincount(pts, minlength=n_centres)
-    keep = (count[e_src] > 0) & (count[e_dst] > 0)
-    x, y, c = e_src[keep], e_dst[keep], e_cos[keep]
-    if count.max() == 1:  # one place per centre (the usual case): no expansion
-        pos = np.full(n_centres, -1)
-        pos[pts] = np.arange(len(pts))
-        return pos[x], pos[y], c
-    order = np.argsort(pts, kind="stable")
-    first = np.cumsum(count) - count
-    row, a = _expand(x, count, first, order)
-    row2, b = _expand(y[row], count, first, order)
-    return a[row2], b, c[row][row2]
+    order = np.argsort(e_src, kind="stable")
+    deg = np.bincount(e_src, minlength=n_centres)
+    return np.cumsum(deg) - deg, deg, e_dst[order], e_cos[order]
+
+
+def _group_pairs(pts: np.ndarray, grp: np.ndarray, n_centres: int, csr):
+    """The place pairs (a, b, cosine) of places in the same group (0.. sorted) whose centres
+    are neighbours: each place with every place of its group at each neighbour centre."""
+    first, deg, dst, cos = csr
+    d = deg[pts]
+    a = np.repeat(np.arange(len(pts)), d)
+    e = np.repeat(first[pts] - (np.cumsum(d) - d), d) + np.arange(len(a))
+    key = grp * n_centres + pts  # a place's (group, centre)
+    count = np.bincount(key, minlength=(int(grp[-1]) + 1) * n_centres)
+    order = np.argsort(key, kind="stable")
+    kb = grp[a] * n_centres + dst[e]
+    n = count[kb]
+    a, e, kb, n = a[n > 0], e[n > 0], kb[n > 0], n[n > 0]  # the group has a place there
+    start = (np.cumsum(count) - count)[kb]
+    if n.max() == 1:  # one place per centre and group (the usual case): no expansion
+        return a, order[start], cos[e]
+    row = np.repeat(np.arange(len(a)), n)
+    k = np.arange(len(row)) - np.repeat(np.cumsum(n) - n, n)
+    return a[row], order[start[row] + k], cos[e[row]]
 
 
 def _dbscan_edges(n: int, a: np.ndarray, b: np.ndarray, cos: np.ndarray, w: np.ndarray,
                   min_weight: float) -> np.ndarray:
     """``dbscan_weighted`` on an edge list (a, b, cosine; both directions, diagonal included)
-    instead of the n × n matrix: the same cores, components, borders and numbering."""
+    instead of the n × n matrix: the same cores, components and borders; a cluster is named
+    by its smallest core (``_number`` numbers them)."""
     core = np.bincount(a, weights=w[b], minlength=n) >= min_weight
     labels = np.full(n, NOISE)
     if not core.any():
@@ -166,37 +205,72 @@ def _dbscan_edges(n: int, a: np.ndarray, b: np.ndarray, cos: np.ndarray, w: np.n
         ba, bb = ba[order], bb[order]
         first = np.r_[True, ba[1:] != ba[:-1]]
         labels[ba[first]] = labels[bb[first]]
-    return _renumber(labels, w)
+    return labels
+
+
+def _number(labels: np.ndarray, w: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Clusters numbered 0.. group by group, in each by total weight (descending), ties by the
+    smallest core: ``_renumber`` per group, each numbered on from the previous group's."""
+    found = labels != NOISE
+    ids, inverse = np.unique(labels[found], return_inverse=True)
+    totals = np.bincount(inverse, weights=w[found], minlength=len(ids))
+    rank = np.empty(len(ids), dtype=int)
+    rank[np.lexsort((ids, -totals, group[ids]))] = np.arange(len(ids))
+    out = np.full(len(labels), NOISE, dtype=int)
+    out[found] = rank[inverse]
+    return out
+
+
+MAX_PAIRS = 4_000_000  # place × neighbour-centre pairs looked at in one batch of groups
+
+
+def _batches(group: np.ndarray, work: np.ndarray):
+    """Ranges of places covering whole groups, each with at most MAX_PAIRS of work (a group
+    with more is a batch of its own): memory stays bounded at a large eps."""
+    bounds = np.r_[0, np.flatnonzero(group[1:] != group[:-1]) + 1, len(group)]
+    total = np.r_[0, np.cumsum(work)]
+    start = 0
+    for i in range(1, len(bounds)):
+        if i == len(bounds) - 1 or total[bounds[i + 1]] - total[bounds[start]] > MAX_PAIRS:
+            yield bounds[start], bounds[i]
+            start = i
 
 
 def _label_places(places: pd.DataFrame, eps_km: float, min_talents: float,
                   by_node: bool) -> np.ndarray:
     """Cluster ids of places (sorted by node, adcode): each node on its own when ``by_node``,
     numbered on from the previous node's. The neighbour pairs are found once for all the
-    distinct centres, then each node keeps the pairs of its own places."""
+    distinct centres; the nodes are clustered together (their places never pair across nodes),
+    in batches."""
     lon, lat = places["lon"].to_numpy(dtype=float), places["lat"].to_numpy(dtype=float)
     w = places["talents"].to_numpy(dtype=float)
-    out = np.full(len(places), NOISE)
+    raw = np.full(len(places), NOISE)
     if not len(places):
-        return out
-    centres, point = np.unique(np.column_stack([lon, lat]), axis=0, return_inverse=True)
-    point = point.ravel()
-    e_src, e_dst, e_cos = neighbour_pairs(centres[:, 0], centres[:, 1], eps_km)
+        return raw
+    centres, point = _unique_points(lon, lat)
+    csr = _by_source(_pairs(centres, eps_km), len(centres))
     if by_node:
         node = places["node_id"].to_numpy()
-        bounds = np.flatnonzero(node[1:] != node[:-1]) + 1
-        groups = np.split(np.arange(len(places)), bounds)
+        group = np.r_[0, np.cumsum(node[1:] != node[:-1])]
     else:
-        groups = [np.arange(len(places))]
-    edges = (e_src, e_dst, e_cos)
-    next_id = 0
-    for idx in groups:
-        a, b, c = _place_pairs(point[idx], len(centres), edges)
-        lab = _dbscan_edges(len(idx), a, b, c, w[idx], min_talents)
-        found = lab != NOISE
-        out[idx[found]] = lab[found] + next_id
-        next_id += int(lab.max()) + 1 if found.any() else 0
-    return out
+        group = np.zeros(len(places), dtype=np.int64)
+    for lo, hi in _batches(group, csr[1][point]):
+        a, b, c = _group_pairs(point[lo:hi], group[lo:hi] - group[lo], len(centres), csr)
+        lab = _dbscan_edges(hi - lo, a, b, c, w[lo:hi], min_talents)
+        raw[lo:hi] = np.where(lab == NOISE, NOISE, lab + lo)
+    return _number(raw, w, group)
+
+
+def _unique_points(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(np.column_stack([lon, lat]), axis=0, return_inverse=True)``: the distinct
+    points sorted by lon then lat, and each point's index among them (a lexsort: 4× faster)."""
+    order = np.lexsort((lat, lon))
+    sl, sa = lon[order], lat[order]
+    new = np.r_[True, (sl[1:] != sl[:-1]) | (sa[1:] != sa[:-1])] if len(order) else \
+        np.zeros(0, dtype=bool)
+    point = np.empty(len(order), dtype=np.intp)
+    point[order] = np.cumsum(new) - 1
+    return np.column_stack([sl[new], sa[new]]), point
 
 
 def label_cells(cells: pd.DataFrame, eps_km: float, min_talents: float,
@@ -259,11 +333,11 @@ def _places_in_order(c: pd.DataFrame) -> pd.Series:
     """Per cluster (c sorted by cluster), its adcodes in order, each once (a list)."""
     first = c.drop_duplicates(["cluster", "adcode"])
     ids = first["cluster"].to_numpy()
-    codes = first["adcode"].to_numpy(dtype=object)
+    codes = first["adcode"].to_numpy(dtype=object).tolist()
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    parts = np.split(codes, starts[1:])
-    return pd.Series([p.tolist() for p in parts], index=pd.Index(ids[starts], name="cluster"),
-                     dtype=object)
+    ends = np.r_[starts[1:], len(ids)]
+    return pd.Series([codes[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)],
+                     index=pd.Index(ids[starts], name="cluster"), dtype=object)
 
 
 def label(row) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics import disclosure
+from analytics import cluster_counts, disclosure
 from analytics import queries as q
 from analytics.filters import (
     _ADCODE,
@@ -248,8 +248,11 @@ CLUSTER_CELLS = f"""
 
 
 def cluster_cells(reader: Reader, f: Filters, tf: TalentFilters) -> pd.DataFrame:
-    """Matching talents by place (finest region known) and chain node, with the place's centre."""
-    return reader.df(q.on_persons(reader, CLUSTER_CELLS), params(reader, f, tf))
+    """Matching talents by place (finest region known) and chain node, with the place's centre.
+    In memory (analytics.cluster_counts) when it can, else this SQL: the same rows."""
+    p = params(reader, f, tf)
+    fast = cluster_counts.cells(reader, p)
+    return fast if fast is not None else reader.df(q.on_persons(reader, CLUSTER_CELLS), p)
 
 
 def _mapping(cells: pd.DataFrame) -> dict:
@@ -283,8 +286,10 @@ CLUSTER_STATS = f"""
 def cluster_stats(reader: Reader, f: Filters, tf: TalentFilters,
                   cells: pd.DataFrame) -> pd.DataFrame:
     """Per cluster: talents, median experience, tiers A–D (count, share), returnees."""
-    return reader.df(q.on_persons(reader, CLUSTER_STATS),
-                     params(reader, f, tf) | _mapping(cells))
+    p = params(reader, f, tf)
+    fast = cluster_counts.stats(reader, p, cells)
+    return fast if fast is not None else reader.df(q.on_persons(reader, CLUSTER_STATS),
+                                                   p | _mapping(cells))
 
 
 # A person's distinct skills are the first occurrence of each (list_distinct, several times
@@ -311,8 +316,10 @@ CLUSTER_TOPS = f"""
 def cluster_tops(reader: Reader, f: Filters, tf: TalentFilters, cells: pd.DataFrame,
                  top: int = TOP_N) -> pd.DataFrame:
     """Per cluster, the most frequent skills, employers and universities (kind, value, n)."""
-    return reader.df(q.on_persons(reader, CLUSTER_TOPS),
-                     params(reader, f, tf) | _mapping(cells) | {"top": top})
+    p = params(reader, f, tf)
+    fast = cluster_counts.tops(reader, p, cells, top)
+    return fast if fast is not None else reader.df(q.on_persons(reader, CLUSTER_TOPS),
+                                                   p | _mapping(cells) | {"top": top})
 
 
 def cluster_cards(summary: pd.DataFrame, stats: pd.DataFrame, tops: pd.DataFrame,

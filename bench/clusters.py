@@ -1,11 +1,14 @@
 """Cluster computation time (what the 人才集群 page computes) over 20 varied filter sets.
 
-    python3 bench/clusters.py /tmp/medium/w.duckdb [--json out.json]
+    python3 bench/clusters.py /tmp/medium/w.duckdb [--json out.json] [--scan]
 
 Prints p50/p95/max over the cases, the floor (DuckDB's bare GROUP BY of the matching persons
 per place × node, the same filters, measured in the same run) and the ratio p50 / floor p50,
 and the 1,000-row talent table of the biggest cluster. Each case is timed as the median of
-``--repeat`` runs (the machine's 2 cores are shared). Not a test: run it by hand.
+``--repeat`` runs (the machine's 2 cores are shared). The in-memory index
+(analytics.talent_index) is built once per published version, before the cases: its time is
+printed apart. ``--scan`` times the SQL scans of talent_person instead (the index off).
+Not a test: run it by hand.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from analytics import clusters as cl  # noqa: E402
 from analytics import queries as q  # noqa: E402
 from analytics import talent as tl  # noqa: E402
 from analytics import talent_aggregates as ta  # noqa: E402
+from analytics import talent_index as ti  # noqa: E402
 from analytics.filters import Filters  # noqa: E402
 from store.reader import Reader  # noqa: E402
 
@@ -90,9 +94,13 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def main(path: str, json_path: str | None = None, repeat: int = 1) -> None:
+def main(path: str, json_path: str | None = None, repeat: int = 1, scan: bool = False) -> None:
+    ti.ENABLED = not scan
     r = Reader(path)
     all_cases = cases(r)
+    t0 = time.perf_counter()
+    built = ti.get(r) is not None  # once per published version and process
+    build_ms = (time.perf_counter() - t0) * 1000
     run(r, *all_cases[0])  # warm the connection
     times, floors = [], []
     for case in all_cases:  # interleaved: the page's computation, then its floor
@@ -115,13 +123,15 @@ def main(path: str, json_path: str | None = None, repeat: int = 1) -> None:
           f"ratio p50/floor p50 {ratio:.1f}x (per case: median {pct(ratios, 50):.1f}x, "
           f"max {ratios[-1]:.1f}x)")
     print(f"talent table of the biggest cluster: median {statistics.median(table) * 1000:.0f} ms")
+    print(f"in-memory index: {f'built in {build_ms:.0f} ms' if built else 'off (SQL scans)'}")
     r.close()
     if json_path:
         Path(json_path).write_text(json.dumps({
             "db": path, "cases": len(times), "p50_ms": pct(times, 50) * 1000,
             "p95_ms": pct(times, 95) * 1000, "max_ms": max(times) * 1000,
             "floor_p50_ms": pct(floors, 50) * 1000, "floor_p95_ms": pct(floors, 95) * 1000,
-            "ratio_p50": ratio, "table_median_ms": statistics.median(table) * 1000},
+            "ratio_p50": ratio, "table_median_ms": statistics.median(table) * 1000,
+            "index_build_ms": build_ms if built else None},
             indent=2), encoding="utf-8")
 
 
@@ -130,5 +140,7 @@ if __name__ == "__main__":
     ap.add_argument("db")
     ap.add_argument("--json", default=None, help="also write the figures here (bench/all.py)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per case (their median)")
+    ap.add_argument("--scan", action="store_true",
+                    help="the SQL scans of talent_person instead of the in-memory index")
     a = ap.parse_args()
-    main(a.db, a.json, a.repeat)
+    main(a.db, a.json, a.repeat, a.scan)

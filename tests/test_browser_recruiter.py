@@ -122,14 +122,49 @@ def _experience_from(pg, years: int) -> None:
     _idle(pg)
 
 
-def _tick_rows(pg, grid, rows: list[int], shortlist_after: list[int]) -> None:
-    """Tick rows in the glide data grid (a canvas): the row markers are its first column."""
+def _settled_box(pg, grid) -> dict:
+    """The grid's box once the page has stopped moving: the app idle and the box the same on
+    two looks 200 ms apart (a rerun that lands late can shift or redraw the grid)."""
+    _idle(pg)
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
-    for row, expected in zip(rows, shortlist_after, strict=True):
+    for _ in range(10):
+        pg.wait_for_timeout(200)
+        again = grid.bounding_box()
+        if again == box:
+            break
+        box = again
+    return box
+
+
+def _click_until(pg, grid, x: int, row: int, done, before=None) -> None:
+    """Click a grid cell until ``done`` (a locator) shows, up to 3 times; a click is repeated
+    only while ``before`` (the state the click changes, when given) still shows, so a late
+    rerun cannot make a tick box toggle twice."""
+    for attempt in range(3):
+        box = _settled_box(pg, grid)
         grid.hover()
-        pg.mouse.click(box["x"] + 20, box["y"] + 35 + 35 * row + 17)
-        pg.get_by_role("heading", name=f"候选名单 ({expected})").wait_for(timeout=30_000)
+        pg.mouse.click(box["x"] + x, box["y"] + 35 + 35 * row + 17)
+        try:
+            done.wait_for(timeout=20_000 if attempt < 2 else 60_000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: look, maybe again
+            _idle(pg)
+            if done.count():
+                return
+            if before is not None and not before.count():
+                raise
+    done.wait_for(timeout=1)  # the last try's error
+
+
+def _tick_rows(pg, grid, rows: list[int], shortlist_after: list[int]) -> None:
+    """Tick rows in the glide data grid (a canvas): the row markers are its first column."""
+    for row, expected in zip(rows, shortlist_after, strict=True):
+        heading = pg.get_by_role("heading", name=re.compile(r"^候选名单 \(\d+\)$"))
+        before = pg.get_by_role("heading", name=heading.first.inner_text(), exact=True) \
+            if heading.count() else None
+        _click_until(pg, grid, 20, row,
+                     pg.get_by_role("heading", name=f"候选名单 ({expected})"), before)
         _idle(pg)
 
 
@@ -245,10 +280,7 @@ def _shot_at(pg, locator, name: str) -> None:
 
 def _open_row(pg, grid, row: int) -> None:
     """Click a data cell of a row (not its tick box): the talent's profile opens."""
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    pg.mouse.click(box["x"] + 180, box["y"] + 35 + 35 * row + 17)
-    pg.get_by_role("heading", name="人才档案").wait_for(timeout=60_000)
+    _click_until(pg, grid, 180, row, pg.get_by_role("heading", name="人才档案"))
     _idle(pg)
 
 
