@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analytics import chain_index
 from analytics.filters import COUNTRY
 from analytics.queries import NODE_WHERE, POPULATION, in_business, on_persons
 from store.reader import Reader
@@ -77,16 +78,18 @@ def flow_scope(reader: Reader, region: str) -> FlowScope:
     return FlowScope(str(city), "city", f"流动记录只到市级: 显示所属 {name} 的流动")
 
 
+# The region's level is looked up in Python (chain_index.region_levels: the region table once
+# per version) and its population too (``population``): each subquery cost the planner about as
+# much as the scan of mart_moves (issue 18). A NULL level (a code the region table does not
+# know) matches no move, as the subquery's did. The moves themselves are counted in memory
+# (chain_index.move_totals, counterparts, routes) when the mart is modelled there; this SQL
+# answers otherwise, the same.
 SUMMARY = f"""
-WITH m AS (
-    SELECT from_adcode, to_adcode, moves FROM mart_moves
-    WHERE level = (SELECT level FROM region WHERE adcode = $region)
-      AND year BETWEEN $y0 AND $y1 AND {NODE_WHERE}
-),
-pop AS ({POPULATION})
-SELECT (SELECT coalesce(sum(moves), 0) FROM m WHERE to_adcode = $region) AS arrivals,
-       (SELECT coalesce(sum(moves), 0) FROM m WHERE from_adcode = $region) AS departures,
-       (SELECT any_value(population) FROM pop WHERE adcode = $region) AS population
+SELECT coalesce(sum(moves) FILTER (WHERE to_adcode = $region), 0) AS arrivals,
+       coalesce(sum(moves) FILTER (WHERE from_adcode = $region), 0) AS departures
+FROM mart_moves
+WHERE level = $level AND year BETWEEN $y0 AND $y1 AND {NODE_WHERE}
+  AND (to_adcode = $region OR from_adcode = $region)
 """  # noqa: S608 - a constant snippet; values are bound
 
 
@@ -96,56 +99,80 @@ WHERE level = 'province' AND year BETWEEN $y0 AND $y1 AND {NODE_WHERE}
 """  # noqa: S608
 
 
+def population(reader: Reader) -> dict:
+    """Latest 常住人口 by adcode (``POPULATION``, once per version; a code with several figures
+    keeps the first it has, as the query's any_value did)."""
+    def load() -> dict:
+        df = reader.df(POPULATION)
+        out: dict = {}
+        for code, v in zip(df["adcode"].tolist(), df["population"].tolist(), strict=True):
+            if out.get(code) is None and not pd.isna(v):
+                out[code] = float(v)
+        return out
+
+    return chain_index.cached(reader, ("population",), load)
+
+
+def _level(reader: Reader, region: str) -> str | None:
+    return chain_index.region_levels(reader).get(region)
+
+
 def summary(reader: Reader, region: str, year, nodes=()) -> dict:
     """Arrivals, departures, net and net per 10,000 residents (None without population), and
     ``moves``: every move touching the region. The country has no flows of its own: arrivals,
     departures and net are None and ``moves`` counts the moves between provinces."""
     params = _params(region, year, nodes)
+    level = "province" if region == COUNTRY else _level(reader, region)
+    got = chain_index.move_totals(reader, region, level, params["y0"], params["y1"], nodes)
     if region == COUNTRY:
-        total = reader.df(BETWEEN_PROVINCES, params)
+        total = got if got is not None else int(reader.df(BETWEEN_PROVINCES, params)["n"].iloc[0])
         return {"arrivals": None, "departures": None, "net": None, "population": None,
-                "net_per_10k": None, "moves": int(total["n"].iloc[0])}
-    row = reader.df(SUMMARY, params).iloc[0]
-    arrivals, departures = int(row["arrivals"]), int(row["departures"])
-    pop = None if pd.isna(row["population"]) else float(row["population"])
+                "net_per_10k": None, "moves": total}
+    if got is None:
+        row = reader.df(SUMMARY, params | {"level": level}).iloc[0]
+        got = int(row["arrivals"]), int(row["departures"])
+    arrivals, departures = got
+    pop = population(reader).get(region)
     net = arrivals - departures
     return {"arrivals": arrivals, "departures": departures, "net": net, "population": pop,
             "net_per_10k": net / (pop / 10000) if pop else None, "moves": arrivals + departures}
 
 
-COUNTERPARTS = f"""
-WITH m AS (
-    SELECT CASE WHEN $inbound THEN from_adcode ELSE to_adcode END AS adcode, moves
-    FROM mart_moves
-    WHERE level = (SELECT level FROM region WHERE adcode = $region)
-      AND year BETWEEN $y0 AND $y1 AND {NODE_WHERE}
-      AND (CASE WHEN $inbound THEN to_adcode ELSE from_adcode END) = $region
-)
+# inbound: where arrivals came from; else where departures went (two constant texts)
+COUNTERPARTS = {inbound: f"""
 SELECT r.adcode, r.name, sum(m.moves) AS moves,
        sum(m.moves) / sum(sum(m.moves)) OVER () AS share
-FROM m JOIN region r USING (adcode)
+FROM mart_moves m JOIN region r ON r.adcode = m.{there}
+WHERE m.level = $level AND m.year BETWEEN $y0 AND $y1
+  AND {NODE_WHERE.replace('node_id', 'm.node_id')} AND m.{here} = $region
 GROUP BY ALL ORDER BY moves DESC, r.adcode LIMIT $limit
 """  # noqa: S608
+    for inbound, there, here in ((True, "from_adcode", "to_adcode"),
+                                 (False, "to_adcode", "from_adcode"))}
+
+
+def _counterparts(reader: Reader, region: str, year, nodes, limit: int,
+                  inbound: bool) -> pd.DataFrame:
+    params = _params(region, year, nodes) | {"level": _level(reader, region), "limit": limit}
+    got = chain_index.counterparts(reader, region, params["level"], params["y0"], params["y1"],
+                                   nodes, limit, inbound)
+    return got if got is not None else reader.df(COUNTERPARTS[inbound], params)
 
 
 def origins(reader: Reader, region: str, year, nodes=(), limit: int = 20) -> pd.DataFrame:
     """Where arrivals came from: adcode, name, moves, share of the region's arrivals."""
-    return reader.df(COUNTERPARTS, _params(region, year, nodes) | {"inbound": True,
-                                                                   "limit": limit})
+    return _counterparts(reader, region, year, nodes, limit, True)
 
 
 def destinations(reader: Reader, region: str, year, nodes=(), limit: int = 20) -> pd.DataFrame:
     """Where departures went: adcode, name, moves, share of the region's departures."""
-    return reader.df(COUNTERPARTS, _params(region, year, nodes) | {"inbound": False,
-                                                                   "limit": limit})
+    return _counterparts(reader, region, year, nodes, limit, False)
 
 
 ROUTES = f"""
 WITH m AS (
     SELECT from_adcode, to_adcode, sum(moves) AS moves FROM mart_moves
-    WHERE level = (SELECT CASE level WHEN 'country' THEN 'province' ELSE level END
-                   FROM region WHERE adcode = $region)
-      AND year BETWEEN $y0 AND $y1 AND {NODE_WHERE}
+    WHERE level = $level AND year BETWEEN $y0 AND $y1 AND {NODE_WHERE}
       AND ($region = '100000' OR $region IN (from_adcode, to_adcode))
     GROUP BY ALL
 )
@@ -162,7 +189,12 @@ ORDER BY m.moves DESC, m.from_adcode, m.to_adcode LIMIT $limit
 def top_routes(reader: Reader, region: str, year, nodes=(), limit: int = 15) -> pd.DataFrame:
     """The largest routes into and out of the region (for the country: between provinces),
     with names and centroids (lon/lat) of both ends for drawing lines."""
-    return reader.df(ROUTES, _params(region, year, nodes) | {"limit": limit})
+    level = _level(reader, region)
+    params = _params(region, year, nodes) | {
+        "level": "province" if level == "country" else level, "limit": limit}
+    got = chain_index.routes(reader, region, params["level"], params["y0"], params["y1"], nodes,
+                             limit)
+    return got if got is not None else reader.df(ROUTES, params)
 
 
 RETURNEES = f"""

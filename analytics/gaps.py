@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analytics import chain_index
 from analytics.filters import COUNTRY, LAYERS, Thresholds
 from analytics.queries import in_business, on_persons
 from store.reader import Reader
@@ -121,32 +122,39 @@ def gap_score(lq_talent: float | None, ratio: float | None, enterprises: int,
 
 
 # -- queries ----------------------------------------------------------------------------------
-NODE_FACTS = """
-WITH nodes AS (SELECT node_id, name_zh, layer, segment, sequence FROM chain_node),
-t AS (SELECT adcode, node_id, sum(talents) AS talents,
-             sum(talents) FILTER (WHERE year = $year) AS active
-      FROM mart_talent_supply
-      WHERE adcode IN ($region, $bench) AND year <= $year GROUP BY ALL),
-e AS (SELECT adcode, node_id, sum(enterprises) AS enterprises, sum(chain_leaders) AS leaders
-      FROM mart_enterprise WHERE adcode IN ($region, $bench) AND year <= $year GROUP BY ALL),
-p AS (SELECT adcode, node_id, sum(postings) AS postings,
+# One query (issue 18): per node the region's and the benchmark's sums side by side, and the
+# totals every LQ divides by (all the region's rows, of any node) as window sums on each row
+# that has counts. ``chain_index.status_facts`` gives the same from memory.
+CHAIN_FACTS = """
+WITH t AS (SELECT node_id, sum(talents) FILTER (WHERE adcode = $region) AS talent,
+                  sum(talents) FILTER (WHERE adcode = $region AND year = $year) AS active,
+                  sum(talents) FILTER (WHERE adcode = $bench) AS bench_talent,
+                  coalesce(sum(sum(talents) FILTER (WHERE adcode = $region)) OVER (), 0) AS lt,
+                  coalesce(sum(sum(talents) FILTER (WHERE adcode = $bench)) OVER (), 0) AS bt
+           FROM mart_talent_supply WHERE adcode IN ($region, $bench) AND year <= $year
+           GROUP BY node_id),
+e AS (SELECT node_id, sum(enterprises) FILTER (WHERE adcode = $region) AS enterprises,
+             sum(chain_leaders) FILTER (WHERE adcode = $region) AS leaders,
+             sum(enterprises) FILTER (WHERE adcode = $bench) AS bench_enterprises,
+             coalesce(sum(sum(enterprises) FILTER (WHERE adcode = $region)) OVER (), 0) AS le,
+             coalesce(sum(sum(enterprises) FILTER (WHERE adcode = $bench)) OVER (), 0) AS be
+      FROM mart_enterprise WHERE adcode IN ($region, $bench) AND year <= $year GROUP BY node_id),
+p AS (SELECT node_id, sum(postings) AS postings,
              sum(salary_sum) / nullif(sum(salaried_postings), 0) AS mean_salary
-      FROM mart_posting_demand WHERE adcode IN ($region, $bench) AND year = $year GROUP BY ALL)
-SELECT n.*,
-       coalesce(tl.talents, 0) AS talent, coalesce(tl.active, 0) AS active,
-       coalesce(tb.talents, 0) AS bench_talent,
-       coalesce(el.enterprises, 0) AS enterprises, coalesce(el.leaders, 0) AS leaders,
-       coalesce(eb.enterprises, 0) AS bench_enterprises,
-       coalesce(pl.postings, 0) AS postings, pl.mean_salary
-FROM nodes n
-LEFT JOIN t tl ON tl.node_id = n.node_id AND tl.adcode = $region
-LEFT JOIN t tb ON tb.node_id = n.node_id AND tb.adcode = $bench
-LEFT JOIN e el ON el.node_id = n.node_id AND el.adcode = $region
-LEFT JOIN e eb ON eb.node_id = n.node_id AND eb.adcode = $bench
-LEFT JOIN p pl ON pl.node_id = n.node_id AND pl.adcode = $region
+      FROM mart_posting_demand WHERE adcode = $region AND year = $year GROUP BY node_id)
+SELECT n.node_id, n.name_zh, n.layer, n.segment, n.sequence,
+       coalesce(t.talent, 0) AS talent, coalesce(t.active, 0) AS active,
+       coalesce(t.bench_talent, 0) AS bench_talent,
+       coalesce(e.enterprises, 0) AS enterprises, coalesce(e.leaders, 0) AS leaders,
+       coalesce(e.bench_enterprises, 0) AS bench_enterprises,
+       coalesce(p.postings, 0) AS postings, p.mean_salary,
+       t.lt AS _lt, t.bt AS _bt, e.le AS _le, e.be AS _be
+FROM chain_node n LEFT JOIN t USING (node_id) LEFT JOIN e USING (node_id)
+LEFT JOIN p USING (node_id)
 ORDER BY n.sequence
 """
-
+_BASES = ["_lt", "_bt", "_le", "_be"]
+# The totals when no chain node has a count (the region's rows are all of other nodes, or none).
 TOTALS = """
 SELECT adcode,
        (SELECT coalesce(sum(talents), 0) FROM mart_talent_supply m
@@ -160,7 +168,7 @@ FROM region r WHERE adcode IN ($region, $bench)
 @dataclass(frozen=True)
 class Bases:
     """The totals an LQ divides by: the region's and the benchmark's talent and enterprises
-    (every node), as ``TOTALS`` counts them."""
+    (every node; 0 for a code the region table does not know), as ``TOTALS`` counts them."""
     talent: float
     bench_talent: float
     enterprises: float
@@ -170,16 +178,24 @@ class Bases:
 def chain_status(reader: Reader, region: str, year: int, th: Thresholds,
                  bench: str = COUNTRY) -> pd.DataFrame:
     """One row per chain node: supply, demand, LQs, band, status with its reason, gap score."""
+    got = chain_index.status_facts(reader, region, bench, year)
+    if got is not None:
+        return assess(got[0], Bases(*got[1]), th)
     params = {"region": region, "bench": bench, "year": year}
-    df = reader.df(NODE_FACTS, params)
-    totals = reader.df(TOTALS, params).set_index("adcode")
-    bases = Bases(_total(totals, region, "talent"), _total(totals, bench, "talent"),
-                  _total(totals, region, "enterprises"), _total(totals, bench, "enterprises"))
-    return assess(df, bases, th)
+    df = reader.df(CHAIN_FACTS, params)
+    sums = [next((float(v) for v in df[c].tolist() if not pd.isna(v)), None) for c in _BASES]
+    if sums[0] is None or sums[2] is None:
+        totals = reader.df(TOTALS, params).set_index("adcode")
+        sums = [_total(totals, code, col) for col in ("talent", "enterprises")
+                for code in (region, bench)]
+    known = chain_index.region_levels(reader)
+    lt, bt, le, be = (v if code in known else 0.0
+                      for v, code in zip(sums, (region, bench, region, bench), strict=True))
+    return assess(df, Bases(lt, bt, le, be), th, drop=_BASES)
 
 
 # The chain status of many regions (the heatmap: the 34 provinces, a province's cities) in ONE
-# query: the facts of NODE_FACTS, the bases of TOTALS and the rules of ``assess`` (LQs, status,
+# query: the facts of CHAIN_FACTS, the bases of TOTALS and the rules of ``assess`` (LQs, status,
 # reason, 延链, band, gap score before rounding), one row per region × node. Python only rounds
 # the gap score (``round`` as ``gap_score`` does: DuckDB rounds halves away from zero).
 # tests/test_heatmap_one_query.py checks it equals ``chain_status`` region by region; the rules
@@ -319,12 +335,12 @@ def chain_status_many(reader: Reader, regions: list[str], year: int, th: Thresho
             for code, part in df.groupby("adcode", sort=False)}
 
 
-def assess(df: pd.DataFrame, bases: Bases, th: Thresholds) -> pd.DataFrame:
+def assess(df: pd.DataFrame, bases: Bases, th: Thresholds, drop=()) -> pd.DataFrame:
     """The chain's figures from its counts (pure): ``df`` has one row per node with node_id,
     name_zh, talent, active, bench_talent, enterprises, leaders, bench_enterprises, postings.
     ``chain_status`` calls it on the warehouse's counts, the what-if (analytics/whatif.py) on
     changed ones: one set of rules. The bases are kept as columns (lq_base, lq_bench_base,
-    ent_base, ent_bench_base)."""
+    ent_base, ent_bench_base); the columns named in ``drop`` are left out."""
     from reference.taxonomy import adjacent_nodes
 
     col = {c: df[c].tolist() for c in ("node_id", "name_zh", "talent", "bench_talent",
@@ -345,17 +361,20 @@ def assess(df: pd.DataFrame, bases: Bases, th: Thresholds) -> pd.DataFrame:
                                        strict=True)}
     statuses = extend_chain(statuses, dict(zip(col["node_id"], col["enterprises"], strict=True)),
                             adjacent_nodes(), dict(zip(col["node_id"], col["name_zh"], strict=True)))
-    return df.assign(
-        lq_talent=pd.Series(lq_t, index=df.index, dtype=object).astype(float),
-        lq_enterprise=pd.Series(lq_e, index=df.index, dtype=object).astype(float),
-        sd_ratio=pd.Series(ratio, index=df.index, dtype=object).astype(float),
-        sd_band=[sd_band(_none(r), th) for r in ratio],
-        lq_base=loc_t, lq_credible=credible, lq_bench_base=ben_t, ent_base=loc_e,
-        ent_bench_base=ben_e,
-        status=[statuses[n].status for n in col["node_id"]],
-        reason=[statuses[n].reason for n in col["node_id"]],
-        gap_score=[gap_score(_none(v), _none(r), int(e), bool(credible))
-                   for v, r, e in zip(lq_t, ratio, col["enterprises"], strict=True)])
+    # One frame built at once, as ``df.assign`` would give it: assign inserts column by column
+    # (3 ms of a chain_status on pandas 3, issue 18).
+    return pd.DataFrame({c: df[c] for c in df.columns if c not in drop} | {
+        "lq_talent": pd.Series(lq_t, index=df.index, dtype=object).astype(float),
+        "lq_enterprise": pd.Series(lq_e, index=df.index, dtype=object).astype(float),
+        "sd_ratio": pd.Series(ratio, index=df.index, dtype=object).astype(float),
+        "sd_band": [sd_band(_none(r), th) for r in ratio],
+        "lq_base": loc_t, "lq_credible": credible, "lq_bench_base": ben_t, "ent_base": loc_e,
+        "ent_bench_base": ben_e,
+        "status": [statuses[n].status for n in col["node_id"]],
+        "reason": [statuses[n].reason for n in col["node_id"]],
+        "gap_score": [gap_score(_none(v), _none(r), int(e), bool(credible))
+                      for v, r, e in zip(lq_t, ratio, col["enterprises"], strict=True)]},
+        index=df.index)
 
 
 def _total(totals: pd.DataFrame, code: str, col: str) -> float:
@@ -367,15 +386,16 @@ def _none(v):
 
 
 SOURCE_REGIONS = """
-WITH lvl AS (SELECT level FROM region WHERE adcode = $region),
-peers AS (SELECT adcode, name FROM region WHERE level = (SELECT level FROM lvl)
-          AND adcode <> $region),
+WITH peers AS (SELECT adcode, name FROM region
+               WHERE level = (SELECT level FROM region WHERE adcode = $region)
+                 AND adcode <> $region),
+-- the peers' and the country's sums in one scan (issue 18)
 t AS (SELECT adcode, sum(talents) FILTER (WHERE node_id = $node) AS in_node,
              sum(talents) AS total
-      FROM mart_talent_supply WHERE year <= $year AND adcode IN (SELECT adcode FROM peers)
+      FROM mart_talent_supply WHERE year <= $year
+        AND adcode IN (SELECT adcode FROM peers UNION ALL SELECT '100000')
       GROUP BY adcode),
-nat AS (SELECT sum(talents) FILTER (WHERE node_id = $node) / sum(talents) AS share
-        FROM mart_talent_supply WHERE adcode = '100000' AND year <= $year),
+nat AS (SELECT (SELECT in_node / total FROM t WHERE adcode = '100000') AS share),
 e AS (SELECT adcode, sum(enterprises) AS enterprises, sum(chain_leaders) AS leaders
       FROM mart_enterprise WHERE node_id = $node AND year <= $year GROUP BY adcode)
 SELECT p.adcode, p.name, t.in_node AS talent, coalesce(e.enterprises, 0) AS enterprises,
@@ -420,7 +440,8 @@ SELECT * FROM (
       AND a.ancestor_level = (SELECT CASE level WHEN 'district' THEN 'city' ELSE level END
                               FROM region WHERE adcode = $region)
     JOIN region r ON r.adcode = a.ancestor_adcode
-    WHERE t.node_id = $node AND year(t.observed_on) <= $year AND r.adcode <> $region
+    -- date_part('year', …) is year(…), without DuckDB's 1.5 ms rewrite of a year() <= …
+    WHERE t.node_id = $node AND date_part('year', t.observed_on) <= $year AND r.adcode <> $region
       AND t.adcode NOT IN (SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region)
     GROUP BY ALL
 ) ORDER BY willing_to_relocate + expecting_here DESC, talent DESC, adcode
@@ -435,8 +456,9 @@ def source_regions(reader: Reader, region: str, node: str, year: int,
     lq_min_base) counts as 1 and is flagged ``lq_credible`` = false."""
     if min_base is None:
         min_base = Thresholds.from_settings().lq_min_base
-    return reader.df(SOURCE_REGIONS, {"region": region, "node": node, "year": year,
-                                      "limit": limit, "min_base": min_base})
+    got = chain_index.source_regions(reader, region, node, year, limit, min_base)
+    return got if got is not None else reader.df(SOURCE_REGIONS, {
+        "region": region, "node": node, "year": year, "limit": limit, "min_base": min_base})
 
 
 def source_enterprises(reader: Reader, region: str, node: str, limit: int = 50) -> pd.DataFrame:
@@ -449,8 +471,9 @@ def source_talent_pools(reader: Reader, region: str, node: str, year: int,
                         limit: int = 20) -> pd.DataFrame:
     """Talent pools elsewhere in the node (persons), with returnees and those willing to
     relocate."""
-    return reader.df(on_persons(reader, SOURCE_POOLS),
-                     {"region": region, "node": node, "year": year, "limit": limit})
+    got = chain_index.talent_pools(reader, region, node, year, limit)
+    return got if got is not None else reader.df(on_persons(reader, SOURCE_POOLS), {
+        "region": region, "node": node, "year": year, "limit": limit})
 
 
 def chain_positions(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, int, str]]]:

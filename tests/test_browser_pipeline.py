@@ -102,8 +102,13 @@ def test_from_gap_to_landed_and_still_there_after_a_reload(ppage, pipeline_serve
     pg.get_by_role("button", name="加入招引跟踪").first.click()
     pg.get_by_text("已加入招引跟踪").first.wait_for(timeout=30_000)
     _idle(pg)
-    pg.get_by_role("tab", name="目标企业").click()
-    pg.get_by_role("button", name="加入招引跟踪").first.click()  # the visible tab's
+    tab = pg.get_by_role("tab", name="目标企业")
+    tab.click()
+    pg.wait_for_function("(t) => t.getAttribute('aria-selected') === 'true'",
+                         arg=tab.element_handle(), timeout=30_000)
+    _idle(pg)
+    pg.locator("[role='tabpanel']:visible").get_by_role(
+        "button", name="加入招引跟踪").first.click()  # the visible tab's
     pg.get_by_text("本环节招引目标: 线索 2").wait_for(timeout=30_000)
     _idle(pg)
     targets = tg.list_targets(app_db)
