@@ -2,16 +2,23 @@
 
 Run: ``streamlit run dashboard.py``. With no published warehouse, the small demo is generated
 and loaded through the ETL first (with its progress on screen), then the app opens.
+
+``streamlit run`` finds ``app`` (an ``st.App``) at the end of this file and serves it: the module
+is imported once when the server starts, and its lifespan warms the landing page in a background
+thread (setting ``warm_up``), so the first visitor does not pay for imports, queries, shapes and
+the figure. Each session still runs this file as a script (``main``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import threading
 import time
 
 import streamlit as st
 
 import settings
-from views import auth, runlog, sidebar
 from views.i18n import t
 
 LANDING = "talent_map"
@@ -56,6 +63,8 @@ def alerts_title() -> str:
 
 
 def main() -> None:
+    from views import auth, runlog, sidebar  # here, not at the top: the server imports this file
+
     st.set_page_config(page_title="人才地图", page_icon="🗺️", layout="wide")
     # No built-in table download or copy for anyone: downloads go through the audited,
     # neutralised export path, offered to export roles only (also set in .streamlit/config.toml,
@@ -105,8 +114,152 @@ def main() -> None:
     runlog.timed(run)
 
 
+# -- warm-up: the landing page computed when the server starts (setting warm_up) ----------------
+WARM_UP_THREAD = "talentmap-warm-up"
+# What the script imports, in its order (main(), then the landing page's own imports).
+WARM_UP_MODULES = ("views.auth", "views.runlog", "views.sidebar", "views.link_review",
+                   "views.alerts", "views.screen", "views.talent_map")
+
+
+class _WarmUpStopped(Exception):
+    """A warm-up step failed (its error is in the report): the later steps need its result."""
+
+
+def warm_landing() -> dict[str, float | str]:
+    """Compute now, into the page's caches (``views.state``), what the first session on the
+    landing page (the national map, default filters, a planner) computes: the script's modules
+    imported, the warehouse opened, the page's queries, shapes, static files and figures. A
+    session arriving meanwhile waits on the same cache entries rather than computing them again.
+    Returns each step's seconds, or the error that ended it (what the warm-up could not compute,
+    the first session computes as before, and shows its error)."""
+    import importlib
+
+    report: dict[str, float | str] = {}
+
+    def step(name: str, fn):
+        started = time.perf_counter()
+        try:
+            out = fn()
+        except Exception as e:  # noqa: BLE001 - a warm-up never stops the server
+            report[name] = f"{type(e).__name__}: {e}"
+            raise _WarmUpStopped from e
+        report[name] = round(time.perf_counter() - started, 3)
+        return out
+
+    try:
+        step("imports", lambda: [importlib.import_module(m) for m in WARM_UP_MODULES])
+        if not settings.path("db_path").exists():
+            report["warehouse"] = "none yet: the first session builds the demo"
+            return report
+        from analytics.filters import COUNTRY, Filters
+        from views import state, talent_map
+
+        ver = step("warehouse", state.version)
+        ref = step("reference", lambda: state.reference(ver))
+        step("alerts", lambda: state.alerts_evaluated(ver))
+        f = step("filters", lambda: Filters.from_query_params(  # a session's, with no URL params
+            {}, set(ref["region_names"]), set(ref["nodes"]["node_id"])))
+        parent = step("region", lambda: (state.breadcrumb(ver, f.region),
+                                         state.drill_parent(ver, f.region),
+                                         state.map_parent(ver, f.region))[-1])
+        values = step("children", lambda: state.children_metrics(
+            ver, talent_map.query_filters(f, parent), parent))
+        pool = step("overseas", lambda: state.overseas_pool(ver, f))
+        geo, sea, url = step("shapes", lambda: (  # url None: shapes inline (geojson_mode)
+            state.geojson(parent), state.maritime() if parent == COUNTRY else None,
+            None if settings.get("geojson_mode") == "inline" else state.geojson_url(parent)))
+        step("figure", lambda: _landing_figure(values, f, parent, geo, sea, url))
+        step("pool figure", lambda: _pool_figure(pool[0]))
+    except _WarmUpStopped:
+        pass
+    return report
+
+
+def _landing_figure(values, f, parent: str, geo: dict, sea, url: str | None) -> str:
+    """The national map's figure as the page builds it for a planner, and its JSON (plotly's
+    validators and the inset's land are made once per process)."""
+    from analytics import disclosure
+    from maps import static
+    from views import state, talent_map
+
+    k = state.thresholds().small_cell_k
+    return talent_map.map_figure(
+        disclosure.children(values, k, f.metric), parent, f.metric, geo, k,
+        geojson=geo if url is None else url, maritime=sea,
+        publish=None if url is None else static.publish).to_json()
+
+
+def _pool_figure(by_country) -> str | None:
+    """The overseas pool's bars beside the map (views/overseas.py) and its JSON, and what else
+    a first drawing of the page imports (Streamlit's emoji table: an icon's check)."""
+    import importlib
+
+    from analytics import overseas as ov
+    from figures import overseas as figs
+    from views import state
+
+    with contextlib.suppress(ImportError):  # Streamlit's own module: gone in a later version?
+        importlib.import_module("streamlit.emojis")
+    countries = ov.controlled(by_country, state.thresholds().small_cell_k)
+    return figs.pool_figure(countries).to_json() if figs.has_bars(countries, ov.COUNTS) else None
+
+
+def warm_up() -> dict:
+    """Warm the landing page (``warm_landing``), after main()'s imports in main()'s order; log
+    what it took. Runs in a thread started at server start."""
+    from streamlit.logger import get_logger  # Streamlit's format and level (logger.level)
+
+    started = time.perf_counter()
+    try:
+        from views import auth, runlog, sidebar  # noqa: F401 - main()'s imports first
+
+        report = {"main imports": round(time.perf_counter() - started, 3), **warm_landing()}
+    except Exception as e:  # noqa: BLE001 - the first session meets (and shows) it again
+        report = {"main imports": f"{type(e).__name__}: {e}"}
+    steps = ", ".join(f"{k} {v:.2f} s" if isinstance(v, float) else f"{k}: {v}"
+                      for k, v in report.items())
+    get_logger("talentmap.warm_up").info("预热完成 (warm-up done) in %.2f s: %s",
+                                          time.perf_counter() - started, steps)
+    return report
+
+
+class _NotFromWarmUp(logging.Filter):
+    """Streamlit warns of a missing ScriptRunContext on every cached call outside a script run:
+    expected in the warm-up thread, not worth a line each."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return threading.current_thread().name != WARM_UP_THREAD
+
+
+def start_warm_up() -> threading.Thread | None:
+    """The warm-up thread, started unless the setting ``warm_up`` is off (or mistyped: the
+    first session says so)."""
+    try:
+        wanted = settings.get("warm_up")
+    except settings.SettingError:
+        wanted = False
+    if not wanted:
+        return None
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        _NotFromWarmUp())
+    thread = threading.Thread(target=warm_up, name=WARM_UP_THREAD, daemon=True)
+    thread.start()
+    return thread
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_app):
+    """Server start: warm up in the background (the server answers at once; a session arriving
+    meanwhile waits on the same cache entries); nothing to undo at shutdown (a daemon thread
+    that only reads, and evaluates alerts as the first session would)."""
+    start_warm_up()
+    yield
+
+
 # Streamlit runs this file as __main__. A multiprocessing child (the ETL's fork server, started
 # from a process that ran the app in AppTest) re-imports the main module as __mp_main__: it must
-# not draw the app there.
+# not draw the app there. ``streamlit run`` imports it as ``dashboard`` (finding ``app`` below).
 if __name__ == "__main__":
     main()
+elif __name__ == "dashboard":
+    app = st.App(__file__, lifespan=lifespan)

@@ -221,6 +221,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("run_log", "",
             "JSON-lines file where the dashboard logs each script run (session, page, ms, "
             "outcome) for operators and bench/concurrent_users.py. Empty: off."),
+    Setting("warm_up", True,
+            "Prepare the landing page when the dashboard server starts (in the background: "
+            "modules, the warehouse, the national map's queries, shapes and figure), so the "
+            "first visitor does not wait for it. Off: the first visitor's session does it."),
     Setting("min_fact_year", 1949,
             "Earliest year a fact may describe (founding, snapshot, posting, move dates and an "
             "indicator's year); an earlier one is quarantined. Birth years have their own range.",

@@ -14,7 +14,8 @@ node, layer, year, metric) or drill down / back up. For each one it times, separ
 - the floor: DuckDB's time for the bare aggregate (sum of talents per child region).
 Bytes per interaction = the figure JSON (geometry by URL, as served) + the ranking table (as
 shown) as Arrow IPC; the one-off geometry file is reported apart. With --browser it also measures the time
-to first full render of the landing page (the talent map) in Chromium (navigation → map drawn), cold and warm.
+to first full render of the landing page (the talent map) in Chromium (navigation → map drawn): the first
+session on a fresh server (started, warehouse published) and a second one.
 Medians and p95 are printed, with ratios to the floor measured in the same run.
 """
 
@@ -198,48 +199,14 @@ def bench_apptest(db: Path, runs: int, seed: int) -> list[float]:
 
 
 def bench_browser(db: Path, repeats: int = 3) -> dict:
-    """Time to first full render of the landing page (the talent map): a fresh server (cold) and a reload (warm)."""
-    import socket
-    import subprocess
-    import urllib.request
+    """Time to first full render of the landing page (the talent map) in Chromium, navigation →
+    map drawn (``bench/first_run.py``'s READY): the first session on each of ``repeats`` fresh
+    servers (started, the warehouse published: issue 18's "warm") and a second session on it."""
+    from bench.first_run import first_renders
 
-    from playwright.sync_api import sync_playwright
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "TALENTMAP_DB_PATH": str(db)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
-                             "--server.port", str(port), "--server.headless", "true"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    ready = """() => { const gd = document.querySelector('.js-plotly-plot');
-        return gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
-               && gd._fullLayout.map._subplot.map.loaded(); }"""
-    out = []
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                  args=["--no-sandbox", "--disable-gpu"])
-            for _ in range(repeats):
-                page = b.new_page(viewport={"width": 1500, "height": 1000})
-                t0 = time.perf_counter()
-                page.goto(f"{base}/")
-                page.wait_for_function(ready, timeout=120_000)
-                out.append(time.perf_counter() - t0)
-                page.close()
-            b.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    return {"first_cold_s": out[0], "warm_s": out[1:]}
+    r = first_renders(db, runs=repeats)
+    return {"first_cold_s": statistics.median(r["first_s"]), "warm_s": r["second_s"],
+            "first_s": r["first_s"], "up_s": r["up_s"], "warm_up_s": r["warm_up_s"]}
 
 
 def main() -> None:
@@ -274,7 +241,8 @@ def main() -> None:
               "bytes_max": max(by), "geometry_bytes": res["geometry_bytes"]}
     if args.browser:
         br = bench_browser(db)
-        print(f"first full render: cold {br['first_cold_s']:.2f} s, warm "
+        print(f"first full render (first session on a fresh server, median of "
+              f"{len(br['first_s'])}): {br['first_cold_s']:.2f} s; second session "
               + ", ".join(f"{x:.2f} s" for x in br["warm_s"]))
         result["browser"] = br
     target = ROOT / "bench" / "results" / f"dashboard-{db.stem}-{db.parent.name}.json"
