@@ -228,7 +228,7 @@ class _NotFromWarmUp(logging.Filter):
     expected in the warm-up thread, not worth a line each."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return threading.current_thread().name != WARM_UP_THREAD
+        return threading.current_thread().name not in (WARM_UP_THREAD, "talentmap-indexes")
 
 
 def start_warm_up() -> threading.Thread | None:
@@ -240,6 +240,9 @@ def start_warm_up() -> threading.Thread | None:
         wanted = False
     if not wanted:
         return None
+    from views import state
+
+    state.WARM_INDEXES = True  # each new published version's indexes, built in the background
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
         _NotFromWarmUp())
     thread = threading.Thread(target=warm_up, name=WARM_UP_THREAD, daemon=True)

@@ -139,6 +139,7 @@ def test_the_server_start_starts_the_warm_up_unless_it_is_turned_off(value, star
         monkeypatch.delenv("TALENTMAP_WARM_UP", raising=False)
     else:
         monkeypatch.setenv("TALENTMAP_WARM_UP", value)
+    monkeypatch.setattr(state, "WARM_INDEXES", False)
     ns = _dashboard()
     ran = threading.Event()
     monkeypatch.setitem(ns["start_warm_up"].__globals__, "warm_up", ran.set)
@@ -148,6 +149,7 @@ def test_the_server_start_starts_the_warm_up_unless_it_is_turned_off(value, star
             pass
     asyncio.run(serve())
     assert ran.wait(5 if starts else 0.2) is starts
+    assert state.WARM_INDEXES is starts  # and each new version's indexes in the background
 
 
 @pytest.mark.slow
@@ -169,15 +171,69 @@ def test_streamlit_run_warms_the_landing_page_before_anyone_opens_it(loaded_db, 
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 90
-        while "warm-up done" not in log.read_text(encoding="utf-8") and time.time() < deadline:
+        while not all(x in log.read_text(encoding="utf-8") for x in (
+                "warm-up done", "in-memory indexes")) and time.time() < deadline:
             assert proc.poll() is None, log.read_text(encoding="utf-8")
             time.sleep(0.2)
         urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5)
     finally:
         proc.terminate()
         proc.wait(10)
-    [line] = [x for x in log.read_text(encoding="utf-8").splitlines() if "warm-up done" in x]
+    lines = log.read_text(encoding="utf-8").splitlines()
+    [line] = [x for x in lines if "warm-up done" in x]
     steps = dict(re.findall(r"(\w[\w ]*?) ([\d.]+) s", line.split(": ", 1)[1]))
     assert {"main imports", "imports", "warehouse", "reference", "children", "shapes",
             "figure"} <= set(steps), line
     assert ":" not in line.split(": ", 1)[1], line  # no step failed
+    [built] = [x for x in lines if "in-memory indexes" in x]  # the version the warm-up opened
+    assert {"talent_index", "chain places", "chain persons", "chain moves", "chain year"} <= set(
+        dict(re.findall(r"(\w[\w ]*?) ([\d.]+) s", built.split(" s: ", 1)[1]))), built
+    assert ":" not in built.split(" s: ", 1)[1], built  # no step failed
+
+
+def test_a_new_version_starts_one_background_build_of_its_indexes(warehouse, monkeypatch):
+    """The 人才集群 and 产业链 pages' in-memory counts (analytics/indexes.py) are built once per
+    published version, in a thread, by the first run that sees it (server only: the warm-up
+    turns it on); the requests after it find them built."""
+    from analytics import chain_index, talent_index
+
+    monkeypatch.setattr(state, "WARM_INDEXES", True)
+    monkeypatch.setattr(state, "_warmed", set())
+    started = []
+    real = state.warm_indexes
+    monkeypatch.setattr(state, "warm_indexes", lambda ver: started.append(real(ver)))
+    ver = state.version()
+    assert state.version() == ver and state.version() == ver
+    assert len(started) == 1 and started[0].name == state.INDEX_THREAD
+    started[0].join(60)
+    r = state.reader()
+
+    def never(*_a, **_k):
+        raise AssertionError("built again")
+    monkeypatch.setattr(talent_index, "build", never)
+    monkeypatch.setattr(chain_index, "_persons", never)
+    monkeypatch.setattr(chain_index, "_moves", never)
+    monkeypatch.setattr(chain_index, "_places", never)
+    assert talent_index.get(r) is not None
+    assert chain_index.persons(r) is not None and chain_index.moves(r) is not None
+    assert chain_index.places(r) is not None
+
+
+def test_index_build_reports_each_step_and_survives_a_failing_one(warehouse, monkeypatch):
+    from analytics import chain_index, indexes
+    from store.reader import Reader
+
+    r = Reader(warehouse)
+    try:
+        report = indexes.build(r)
+        assert list(report) == ["talent_index", "chain places", "chain persons", "chain moves",
+                                "chain year"]
+        assert all(isinstance(v, float) for v in report.values()), report
+        r2 = Reader(warehouse)
+        monkeypatch.setattr(chain_index, "_moves", lambda _r: 1 / 0)
+        report = indexes.build(r2)
+        assert report["chain moves"] == "ZeroDivisionError: division by zero"
+        assert isinstance(report["chain year"], float)  # the steps after it still ran
+        r2.close()
+    finally:
+        r.close()

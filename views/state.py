@@ -6,13 +6,15 @@ picked up on the next interaction and an unchanged view costs nothing.
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 
 import pandas as pd
 import streamlit as st
 
 import settings
 from analytics import clusters as cl
-from analytics import flows, gaps, overseas
+from analytics import flows, gaps, indexes, overseas
 from analytics import queries as q
 from analytics import talent as tl
 from analytics import trends as tr
@@ -27,8 +29,44 @@ def reader() -> Reader:
 
 
 def version() -> str:
-    """The published version in use (reopens the file when a new one was published)."""
-    return reader().refresh()
+    """The published version in use (reopens the file when a new one was published); the
+    first run that sees a version starts building its in-memory indexes (``warm_indexes``)."""
+    ver = reader().refresh()
+    if WARM_INDEXES and ver not in _warmed:
+        warm_indexes(ver)
+    return ver
+
+
+# -- the in-memory indexes of a new version, built in the background (analytics/indexes.py) ----
+WARM_INDEXES = False  # set by the server's start (dashboard.start_warm_up; setting warm_up)
+INDEX_THREAD = "talentmap-indexes"
+_warmed: set[str] = set()
+_warm_lock = threading.Lock()
+
+
+def warm_indexes(ver: str) -> threading.Thread | None:
+    """Build the version's indexes in a daemon thread, once per version and process (the
+    人才集群 and 产业链 pages' first request after a publish then finds them built, or waits
+    on the build already running). Returns the thread, None when already started."""
+    with _warm_lock:
+        if ver in _warmed:
+            return None
+        _warmed.add(ver)
+    thread = threading.Thread(target=_build_indexes, args=(ver,), name=INDEX_THREAD,
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def _build_indexes(ver: str) -> None:
+    from streamlit.logger import get_logger
+
+    started = time.perf_counter()
+    report = indexes.build(reader())
+    steps = ", ".join(f"{k} {v:.2f} s" if isinstance(v, float) else f"{k}: {v}"
+                      for k, v in report.items())
+    get_logger("talentmap.indexes").info("版本 %s 的内存索引 (in-memory indexes) built in %.2f s: %s",
+                                         ver, time.perf_counter() - started, steps)
 
 
 # -- cached queries (keyed by version and filters) -------------------------------------------
