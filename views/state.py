@@ -5,7 +5,9 @@ picked up on the next interaction and an unchanged view costs nothing.
 
 from __future__ import annotations
 
-import shutil
+import contextlib
+import hashlib
+import os
 import threading
 import time
 
@@ -208,18 +210,33 @@ def geojson(parent: str) -> dict:
     return children_geojson(parent)
 
 
-@st.cache_resource(show_spinner=False)
+_GEOJSON_URLS: dict[str, tuple] = {}  # parent → (source file, its mtime and size, url)
+
+
 def geojson_url(parent: str) -> str:
-    """Serve the children's shapes as a static file, so the browser fetches them once."""
+    """Serve the children's shapes as a static file, so the browser fetches them once. The URL
+    carries the content's hash (``?v=``): shapes rebuilt differently (new boundaries, another
+    simplification) are a new URL, never a stale file from the browser's cache."""
     from maps.geometry import children_geojson_path
 
+    known = _GEOJSON_URLS.get(parent)
+    if known is not None:
+        with contextlib.suppress(OSError):  # the source file gone: find (build) it again
+            stat = known[0].stat()
+            if (stat.st_mtime_ns, stat.st_size) == known[1]:
+                return known[2]
+    src = children_geojson_path(parent)
+    stat = src.stat()
+    data = src.read_bytes()
     target = STATIC_GEOJSON / f"{parent}.json"
-    if not target.exists():
+    if not target.exists() or target.read_bytes() != data:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        shutil.copyfile(children_geojson_path(parent), tmp)
-        tmp.replace(target)
-    return f"app/static/geojson/{parent}.json"
+        tmp = target.with_name(f".{parent}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(target)  # atomic: a reader never sees half a file
+    url = f"app/static/geojson/{parent}.json?v={hashlib.sha256(data).hexdigest()[:12]}"
+    _GEOJSON_URLS[parent] = (src, (stat.st_mtime_ns, stat.st_size), url)
+    return url
 
 
 @st.cache_resource(show_spinner=False)
