@@ -1,7 +1,8 @@
 """The in-memory counts of a published version, built before the first request needs them.
 
-``analytics.talent_index`` (人才集群) and ``analytics.chain_index`` (产业链) are built by the first
-request after a publish that needs them: 2–4 s on the large demo, paid by whoever asks first.
+``analytics.map_index`` (人才地图), ``analytics.talent_index`` (人才集群) and
+``analytics.chain_index`` (产业链) are built by the first request after a publish that needs
+them: 2–4 s each on the large demo, paid by whoever asks first.
 ``build`` builds them now, in whatever thread calls it (the dashboard calls it in the
 background when it sees a new published version; views/state.py). A request arriving meanwhile
 waits on the same build (each index builds under its own lock) rather than building again.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from analytics import chain_index, talent_index
+from analytics import chain_index, map_index, talent_index
 from analytics import queries as q
 from store.reader import Reader
 
@@ -32,6 +33,7 @@ def build(reader: Reader, year: int | None = None) -> dict[str, float | str]:
             return
         report[name] = round(time.perf_counter() - started, 3)
 
+    step("map_index", lambda: map_index.get(reader))
     step("talent_index", lambda: talent_index.get(reader))
     step("chain places", lambda: chain_index.places(reader))
     step("chain persons", lambda: chain_index.persons(reader))

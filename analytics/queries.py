@@ -19,6 +19,7 @@ import re
 import pandas as pd
 
 import settings
+from analytics import map_index
 from analytics.filters import COUNTRY, Filters
 from store.reader import Reader
 
@@ -67,7 +68,8 @@ def on_persons(reader: Reader, sql: str) -> str:
 
 HIGH = "list_contains(['A', 'B', 'C', 'D'], tier)"
 # Latest 常住人口 of each region. A municipality's province and its only city (北京市 110000 and
-# 110100) are one place: whichever of the two has a figure lends it to the other.
+# 110100) are one place: whichever of the two has a figure lends it to the other. A region that
+# could borrow from both its parent and its only child takes its parent's (one row per region).
 POPULATION = """
     WITH direct AS (
         SELECT adcode, arg_max(value, year) AS population
@@ -78,9 +80,12 @@ POPULATION = """
         WHERE parent_adcode IS NOT NULL GROUP BY parent_adcode HAVING count(*) = 1
     ),
     lent AS (
-        SELECT t.a AS adcode, d.population FROM twins t JOIN direct d ON d.adcode = t.b
-        UNION ALL
-        SELECT t.b, d.population FROM twins t JOIN direct d ON d.adcode = t.a
+        SELECT adcode, arg_max(population, from_parent) AS population FROM (
+            SELECT t.a AS adcode, d.population, 0 AS from_parent
+            FROM twins t JOIN direct d ON d.adcode = t.b
+            UNION ALL
+            SELECT t.b, d.population, 1 FROM twins t JOIN direct d ON d.adcode = t.a
+        ) GROUP BY adcode
     )
     SELECT * FROM direct
     UNION ALL
@@ -92,9 +97,10 @@ def layer_nodes(reader: Reader, f: Filters) -> Filters:
     """Filters whose node list reflects the chosen layer when no node is picked."""
     if f.nodes or not f.layer:
         return f
-    nodes = reader.df("SELECT node_id FROM chain_node WHERE layer = ? ORDER BY sequence",
-                      [f.layer])["node_id"].tolist()
-    return f.with_(nodes=tuple(nodes))
+    nodes = reader.per_version(("layer_nodes", f.layer), lambda: tuple(reader.df(
+        "SELECT node_id FROM chain_node WHERE layer = ? ORDER BY sequence",
+        [f.layer])["node_id"].tolist()))  # once per published version
+    return f.with_(nodes=nodes)
 
 
 def years(reader: Reader) -> list[int]:
@@ -234,9 +240,12 @@ def children_metrics(reader: Reader, f: Filters, parent: str) -> pd.DataFrame:
     """Every metric for each child region of ``parent`` (one row per child, all children)."""
     f = layer_nodes(reader, f)
     year = resolve_year(reader, f)
-    params = f.params(year) | {"parent": parent, "has_nodes": bool(f.nodes),
-                               "min_base": settings.get("lq_min_base")}
-    df = reader.df(CHILDREN_METRICS, params)
+    min_base = settings.get("lq_min_base")
+    df = map_index.children_metrics_fast(reader, f, parent, year, min_base)  # issue 18
+    if df is None:  # not modelled in memory (analytics/map_index.py): the SQL
+        params = f.params(year) | {"parent": parent, "has_nodes": bool(f.nodes),
+                                   "min_base": min_base}
+        df = reader.df(CHILDREN_METRICS, params)
     df["rank"] = df["talents"].rank(ascending=False, method="min").astype(int)
     return df
 
