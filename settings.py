@@ -212,6 +212,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("geojson_mode", "url",
             "How the map gets its shapes: 'url' (a static file the browser caches, sent once) or "
             "'inline' (inside every figure).", choices=("url", "inline")),
+    Setting("map_renderer", "component",
+            "How the talent map is drawn: 'component' (one plotly graph kept across reruns and "
+            "updated in place, plotly.js served from static/js) or 'plotly_chart' "
+            "(st.plotly_chart, which builds a new map whenever the figure changes).",
+            choices=("component", "plotly_chart")),
     Setting("map_classes", "quantile:5",
             "Colour classes of the talent map: method and number of classes. quantile: each "
             "class holds about as many regions; jenks: natural breaks (classes where the values "
@@ -225,7 +230,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Prepare the landing page when the dashboard server starts (in the background: "
             "modules, the warehouse, the national map's queries, shapes and figure), so the "
             "first visitor does not wait for it; and build each newly published version's "
-            "in-memory counts of the 人才集群 and 产业链 pages in the background. Off: the first "
+            "in-memory counts of the 人才地图, 人才集群 and 产业链 pages in the background. Off: the first "
             "visitor's session (and each page's first request) does it."),
     Setting("min_fact_year", 1949,
             "Earliest year a fact may describe (founding, snapshot, posting, move dates and an "

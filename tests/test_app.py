@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests import fixtures
+from tests.test_map_component import figure_specs
 
 PAGES = ["views/overview.py", "views/talent_map.py", "views/data_page.py"]
 
@@ -48,7 +49,7 @@ def test_overview_kpis_and_a_filter_changes_them(app):
 
 def test_talent_map_draws_every_province(app):
     at = app("views/talent_map.py")
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = figure_specs(at)[0]
     # every province once on the main map (the 南海诸岛 inset draws some again: map2)
     locations = [loc for tr in spec["data"] if tr["type"] == "choroplethmap"
                  and tr.get("subplot", "map") == "map" for loc in tr["locations"]]
@@ -66,7 +67,7 @@ def test_drill_down_and_breadcrumb(app):
     assert at.title[0].value == "人才地图 · 山东省"
     next(s for s in at.sidebar.selectbox if s.label == "下钻到").set_value("370200").run()
     assert at.title[0].value == "人才地图 · 青岛市"
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = figure_specs(at)[0]
     locations = {loc for tr in spec["data"] if tr["type"] == "choroplethmap"
                  for loc in tr["locations"]}
     assert locations == {"370202", "370203", "370211", "370212", "370213", "370214", "370215",
@@ -116,7 +117,7 @@ def test_enterprise_layer_on_a_city_map(app):
     at = app("views/talent_map.py", {"region": "370200"})
     assert at.toggle[0].label == "显示企业图层"
     at.toggle[0].set_value(True).run()
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = figure_specs(at)[0]
     bubbles = [tr for tr in spec["data"] if tr["type"] == "scattermap"]
     # The fixture has 2 enterprises in 青岛: 崂山区 (VR, 技术层) and 城阳区 (rail, 应用层).
     assert sorted(tr["name"] for tr in bubbles) == ["企业 · 应用层", "企业 · 技术层"]

@@ -4,8 +4,6 @@ The attacker (tests/disclosure_attacker.py) works from what is shown only."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import streamlit as st
 
@@ -15,6 +13,7 @@ from exports import brief
 from store.reader import Reader
 from tests import disclosure_attacker as attack
 from tests import fixtures
+from tests.test_map_component import figure_specs
 from tests.test_roles import values
 
 K = 5
@@ -68,7 +67,7 @@ def test_the_talent_map_gives_no_small_count_away(planner_app, demo_db, query, p
     true = truth["talents"].tolist()
     assert {i: v for i, v in pinned.items() if 0 < true[i] < K and v == true[i]} == {}
     # The figure sent to the browser carries no value and no count for them.
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = figure_specs(at)[0]
     codes = dict(zip(truth["name"], truth["adcode"], strict=True))
     layers = [tr for tr in spec["data"] if tr.get("type") == "choroplethmap"]
     valued = [tr for tr in layers if tr.get("name") != "无数据"]

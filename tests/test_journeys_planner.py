@@ -6,13 +6,12 @@ definitions and no arrow without a change, trends on 总览 and in the node deta
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import streamlit as st
 
 from analytics import metrics
 from tests import fixtures
+from tests.test_map_component import figure_specs
 from tests.test_roles import values
 
 # The fixture's talent (2024): 山东省 3 (青岛市: 市南区, 崂山区, 黄岛区 1 each), 广东省 1, 北京市 1.
@@ -33,7 +32,7 @@ def app(loaded_db, monkeypatch):
 
 
 def specs(at) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return figure_specs(at)  # the talent map's (map_renderer) and st.plotly_chart's
 
 
 def the_map(at) -> dict:

@@ -26,6 +26,7 @@ from analytics import talent as tl
 from analytics.filters import Filters
 from store.reader import Reader
 from tests import fixtures
+from tests.test_map_component import figure_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = re.findall(r'st\.Page\(\s*"([^"]+)"', (ROOT / "dashboard.py").read_text("utf-8"))
@@ -183,7 +184,7 @@ def content(at, drop: str | None = None) -> dict:
     metrics = [(m.label, str(m.value), str(m.proto.delta)) for m in at.metric]
     options = [str(o) for w in (*at.selectbox, *at.multiselect) for o in w.options]
     frames = [d.value.drop(columns=[drop], errors="ignore") for d in at.dataframe]
-    specs = [json.loads(p.proto.spec) for p in at.get("plotly_chart")]
+    specs = figure_specs(at)  # the talent map's (map_renderer) and st.plotly_chart's
     for spec in specs:  # shapes are not content (and their digits look like phone numbers)
         for tr in spec.get("data", []):
             tr.pop("geojson", None)

@@ -28,9 +28,17 @@ HELP = {"png": "图片 (可选宽度与倍率)", "svg": "矢量图, 适合排版
 
 def chart(fig, *, key: str, title: str, data: pd.DataFrame | None = None, unit: str = "",
           filters_text: str | None = None, page: str | None = None, note: str = "",
-          **kwargs):
-    """``st.plotly_chart(fig, key=key, **kwargs)`` with an 导出 popover; returns its event."""
-    event = st.plotly_chart(fig, key=key, **kwargs)
+          renderer: str = "plotly_chart", **kwargs):
+    """``st.plotly_chart(fig, key=key, **kwargs)`` with an 导出 popover; returns its event.
+    ``renderer="component"``: the kept plotly graph of views/map_component (setting
+    map_renderer; ``on_select`` and ``config`` pass through, other arguments are not taken)."""
+    if renderer == "component":
+        from views import map_component
+
+        event = map_component.plotly_map(fig, key=key, on_select=kwargs.get("on_select"),
+                                         config=kwargs.get("config"))
+    else:
+        event = st.plotly_chart(fig, key=key, **kwargs)
     if allowed():
         meta = meta_for(title, unit=unit, filters_text=filters_text, page=page or "",
                         note=note)

@@ -30,7 +30,10 @@ def page() -> None:
     k = auth.small_cell_k()  # None: the role may see individuals, nothing is suppressed
     title = sidebar.region_name(ver, f.region)
     st.title(f"{t('talent_map')} · {title}")
-    components.breadcrumb(ver, f.region, key="map_trail")
+    # always one element (empty at 全国), so the map below keeps its place in the page and a
+    # drill-down updates it instead of replacing it (setting map_renderer)
+    with st.empty().container():
+        components.breadcrumb(ver, f.region, key="map_trail")
     map_section(f.region)
     overseas.pool_panel(ver, f, title, k)
     components.freshness_line(ver)
@@ -184,7 +187,8 @@ def _draw_map(values: disclosure.Controlled, parent: str, metric: str, ver: str,
                     data=ranking_table(values, metric) if table is None else table,
                     unit=unit(metric), page="talent_map",
                     on_select=_clicked, selection_mode="points",
-                    config={"displaylogo": False, "scrollZoom": True})
+                    config={"displaylogo": False, "scrollZoom": True},
+                    renderer=settings.get("map_renderer"))
 
 
 def _clicked() -> None:
