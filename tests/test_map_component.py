@@ -50,7 +50,7 @@ def app(loaded_db, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()
 
-    def make(renderer: str | None = None, query: dict | None = None):
+    def make(renderer: str | None = "component", query: dict | None = None):
         if renderer is None:
             monkeypatch.delenv("TALENTMAP_MAP_RENDERER", raising=False)
         else:
@@ -115,7 +115,7 @@ def test_the_setting_chooses_the_renderer(app, monkeypatch):
     assert [c.proto.component_name for c in at.get("bidi_component")] == [map_component.NAME]
     assert settings.get("map_renderer") == "component"
     monkeypatch.delenv("TALENTMAP_MAP_RENDERER")
-    assert settings.get("map_renderer") == "component", "the default"
+    assert settings.get("map_renderer") == "plotly_chart", "the default"
     monkeypatch.setenv("TALENTMAP_MAP_RENDERER", "canvas")
     with pytest.raises(settings.SettingError, match="TALENTMAP_MAP_RENDERER"):
         settings.get("map_renderer")
