@@ -71,12 +71,7 @@ WHERE node_id IS NOT NULL AND adcode IS NOT NULL AND expected_adcode IS NOT NULL
 
 def cached(reader: Reader, key: tuple, build):
     """``build()`` once per published version of the reader (kept until the next version)."""
-    token = reader.per_version(("chain_index",), object)
-    slot = reader.__dict__.get("_chain_index")
-    if slot is None or slot[0] is not token:
-        slot = (token, {})
-        reader.__dict__["_chain_index"] = slot  # the previous version's go
-    store = slot[1]
+    store = reader.version_store("chain_index")
     try:
         return store[key]
     except KeyError:

@@ -50,12 +50,7 @@ COLUMNS = ("adcode", "name", "level", "talents", "high_level", "talents_prev", "
 
 def cached(reader: Reader, key: tuple, build):
     """``build()`` once per published version of the reader (kept until the next version)."""
-    token = reader.per_version(("map_index",), object)
-    slot = reader.__dict__.get("_map_index")
-    if slot is None or slot[0] is not token:
-        slot = (token, {})
-        reader.__dict__["_map_index"] = slot  # the previous version's go
-    store = slot[1]
+    store = reader.version_store("map_index")
     if key not in store:
         with _BUILD:
             if key not in store:

@@ -138,6 +138,16 @@ class Reader:
             cache[full] = compute()
         return cache[full]
 
+    def version_store(self, name: str) -> dict:
+        """A dict kept for the reader's published version: the next version gets a new, empty
+        one (and the previous version's goes). What analytics' in-memory indexes keep."""
+        token = self.per_version((name,), object)
+        slot = self.__dict__.get(f"_store_{name}")
+        if slot is None or slot[0] is not token:
+            slot = (token, {})
+            self.__dict__[f"_store_{name}"] = slot
+        return slot[1]
+
     def df(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
         """Run a read query with bound parameters on a cursor of its own."""
         self.refresh()

@@ -229,11 +229,11 @@ def test_a_fresh_reader_builds_in_any_order(demo_db):
         want = before.source_talent_pools(r, "370200", "A01", 2024)
         pd.testing.assert_frame_equal(gaps.source_talent_pools(r, "370200", "A01", 2024), want)
         token = r.per_version(("chain_index",), object)
-        assert r.__dict__["_chain_index"][0] is token
+        assert r.__dict__["_store_chain_index"][0] is token
         r.__dict__["_per_version"].clear()  # as a publish does: a new version, a new token
         pd.testing.assert_frame_equal(gaps.source_talent_pools(r, "370200", "A01", 2024), want)
-        assert r.__dict__["_chain_index"][0] is not token
-        assert set(r.__dict__["_chain_index"][1]) == {("places",), ("persons",)}
+        assert r.__dict__["_store_chain_index"][0] is not token
+        assert set(r.__dict__["_store_chain_index"][1]) == {("places",), ("persons",)}
     finally:
         r.close()
 
