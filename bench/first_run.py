@@ -71,14 +71,16 @@ def _render(browser, base: str) -> float:
 
 
 def first_renders(db: Path, runs: int = 5, wait_warm_up: bool = False,
-                  warm_up: bool = True) -> dict[str, list[float]]:
+                  warm_up: bool = True, extra_env: dict[str, str] | None = None
+                  ) -> dict[str, list[float]]:
     """For each of ``runs`` fresh servers on ``db``: seconds to health, to the end of the
-    warm-up (when logged), and to the map drawn in the first and in a second session."""
+    warm-up (when logged), and to the map drawn in the first and in a second session.
+    ``extra_env``: more settings for the servers (``TALENTMAP_…`` variables)."""
     from playwright.sync_api import sync_playwright
 
     out: dict[str, list[float]] = {"up_s": [], "warm_up_s": [], "first_s": [], "second_s": []}
     env = {**os.environ, "TALENTMAP_DB_PATH": str(db),
-           "TALENTMAP_WARM_UP": "true" if warm_up else "false"}
+           "TALENTMAP_WARM_UP": "true" if warm_up else "false", **(extra_env or {})}
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
         browser = p.chromium.launch(**CHROMIUM)
         for i in range(runs):
@@ -139,6 +141,25 @@ def fresh_clone() -> None:
               f"(fresh clone: demo built, boundaries cached on the way)")
 
 
+def compare(db: Path, runs: int, wait_warm_up: bool, setting: str) -> None:
+    """``runs`` fresh servers with the defaults and ``runs`` with ``setting``, alternating;
+    medians of each, and their ratio."""
+    name, _, value = setting.partition("=")
+    env = {f"TALENTMAP_{name.strip().upper()}": value.strip()}
+    with_default: dict[str, list[float]] = {"first_s": [], "second_s": []}
+    with_setting: dict[str, list[float]] = {"first_s": [], "second_s": []}
+    for _ in range(runs):
+        for out, extra in ((with_default, None), (with_setting, env)):
+            r = first_renders(db, 1, wait_warm_up, True, extra)
+            for k in out:
+                out[k] += r[k]
+    for k in ("first_s", "second_s"):
+        d, s = statistics.median(with_default[k]), statistics.median(with_setting[k])
+        print(f"{k}: defaults median {d:.2f} s ({', '.join(f'{x:.2f}' for x in with_default[k])}); "
+              f"{setting} median {s:.2f} s ({', '.join(f'{x:.2f}' for x in with_setting[k])}); "
+              f"defaults ÷ {setting} = {d / s:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", help="a published warehouse: time the first session on a started "
@@ -147,9 +168,15 @@ def main() -> None:
     ap.add_argument("--wait-warm-up", action="store_true",
                     help="open the first session once the server's warm-up has ended")
     ap.add_argument("--no-warm-up", action="store_true", help="TALENTMAP_WARM_UP=false")
+    ap.add_argument("--compare", metavar="NAME=VALUE",
+                    help="with --db: also servers with this setting (e.g. preload_charts=false), "
+                         "alternating with the default ones: the same noise for both")
     a = ap.parse_args()
     if not a.db:
         fresh_clone()
+        return
+    if a.compare:
+        compare(Path(a.db), a.runs, a.wait_warm_up, a.compare)
         return
     r = first_renders(Path(a.db), a.runs, a.wait_warm_up, not a.no_warm_up)
     med = {k: statistics.median(v) for k, v in r.items() if v}

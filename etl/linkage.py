@@ -34,13 +34,17 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from etl.linkage_keys import (  # noqa: F401 - tests use them
+    factorize,
     latin_tokens,
+    name_key_arrays,
     name_keys,
     per_value,
     spread,
     text_key,
+    text_key_array,
 )
 from etl.transform_talent import _birth_month, _norm_phone  # noqa: F401 - one normalisation
 from store import link_decisions
@@ -152,27 +156,54 @@ ORDER BY t.talent_id
 
 
 def records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The linkage fields of every talent record, normalised."""
-    raw = con.execute(RECORDS_SQL).df()
-    out = pd.DataFrame({"unique_id": raw["talent_id"].astype(object)})
-    out = out.join(name_keys(raw["name"]))
-    codes, uniq = pd.factorize(raw["phone"], use_na_sentinel=True)  # each value once
-    phones = [_norm_phone(v) for v in uniq]
-    out["phone"] = spread(codes, phones)
-    out["phone_tail"] = spread(codes, [v[-4:] if isinstance(v, str) else None for v in phones])
-    out["email"] = per_value(
-        raw["email"], lambda v: v.strip().lower() if isinstance(v, str) and "@" in v else None)
-    out["birth_year"] = raw["birth_year"].astype("Int64")
-    out["birth_month"] = per_value(  # YYYY-MM only
-        raw["birth_month"], lambda v: v if isinstance(v, str) and len(v) == 7 else None)
-    out["school"] = text_key(raw["university"].astype(object))
-    out["major"] = text_key(raw["major"].astype(object))
-    out["employer"] = text_key(raw["employer_name"].astype(object))
-    out["city"] = per_value(raw["adcode"], lambda v: v[:4] if isinstance(v, str) else None)
-    out["source"] = raw["source"].astype(object)
-    out["id_hash"] = raw["id_hash"].astype(object)  # keyed hash of a checked 身份证号
-    return out.astype({c: object for c in out.columns if c != "birth_year"}).where(
-        out.notna(), None)
+    """The linkage fields of every talent record, normalised: object columns (None where
+    missing) and ``birth_year`` (Int64). The rows come from DuckDB as Arrow (no pandas string
+    column per field) and each field's key is computed once per distinct value."""
+    con.complete()  # an earlier execute()'s rest (a fetchone): DuckDB runs no relation before
+    raw = con.sql(RECORDS_SQL).to_arrow_table()
+    zh, py = name_key_arrays(raw["name"])
+    codes, uniq = factorize(raw["phone"])
+    phones = norm_phones(uniq)
+    cols = {
+        "unique_id": _objects(raw["talent_id"]), "name_zh": zh, "name_py": py,
+        "phone": spread(codes, phones),
+        "phone_tail": spread(codes, [v[-4:] if isinstance(v, str) else None for v in phones]),
+        "email": per_value(raw["email"], lambda v: v.strip().lower() if "@" in v else None),
+        "birth_year": None,  # its place among the columns; Int64 below
+        "birth_month": per_value(raw["birth_month"],  # YYYY-MM only
+                                 lambda v: v if len(v) == 7 else None),
+        "school": text_key_array(raw["university"]),
+        "major": text_key_array(raw["major"]),
+        "employer": text_key_array(raw["employer_name"]),
+        "city": per_value(raw["adcode"], lambda v: v[:4]),
+        "source": _objects(raw["source"]),
+        "id_hash": _objects(raw["id_hash"]),  # keyed hash of a checked 身份证号
+    }
+    out = pd.DataFrame({k: v for k, v in cols.items() if v is not None}, dtype=object)
+    out.insert(list(cols).index("birth_year"), "birth_year",
+               pd.array(raw["birth_year"].to_pylist(), dtype="Int64"))
+    return out
+
+
+def _objects(col) -> np.ndarray:
+    """An Arrow column as an object array of Python values, None where missing."""
+    return col.to_numpy(zero_copy_only=False).astype(object)
+
+
+_PHONE_AS_STORED = r"^[0-9]{5,}$"  # digits only: _norm_phone's quick path
+_PHONE_COUNTRY = r"^(?:0086|86)(1[0-9]{10})$"  # +86 / 0086 before a mobile number
+
+
+def norm_phones(values: list) -> list:
+    """``[_norm_phone(v) for v in values]``: the values already stored as digits (nearly all,
+    the load normalised them) in Arrow at once, the others one by one."""
+    import pyarrow.compute as pc
+
+    arr = pa.array(values, type=pa.string())
+    quick = pc.fill_null(pc.match_substring_regex(arr, _PHONE_AS_STORED), False)
+    stripped = pc.replace_substring_regex(arr, _PHONE_COUNTRY, r"\1").to_pylist()
+    return [s if q else (None if v is None else _norm_phone(v))
+            for v, s, q in zip(values, stripped, quick.to_pylist(), strict=True)]
 
 
 # -- linking ------------------------------------------------------------------------------------

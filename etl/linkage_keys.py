@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 # -- names --------------------------------------------------------------------------------------
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -48,10 +49,25 @@ def latin_tokens(text: str) -> list[str]:
     return [t for t in _NOT_LATIN.split(text) if t]
 
 
-def per_value(col: pd.Series, fn) -> np.ndarray:
+def factorize(col) -> tuple[np.ndarray, list]:
+    """(codes, distinct values) of a column: a pandas Series, or an Arrow array as DuckDB
+    returns it (dictionary-encoded in Arrow, not turned into a million Python objects first);
+    code -1 where the value is missing, the values as Python objects in order of appearance."""
+    if isinstance(col, (pa.Array, pa.ChunkedArray)):
+        arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        if pa.types.is_dictionary(arr.type):
+            arr = arr.cast(arr.type.value_type)
+        enc = arr.dictionary_encode()
+        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+        return codes, enc.dictionary.to_pylist()
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    return codes, list(uniques)
+
+
+def per_value(col, fn) -> np.ndarray:
     """``fn`` of each distinct value of the column (computed once), spread over the rows as
     an object array; None where the column is missing."""
-    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    codes, uniques = factorize(col)
     return spread(codes, [fn(v) for v in uniques])
 
 
@@ -77,8 +93,13 @@ def name_keys(names: pd.Series) -> pd.DataFrame:
     """Per name: ``name_zh`` (Han names, simplified, no spaces) and ``name_py`` (pinyin letters,
     surname first), each None when there is nothing to key on. Computed once per distinct name
     (OpenCC once for all of them, the pinyin once per distinct character)."""
-    codes, uniques = pd.factorize(names, use_na_sentinel=True)
-    uniq = list(uniques)
+    zh, py = name_key_arrays(names)
+    return pd.DataFrame({"name_zh": zh, "name_py": py}, index=names.index, dtype=object)
+
+
+def name_key_arrays(names) -> tuple[np.ndarray, np.ndarray]:
+    """``name_keys`` of a Series or an Arrow array, as two object arrays (name_zh, name_py)."""
+    codes, uniq = factorize(names)
     zh: list = [None] * len(uniq)
     py: list = [None] * len(uniq)
     han = [i for i, v in enumerate(uniq) if isinstance(v, str) and _HAN.search(v)]
@@ -97,8 +118,7 @@ def name_keys(names: pd.Series) -> pd.DataFrame:
         if len(tokens) >= 2 and tokens[-1] in surnames and tokens[0] not in surnames:
             tokens = [tokens[-1], *tokens[:-1]]
         py[i] = "".join(tokens) or None
-    return pd.DataFrame({"name_zh": spread(codes, zh), "name_py": spread(codes, py)},
-                        index=names.index, dtype=object)
+    return spread(codes, zh), spread(codes, py)
 
 
 _SPACES = re.compile(r"\s+")
@@ -106,12 +126,16 @@ _SPACES = re.compile(r"\s+")
 
 def text_key(col: pd.Series) -> pd.Series:
     """Schools, majors, employers: no spaces, simplified, lower case (None where missing)."""
-    codes, uniques = pd.factorize(col, use_na_sentinel=True)
-    uniq = list(uniques)
+    return pd.Series(text_key_array(col), index=col.index, dtype=object)
+
+
+def text_key_array(col) -> np.ndarray:
+    """``text_key`` of a Series or an Arrow array, as an object array."""
+    codes, uniq = factorize(col)
     out: list = [None] * len(uniq)
     strs = [i for i, v in enumerate(uniq) if isinstance(v, str)]
     if strs:
         conv = _converter().convert("\n".join(_SPACES.sub("", uniq[i]) for i in strs)).split("\n")
         for i, c in zip(strs, conv, strict=True):
             out[i] = c.lower() or None
-    return pd.Series(spread(codes, out), index=col.index, dtype=object)
+    return spread(codes, out)
