@@ -110,6 +110,29 @@ def evaluated(path: Path | str, version: str) -> bool:
         con.close()
 
 
+def stamp(path: Path | str) -> tuple[int, str | None, int] | None:
+    """What changes whenever ``alerts(path)`` can change, read cheaply (no schema script):
+    the evaluations — ``record`` adds one in the transaction that writes its alerts — and the
+    acknowledgements (only ever added). None when there is no store (or no schema) yet."""
+    p = store_path(path)
+    if not p.exists():
+        return None
+    try:
+        con = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True,
+                              timeout=BUSY_MS / 1000)
+    except sqlite3.Error as e:
+        raise AlertStoreError(f"预警存储无法打开: {e}") from e
+    try:
+        n, latest, acks = con.execute(
+            "SELECT (SELECT count(*) FROM evaluation), (SELECT max(version) FROM evaluation), "
+            "(SELECT count(*) FROM ack)").fetchone()
+        return n, latest, acks
+    except sqlite3.OperationalError:  # created, its tables not yet: nothing to cache on
+        return None
+    finally:
+        con.close()
+
+
 def last_evaluated(path: Path | str) -> str | None:
     """The latest evaluated version (versions sort as their UTC timestamps)."""
     p = store_path(path)

@@ -211,3 +211,24 @@ def test_outflow_needs_enough_departures_and_a_net_below_the_usual_range():
     assert run(3, 5) == []                          # net −2 ≥ −2.33
     assert run(0, 12)[0].severity == "高"          # net −12 < 2.67 − 2×5
     assert al.outflow_alerts(flows(0, 9), {}, {}, 2024, [2023, 2024], LIM) == []  # 1 earlier year
+
+
+def test_the_store_stamp_changes_with_every_write_that_changes_the_alerts(world, tmp_path):
+    """views/state caches the alert table on this stamp: an evaluation or an acknowledgement
+    must change it, a repeated acknowledgement (ignored) and a read must not."""
+    assert alert_store.stamp(tmp_path / "nowhere" / "app.duckdb") is None
+    db, app = world
+    first = alert_store.stamp(app)
+    assert first == alert_store.stamp(app)
+    alert_store.alerts(app)
+    assert alert_store.stamp(app) == first
+    gone = [[*LEADER[:5], "注销", LEADER[6]]]
+    _after(world, tmp_path, firms=(E_HEADER, gone))
+    evaluated = alert_store.stamp(app)
+    assert evaluated != first
+    row = alert_store.alerts(app).iloc[0]
+    alert_store.acknowledge(app, row["key"], row["first_version"], "planner1")
+    acked = alert_store.stamp(app)
+    assert acked != evaluated
+    alert_store.acknowledge(app, row["key"], row["first_version"], "planner1")  # again: ignored
+    assert alert_store.stamp(app) == acked

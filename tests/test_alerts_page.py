@@ -84,3 +84,20 @@ def test_the_link_picks_the_node_on_the_chain_page(page):
     at.switch_page("views/supply_chain.py").run()
     assert not at.exception
     assert at.selectbox(key="sc_node_370212").value == "T14"
+
+
+def test_the_alerts_are_read_again_only_when_the_store_changes(page, tmp_path, monkeypatch):
+    """Every run of every page counts the open alerts (the navigation's badge): the table is
+    cached until an evaluation or an acknowledgement changes the store."""
+    reads = []
+    real = alert_store.alerts
+    monkeypatch.setattr(alert_store, "alerts", lambda *a, **k: reads.append(1) or real(*a, **k))
+    at = page("planner")
+    assert len(reads) == 1
+    at.run()
+    at.run()
+    assert len(reads) == 1  # nothing changed: not read again
+    assert at.dataframe[0].value["已确认"].iloc[0] == ""
+    at.button(key="al_ack_button").click().run()
+    assert len(reads) == 2  # acknowledged: read again, and the page says so
+    assert at.dataframe[0].value["已确认"].iloc[0] != ""

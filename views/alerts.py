@@ -18,7 +18,7 @@ STATES = ("新", "持续", "已解除")
 
 
 def visible_alerts(ver: str) -> pd.DataFrame:
-    return al.visible(state.alert_rows(ver), auth.small_cell_k())
+    return state.alert_rows(ver, auth.small_cell_k())
 
 
 def open_count(ver: str) -> int:

@@ -396,13 +396,29 @@ def alerts_evaluated(ver: str) -> str:
     return ver
 
 
-def alert_rows(ver: str) -> pd.DataFrame:
-    """Every alert in reading order (uncached: acknowledgements change it)."""
+def alert_rows(ver: str, k: int | None = None) -> pd.DataFrame:
+    """Every alert in reading order; with ``k`` (aggregate roles) only those that speak of no
+    small count (``alerts.visible``). Read again only when the store has changed (an evaluation
+    or an acknowledgement: ``alert_store.stamp``): every run of every page counts the open
+    alerts for the navigation's badge, and the store keeps every alert ever raised."""
     from access import alert_store
     from analytics import alerts
 
     alerts_evaluated(ver)
-    return alerts.table(alert_store.alerts(settings.path("app_db_path")))
+    path = settings.path("app_db_path")
+    mark = alert_store.stamp(path)
+    if mark is None:
+        return alerts.visible(alerts.table(alert_store.alerts(path)), k)
+    return _alert_table(str(path), mark, k)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _alert_table(path: str, mark: tuple, k: int | None) -> pd.DataFrame:
+    """``alert_rows`` of the store at ``path`` as it was when its stamp was ``mark``."""
+    from access import alert_store
+    from analytics import alerts
+
+    return alerts.visible(alerts.table(alert_store.alerts(path)), k)
 
 
 # -- the recruiter's journey (人才集群 search) ---------------------------------------------------
