@@ -17,6 +17,10 @@ Every count is of people: aggregate roles see them through ``analytics.disclosur
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from analytics import disclosure
@@ -75,12 +79,136 @@ def pool_by_country(reader: Reader, f: Filters) -> pd.DataFrame:
     """adcode, country, talents, high_level, willing_to_relocate, expecting_here (raw counts);
     largest first,
     海外 (country unknown) after the countries of its size."""
-    return reader.df(q.on_persons(reader, BY_COUNTRY), _params(reader, f))
+    pool, kept, expecting = _pool(reader, f)
+    return _counts(pool, kept, expecting, ("adcode", "country"),
+                   lambda out: out.assign(_abroad=out["adcode"] == ABROAD_ADCODE).sort_values(
+                       ["talents", "_abroad", "adcode"], ascending=[False, True, True],
+                       kind="stable").drop(columns="_abroad"))
 
 
 def pool_by_node(reader: Reader, f: Filters) -> pd.DataFrame:
     """node_id, node, talents, high_level, willing_to_relocate, expecting_here (raw counts)."""
-    return reader.df(q.on_persons(reader, BY_NODE), _params(reader, f))
+    pool, kept, expecting = _pool(reader, f)
+    return _counts(pool, kept, expecting, ("node_id", "node"),
+                   lambda out: out.sort_values(["talents", "node_id"], ascending=[False, True],
+                                               kind="stable"))
+
+
+# -- the pool in memory, per published version (issue 18) ---------------------------------------
+# The talent map shows the pool beside the map, so every drill and every filter change asked two
+# queries of a million persons (30 + 35 ms at the large demo, on the cores every session
+# shares) for the 3% of them abroad. Those persons are read once per published version, each
+# with what POOL computes of a person (the joins with region and chain_node, the defaults of
+# NULL fields, the experience band, the year); a filter is then a mask and a group count.
+# tests/test_overseas.py holds the answers equal to the SQL above (BY_COUNTRY, BY_NODE), frame
+# for frame, on many filters.
+_BUILD = threading.Lock()
+PERSON_COLUMNS = f"""
+SELECT t.adcode, r.name AS country,
+       coalesce(t.node_id, '未分类') AS node_id, coalesce(n.name_zh, '未分类') AS node,
+       coalesce(list_contains(['A', 'B', 'C', 'D'], t.tier), false) AS high,
+       coalesce(t.willing_to_relocate, false) AS willing, t.expected_adcode,
+       coalesce(t.expected_adcode IN (SELECT adcode FROM abroad), false) AS expected_abroad,
+       year(t.observed_on) AS year, coalesce(t.tier, 'N') AS tier,
+       coalesce(t.education, '其他') AS education, {EXPERIENCE_BAND} AS band,
+       coalesce(t.is_returnee, false) AS returnee
+FROM talent_person t JOIN region r ON r.adcode = t.adcode  -- every place abroad has its row
+     LEFT JOIN chain_node n ON n.node_id = coalesce(t.node_id, '未分类')
+WHERE t.adcode IN (SELECT adcode FROM abroad)"""  # noqa: S608 - constant snippets
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """A column as codes into its distinct values (code -1: NULL), to mask by a list at once."""
+    codes: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, column: pd.Series) -> _Coded:
+        codes, values = pd.factorize(column, use_na_sentinel=True)
+        return cls(np.asarray(codes), np.asarray(values, dtype=object))
+
+    def isin(self, wanted) -> np.ndarray:
+        hit = np.append(np.isin(self.values, list(wanted)), False)  # NULL (-1): the last slot
+        return hit[self.codes]
+
+
+@dataclass(frozen=True)
+class _Pool:
+    year: np.ndarray                  # float64, NaN: no date (never <= a year)
+    high: np.ndarray                  # bool, and the other flags
+    willing: np.ndarray
+    returnee: np.ndarray
+    expects_china: np.ndarray         # an expected place that is not abroad
+    lists: dict                       # node_id, tier, education, band → _Coded
+    expected: _Coded
+    groups: dict                      # (adcode, country) / (node_id, node) → (codes, key frame)
+
+
+def _persons(reader: Reader) -> _Pool:
+    store = reader.version_store("overseas_pool")
+    if "persons" not in store:
+        with _BUILD:
+            if "persons" not in store:
+                sql = ("WITH abroad AS (SELECT adcode FROM region_ancestor WHERE "  # noqa: S608
+                       f"ancestor_adcode = '{ABROAD_ADCODE}') {PERSON_COLUMNS}")
+                store["persons"] = _coded(reader.df(q.on_persons(reader, sql)))
+    return store["persons"]
+
+
+def _coded(df: pd.DataFrame) -> _Pool:
+    groups = {}
+    for keys in (("adcode", "country"), ("node_id", "node")):
+        codes = df.groupby(list(keys), sort=False, dropna=False).ngroup().to_numpy()
+        first = np.unique(codes, return_index=True)[1]  # each group's first row, by code
+        groups[keys] = (codes, df[list(keys)].iloc[first].reset_index(drop=True))
+    flag = {c: df[c].to_numpy(dtype=bool) for c in ("high", "willing", "returnee")}
+    return _Pool(year=df["year"].astype("float64").to_numpy(), **flag,
+                 expects_china=(df["expected_adcode"].notna()
+                                & ~df["expected_abroad"].astype(bool)).to_numpy(dtype=bool),
+                 lists={c: _Coded.of(df[c]) for c in ("node_id", "tier", "education", "band")},
+                 expected=_Coded.of(df["expected_adcode"]), groups=groups)
+
+
+def _descendants(reader: Reader, region: str) -> frozenset:
+    """The region and every place under it (region_ancestor), once per version and region."""
+    store = reader.version_store("overseas_pool")
+    key = ("under", region)
+    if key not in store:
+        store[key] = frozenset(reader.df(
+            "SELECT adcode FROM region_ancestor WHERE ancestor_adcode = $region",
+            {"region": region})["adcode"])
+    return store[key]
+
+
+def _pool(reader: Reader, f: Filters) -> tuple[_Pool, np.ndarray, np.ndarray]:
+    """The abroad persons, which of them pass the filters, and which expect to come here."""
+    p = _params(reader, f)
+    pool = _persons(reader)
+    kept = pool.year <= p["year"]
+    for column, values in (("node_id", p["nodes"]), ("tier", p["tiers"]),
+                           ("education", p["education"]), ("band", p["experience"])):
+        if values:
+            kept = kept & pool.lists[column].isin(values)
+    if p["returnees_only"]:
+        kept = kept & pool.returnee
+    here = pool.expects_china if f.region == COUNTRY else \
+        pool.expected.isin(_descendants(reader, f.region))
+    return pool, kept, pool.willing & here
+
+
+def _counts(pool: _Pool, keep: np.ndarray, expecting: np.ndarray,
+            keys: tuple[str, str], order) -> pd.DataFrame:
+    codes, frame = pool.groups[keys]
+    g, n = codes[keep], len(frame)
+    counts = {"talents": np.bincount(g, minlength=n)}
+    for name, flag in (("high_level", pool.high), ("willing_to_relocate", pool.willing),
+                       ("expecting_here", expecting)):
+        counts[name] = np.bincount(g, weights=flag[keep], minlength=n).astype("int64")
+    out = frame.assign(**{k: v.astype("int64") for k, v in counts.items()})
+    out = order(out[counts["talents"] > 0]).reset_index(drop=True)
+    text = "str" if len(out) else "object"  # as DuckDB hands over an empty text column
+    return out.astype({k: text for k in keys} | {c: "int64" for c in COUNTS})
 
 
 def totals(by_country: pd.DataFrame) -> dict[str, int]:

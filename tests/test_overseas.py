@@ -3,6 +3,7 @@ figure is counted by hand below; and the recruiter's 海外 filter."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from analytics import overseas as ov
@@ -129,3 +130,66 @@ def test_a_district_reached_only_from_abroad_is_shown_through_its_city(pool_db):
     scope = flows.flow_scope(pool_db, "370212")
     assert (scope.region, scope.level) == ("370200", "city")
     assert scope.note.startswith("流动记录只到市级")
+
+
+def _pool_sql(reader, sql, f):
+    """The pool as the SQL computes it on the warehouse (the in-memory pool's reference)."""
+    from analytics import queries as q
+
+    return reader.df(q.on_persons(reader, sql), ov._params(reader, f))
+
+
+def _filters(reader, n: int, seed: int) -> list[Filters]:
+    """Filters drawn from what the warehouse holds: places at home and abroad, years before,
+    at and after its data, and each list filter empty or a draw of its values."""
+    import random
+
+    rng = random.Random(seed)
+    regions = ["100000", "370000", "370200", "370212", "110000", "900000"] + list(reader.df(
+        "SELECT adcode FROM region ORDER BY adcode LIMIT 5 OFFSET 40")["adcode"])
+    nodes = list(reader.df("SELECT node_id FROM chain_node")["node_id"]) + ["未分类"]
+    values = {"tiers": ["A", "B", "C", "D", "E", "N"],
+              "education": ["博士", "硕士", "本科", "大专", "其他"],
+              "experience": ["0-3", "3-5", "5-10", "10+", "未知"], "nodes": nodes}
+    out = []
+    for _ in range(n):
+        draw = {k: tuple(rng.sample(v, rng.choice([0, 0, 1, 2]))) for k, v in values.items()}
+        out.append(Filters(region=rng.choice(regions), year=rng.choice([2019, 2023, 2024, 2025]),
+                           returnees_only=rng.random() < 0.2, **draw))
+    return out
+
+
+def _blank(row, *columns):
+    return [("" if i in columns else v) for i, v in enumerate(row)]
+
+
+@pytest.fixture(scope="module")
+def blank_pool_db(tmp_path_factory):
+    """The pool's people again, and three abroad with education, experience, tier and skills
+    left blank (their NULLs take the filters' defaults: 其他, 未知, N, 未分类)."""
+    folder = tmp_path_factory.mktemp("blank_pool")
+    rows = [*ABROAD, _blank(_talent("O07", "甲七", "美国"), 6, 9),
+            _blank(_talent("O08", "甲八", "英国", willing="是", expected="青岛"), 6, 11),
+            _blank(_talent("O09", "甲九", "德国"), 6, 9, 11)]
+    db = folder / "w.duckdb"
+    report = load_files([fixtures.write_csv(folder / "talents.csv", fixtures.TALENT_HEADER,
+                                            rows)], db_path=db)
+    assert [(f.status, f.rows_loaded) for f in report.files] == [("loaded", 10)]
+    return Reader(db)
+
+
+@pytest.mark.parametrize("which, least", [("pool_db", 10), ("blank_pool_db", 10),
+                                          ("demo_db", 40)])
+def test_the_pool_in_memory_equals_the_sql(which, least, request):
+    reader = request.getfixturevalue(which)
+    reader = reader if isinstance(reader, Reader) else Reader(reader)
+    compared = 0
+    blanks = [Filters(year=2024, education=("其他",)), Filters(year=2024, experience=("未知",)),
+              Filters(year=2024, tiers=("N",)), Filters(year=2024, nodes=("未分类",))]
+    for f in [Filters(year=2024), Filters(region="370200", year=2024), *blanks,
+              *_filters(reader, 60, 7)]:
+        for got, sql in ((ov.pool_by_country(reader, f), ov.BY_COUNTRY),
+                         (ov.pool_by_node(reader, f), ov.BY_NODE)):
+            pd.testing.assert_frame_equal(got, _pool_sql(reader, sql, f), check_dtype=True)
+            compared += len(got) > 0
+    assert compared >= least  # many draws find someone: not only empty frames compared
