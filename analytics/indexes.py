@@ -1,6 +1,7 @@
 """The in-memory counts of a published version, built before the first request needs them.
 
-``analytics.map_index`` (人才地图), ``analytics.talent_index`` (人才集群) and
+``analytics.map_index`` (人才地图), ``analytics.talent_index`` (人才集群),
+``analytics.overseas.persons_abroad`` (the 海外人才库 beside the map) and
 ``analytics.chain_index`` (产业链) are built by the first request after a publish that needs
 them: 2–4 s each on the large demo, paid by whoever asks first.
 ``build`` builds them now, in whatever thread calls it (the dashboard calls it in the
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from analytics import chain_index, map_index, talent_index
+from analytics import chain_index, map_index, overseas, talent_index
 from analytics import queries as q
 from store.reader import Reader
 
@@ -35,6 +36,7 @@ def build(reader: Reader, year: int | None = None) -> dict[str, float | str]:
 
     step("map_index", lambda: map_index.get(reader))
     step("talent_index", lambda: talent_index.get(reader))
+    step("overseas pool", lambda: overseas.persons_abroad(reader))
     step("chain places", lambda: chain_index.places(reader))
     step("chain persons", lambda: chain_index.persons(reader))
     step("chain moves", lambda: chain_index.moves(reader))

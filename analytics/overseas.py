@@ -145,7 +145,9 @@ class _Pool:
     groups: dict                      # (adcode, country) / (node_id, node) → (codes, key frame)
 
 
-def _persons(reader: Reader) -> _Pool:
+def persons_abroad(reader: Reader) -> _Pool:
+    """The persons abroad as codes, once per published version (analytics/indexes.py builds
+    it in the background after a publish)."""
     store = reader.version_store("overseas_pool")
     if "persons" not in store:
         with _BUILD:
@@ -184,7 +186,7 @@ def _descendants(reader: Reader, region: str) -> frozenset:
 def _pool(reader: Reader, f: Filters) -> tuple[_Pool, np.ndarray, np.ndarray]:
     """The abroad persons, which of them pass the filters, and which expect to come here."""
     p = _params(reader, f)
-    pool = _persons(reader)
+    pool = persons_abroad(reader)
     kept = pool.year <= p["year"]
     for column, values in (("node_id", p["nodes"]), ("tier", p["tiers"]),
                            ("education", p["education"]), ("band", p["experience"])):

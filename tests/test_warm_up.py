@@ -186,7 +186,8 @@ def test_streamlit_run_warms_the_landing_page_before_anyone_opens_it(loaded_db, 
             "figure"} <= set(steps), line
     assert ":" not in line.split(": ", 1)[1], line  # no step failed
     [built] = [x for x in lines if "in-memory indexes" in x]  # the version the warm-up opened
-    assert {"map_index", "talent_index", "chain places", "chain persons", "chain moves", "chain year"} <= set(
+    assert {"map_index", "talent_index", "overseas pool", "chain places", "chain persons",
+            "chain moves", "chain year"} <= set(
         dict(re.findall(r"(\w[\w ]*?) ([\d.]+) s", built.split(" s: ", 1)[1]))), built
     assert ":" not in built.split(" s: ", 1)[1], built  # no step failed
 
@@ -195,7 +196,7 @@ def test_a_new_version_starts_one_background_build_of_its_indexes(warehouse, mon
     """The 人才集群 and 产业链 pages' in-memory counts (analytics/indexes.py) are built once per
     published version, in a thread, by the first run that sees it (server only: the warm-up
     turns it on); the requests after it find them built."""
-    from analytics import chain_index, map_index, talent_index
+    from analytics import chain_index, map_index, overseas, talent_index
 
     monkeypatch.setattr(state, "WARM_INDEXES", True)
     monkeypatch.setattr(state, "_warmed", set())
@@ -215,7 +216,9 @@ def test_a_new_version_starts_one_background_build_of_its_indexes(warehouse, mon
     monkeypatch.setattr(chain_index, "_persons", never)
     monkeypatch.setattr(chain_index, "_moves", never)
     monkeypatch.setattr(chain_index, "_places", never)
+    monkeypatch.setattr(overseas, "_coded", never)
     assert talent_index.get(r) is not None and map_index.get(r) is not None
+    assert overseas.persons_abroad(r) is not None
     assert chain_index.persons(r) is not None and chain_index.moves(r) is not None
     assert chain_index.places(r) is not None
 
@@ -227,8 +230,8 @@ def test_index_build_reports_each_step_and_survives_a_failing_one(warehouse, mon
     r = Reader(warehouse)
     try:
         report = indexes.build(r)
-        assert list(report) == ["map_index", "talent_index", "chain places", "chain persons",
-                                "chain moves", "chain year"]
+        assert list(report) == ["map_index", "talent_index", "overseas pool", "chain places",
+                                "chain persons", "chain moves", "chain year"]
         assert all(isinstance(v, float) for v in report.values()), report
         r2 = Reader(warehouse)
         monkeypatch.setattr(chain_index, "_moves", lambda _r: 1 / 0)
