@@ -101,3 +101,13 @@ def test_the_alerts_are_read_again_only_when_the_store_changes(page, tmp_path, m
     at.button(key="al_ack_button").click().run()
     assert len(reads) == 2  # acknowledged: read again, and the page says so
     assert at.dataframe[0].value["已确认"].iloc[0] != ""
+
+
+@pytest.mark.parametrize("role, n", [("planner", 1), ("recruiter", 2), ("admin", 2)])
+def test_the_badge_counts_the_open_alerts_the_role_may_see(page, role, n):
+    from views import alerts as alerts_view
+    from views import state
+
+    at = page(role)
+    assert len(at.dataframe[0].value) == n
+    assert alerts_view.open_count(state.version()) == n

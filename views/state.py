@@ -421,6 +421,28 @@ def _alert_table(path: str, mark: tuple, k: int | None) -> pd.DataFrame:
     return alerts.visible(alerts.table(alert_store.alerts(path)), k)
 
 
+def open_alerts(ver: str, k: int | None = None) -> int:
+    """How many of ``alert_rows(ver, k)`` are new or still true (the navigation's badge, on
+    every run of every page: a number cached with the table, not the table copied out)."""
+    from access import alert_store
+
+    alerts_evaluated(ver)
+    path = settings.path("app_db_path")
+    mark = alert_store.stamp(path)
+    if mark is None:
+        return _open(alert_rows(ver, k))
+    return _open_alerts(str(path), mark, k)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _open_alerts(path: str, mark: tuple, k: int | None) -> int:
+    return _open(_alert_table(path, mark, k))
+
+
+def _open(df: pd.DataFrame) -> int:
+    return int((df["state"] != "已解除").sum()) if len(df) else 0
+
+
 # -- the recruiter's journey (人才集群 search) ---------------------------------------------------
 @st.cache_data(max_entries=8, show_spinner=False)
 def search_examples(ver: str) -> list[str]:
