@@ -55,6 +55,7 @@ TARGETS = {
     "chain": Target("ratio", 8.0, "≤ 8× floor at p50"),
     "heatmap": Target("p50", 150.0, "p50 ≤ 150 ms"),
     "etl": Target("p50", 15.0, "published ≤ 15 s"),
+    "sessions": Target("p95", 300.0, "p95 ≤ 300 ms"),
 }
 
 
@@ -170,6 +171,18 @@ def rows_concurrent(text: str) -> list[Row]:
     return rows
 
 
+def rows_protocol(data: dict) -> list[Row]:
+    """bench/protocol_users.py's figures (the floor: one session alone, same server)."""
+    n = data["sessions"]
+    return [Row(f"{n} sessions (protocol clients): server script run", data["server_p50_ms"],
+                data["server_p95_ms"], data["alone_server_p50_ms"], target=TARGETS["sessions"],
+                note=f"floor: one session alone; {data['interactions']} interactions, "
+                     f"{data['errors']} errors"),
+            Row(f"{n} sessions (protocol clients): change sent → results",
+                data["wait_p50_ms"], data["wait_p95_ms"], data["alone_wait_p50_ms"],
+                note="floor: one session alone")]
+
+
 def rows_first_run(text: str) -> list[Row]:
     drawn = _num(rf"national map drawn {NUMBER} s", text)
     if drawn is None:
@@ -212,6 +225,9 @@ BENCHES = [
     Bench("heatmap", lambda a, out: [a.db, *_runs(a, 7, 5), "--json", str(out)], rows_heatmap),
     Bench("etl", lambda a, out: ["--scale", a.scale, *_runs(a, 3, 1)], rows_etl,
           json_at=lambda a: RESULTS / f"etl-{a.scale}.json"),
+    Bench("protocol_users", lambda a, out: [
+        "--db", a.db, "--sessions", "20", "--no-publish", "--json", str(out),
+        *(["--seconds", "60", "--baseline-seconds", "15"] if a.quick else [])], rows_protocol),
     Bench("concurrent_users", lambda a, out: [
         "--db", a.db, *(["--sessions", "10", "--seconds", "60", "--baseline-seconds", "20"]
                         if a.quick else [])], rows_concurrent, reads="stdout", browser=True),

@@ -104,6 +104,17 @@ def test_chain_clusters_heatmap_and_etl_rows():
     assert (etl.p50, etl.floor_p50, etl.unit, etl.met) == (120.0, 2.0, "s", False)
 
 
+def test_the_protocol_sessions_rows():
+    data = {"sessions": 20, "interactions": 553, "errors": 0, "server_p50_ms": 492.0,
+            "server_p95_ms": 1717.0, "alone_server_p50_ms": 127.0, "wait_p50_ms": 739.0,
+            "wait_p95_ms": 2441.0, "alone_wait_p50_ms": 146.0}
+    server, wait = ball.rows_protocol(data)
+    assert (server.p50, server.p95, server.floor_p50) == (492.0, 1717.0, 127.0)
+    assert server.met is False and "553 interactions, 0 errors" in server.note
+    assert ball.rows_protocol({**data, "server_p95_ms": 280.0})[0].met is True
+    assert (wait.p50, wait.p95, wait.floor_p50, wait.met) == (739.0, 2441.0, 146.0, None)
+
+
 def test_printed_lines_of_the_browser_benches():
     server, click = ball.rows_concurrent(CONCURRENT)
     assert (server.p50, server.p95, server.floor_p50) == (96.0, 1300.0, 75.0)
