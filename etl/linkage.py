@@ -34,13 +34,14 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from etl.linkage_keys import (  # noqa: F401 - tests use them
     factorize,
     latin_tokens,
     name_key_arrays,
     name_keys,
+    norm_phones,
+    objects,
     per_value,
     spread,
     text_key,
@@ -165,7 +166,7 @@ def records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     codes, uniq = factorize(raw["phone"])
     phones = norm_phones(uniq)
     cols = {
-        "unique_id": _objects(raw["talent_id"]), "name_zh": zh, "name_py": py,
+        "unique_id": objects(raw["talent_id"]), "name_zh": zh, "name_py": py,
         "phone": spread(codes, phones),
         "phone_tail": spread(codes, [v[-4:] if isinstance(v, str) else None for v in phones]),
         "email": per_value(raw["email"], lambda v: v.strip().lower() if "@" in v else None),
@@ -176,34 +177,13 @@ def records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "major": text_key_array(raw["major"]),
         "employer": text_key_array(raw["employer_name"]),
         "city": per_value(raw["adcode"], lambda v: v[:4]),
-        "source": _objects(raw["source"]),
-        "id_hash": _objects(raw["id_hash"]),  # keyed hash of a checked 身份证号
+        "source": objects(raw["source"]),
+        "id_hash": objects(raw["id_hash"]),  # keyed hash of a checked 身份证号
     }
     out = pd.DataFrame({k: v for k, v in cols.items() if v is not None}, dtype=object)
     out.insert(list(cols).index("birth_year"), "birth_year",
                pd.array(raw["birth_year"].to_pylist(), dtype="Int64"))
     return out
-
-
-def _objects(col) -> np.ndarray:
-    """An Arrow column as an object array of Python values, None where missing."""
-    return col.to_numpy(zero_copy_only=False).astype(object)
-
-
-_PHONE_AS_STORED = r"^[0-9]{5,}$"  # digits only: _norm_phone's quick path
-_PHONE_COUNTRY = r"^(?:0086|86)(1[0-9]{10})$"  # +86 / 0086 before a mobile number
-
-
-def norm_phones(values: list) -> list:
-    """``[_norm_phone(v) for v in values]``: the values already stored as digits (nearly all,
-    the load normalised them) in Arrow at once, the others one by one."""
-    import pyarrow.compute as pc
-
-    arr = pa.array(values, type=pa.string())
-    quick = pc.fill_null(pc.match_substring_regex(arr, _PHONE_AS_STORED), False)
-    stripped = pc.replace_substring_regex(arr, _PHONE_COUNTRY, r"\1").to_pylist()
-    return [s if q else (None if v is None else _norm_phone(v))
-            for v, s, q in zip(values, stripped, quick.to_pylist(), strict=True)]
 
 
 # -- linking ------------------------------------------------------------------------------------

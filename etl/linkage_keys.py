@@ -139,3 +139,26 @@ def text_key_array(col) -> np.ndarray:
         for i, c in zip(strs, conv, strict=True):
             out[i] = c.lower() or None
     return spread(codes, out)
+
+
+def objects(col) -> np.ndarray:
+    """An Arrow column as an object array of Python values, None where missing."""
+    return col.to_numpy(zero_copy_only=False).astype(object)
+
+
+_PHONE_AS_STORED = r"^[0-9]{5,}$"  # digits only: _norm_phone's quick path
+_PHONE_COUNTRY = r"^(?:0086|86)(1[0-9]{10})$"  # +86 / 0086 before a mobile number
+
+
+def norm_phones(values: list) -> list:
+    """``[_norm_phone(v) for v in values]``: the values already stored as digits (nearly all,
+    the load normalised them) in Arrow at once, the others one by one."""
+    import pyarrow.compute as pc
+
+    from etl.transform_talent import _norm_phone
+
+    arr = pa.array(values, type=pa.string())
+    quick = pc.fill_null(pc.match_substring_regex(arr, _PHONE_AS_STORED), False)
+    stripped = pc.replace_substring_regex(arr, _PHONE_COUNTRY, r"\1").to_pylist()
+    return [s if q else (None if v is None else _norm_phone(v))
+            for v, s, q in zip(values, stripped, quick.to_pylist(), strict=True)]
