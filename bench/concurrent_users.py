@@ -287,6 +287,30 @@ def pct(values: list[float], q: float) -> float:
     return values[round(q * (len(values) - 1))] if values else float("nan")
 
 
+def private_app_store(folder: Path) -> int:
+    """Point the server and the mid-run load at a copy of the app's own database and alert
+    store (``app_db_path``): the run sees the alerts a deployment has gathered (every page run
+    counts them for the navigation's badge) but adds none to it. Returns how many it holds."""
+    import os
+    import sqlite3
+
+    import settings
+    from access import alert_store
+
+    src = settings.path("app_db_path")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / src.name
+    for f in (src, alert_store.store_path(src)):
+        if f.exists():
+            shutil.copyfile(f, folder / f.name)
+    os.environ["TALENTMAP_APP_DB_PATH"] = str(target)
+    store = alert_store.store_path(target)
+    if not store.exists():
+        return 0
+    with sqlite3.connect(store) as con:
+        return con.execute("SELECT count(*) FROM alert").fetchone()[0]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", required=True)
@@ -298,6 +322,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:  # publish into a copy, not the original
         db, log = Path(tmp) / "warehouse.duckdb", Path(tmp) / "runs.jsonl"
         shutil.copyfile(args.db, db)
+        print(f"alert store: a private copy with {private_app_store(Path(tmp) / 'app')} alerts")
         from store.status import published_version
 
         before = published_version(db)

@@ -45,6 +45,7 @@ from bench.concurrent_users import (  # noqa: E402
     TIER_OPTION,
     pct,
     peak_rss_mb,
+    private_app_store,
     publish_later,
     start_server,
 )
@@ -202,30 +203,6 @@ async def run(db: Path, log: Path, sessions: int, seconds: float, baseline: floa
         proc.terminate()
         proc.wait(10)
     return out
-
-
-def private_app_store(folder: Path) -> int:
-    """Point the server and the mid-run load at a copy of the app's own database and alert
-    store (``app_db_path``): the run sees the alerts a deployment has gathered (every page run
-    counts them for the navigation's badge) but adds none to it. Returns how many it holds."""
-    import os
-    import sqlite3
-
-    import settings
-    from access import alert_store
-
-    src = settings.path("app_db_path")
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / src.name
-    for f in (src, alert_store.store_path(src)):
-        if f.exists():
-            shutil.copyfile(f, folder / f.name)
-    os.environ["TALENTMAP_APP_DB_PATH"] = str(target)
-    store = alert_store.store_path(target)
-    if not store.exists():
-        return 0
-    with sqlite3.connect(store) as con:
-        return con.execute("SELECT count(*) FROM alert").fetchone()[0]
 
 
 def main() -> None:
