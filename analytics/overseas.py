@@ -79,16 +79,28 @@ def pool_by_country(reader: Reader, f: Filters) -> pd.DataFrame:
     """adcode, country, talents, high_level, willing_to_relocate, expecting_here (raw counts);
     largest first,
     海外 (country unknown) after the countries of its size."""
-    pool, kept, expecting = _pool(reader, f)
+    return _by_country(*_pool(reader, f))
+
+
+def pool_by_node(reader: Reader, f: Filters) -> pd.DataFrame:
+    """node_id, node, talents, high_level, willing_to_relocate, expecting_here (raw counts)."""
+    return _by_node(*_pool(reader, f))
+
+
+def pool(reader: Reader, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(``pool_by_country``, ``pool_by_node``), the filters applied once for both."""
+    masked = _pool(reader, f)
+    return _by_country(*masked), _by_node(*masked)
+
+
+def _by_country(pool: _Pool, kept: np.ndarray, expecting: np.ndarray) -> pd.DataFrame:
     return _counts(pool, kept, expecting, ("adcode", "country"),
                    lambda out: out.assign(_abroad=out["adcode"] == ABROAD_ADCODE).sort_values(
                        ["talents", "_abroad", "adcode"], ascending=[False, True, True],
                        kind="stable").drop(columns="_abroad"))
 
 
-def pool_by_node(reader: Reader, f: Filters) -> pd.DataFrame:
-    """node_id, node, talents, high_level, willing_to_relocate, expecting_here (raw counts)."""
-    pool, kept, expecting = _pool(reader, f)
+def _by_node(pool: _Pool, kept: np.ndarray, expecting: np.ndarray) -> pd.DataFrame:
     return _counts(pool, kept, expecting, ("node_id", "node"),
                    lambda out: out.sort_values(["talents", "node_id"], ascending=[False, True],
                                                kind="stable"))

@@ -287,6 +287,23 @@ def pct(values: list[float], q: float) -> float:
     return values[round(q * (len(values) - 1))] if values else float("nan")
 
 
+def outcomes(every: list[dict], out: dict, before: str, after: str, published: bool = True
+             ) -> tuple[list[dict], list[float], list[float], list[str], list[int]]:
+    """From the run log (``every``) and a run's ``out``: the runs after the baseline, the
+    baseline's and the run's finished server times (ms), every error, and the sessions left on
+    the old version. ``published``: a load was meant to publish mid-run."""
+    alone, runs = every[:out["baseline_runs"]], every[out["baseline_runs"]:]
+    base = [r["ms"] for r in alone if r["outcome"] == "ok"]
+    done = [r["ms"] for r in runs if r["outcome"] == "ok"]
+    failed = [r for r in every if r["outcome"] not in ("ok", "RerunException", "StopException")]
+    errors = out["errors"] + [f"server run {r['page']} ended in {r['outcome']}" for r in failed]
+    if published and before == after:
+        errors.append("the mid-run load did not publish a new version")
+    stale = sorted(i for i, v in out["versions"].items() if v != after)
+    errors += [f"s{i} still shows version {out['versions'][i]} at the end" for i in stale]
+    return runs, base, done, errors, stale
+
+
 def private_app_store(folder: Path) -> int:
     """Point the server and the mid-run load at a copy of the app's own database and alert
     store (``app_db_path``): the run sees the alerts a deployment has gathered (every page run
@@ -329,15 +346,7 @@ def main() -> None:
         out = asyncio.run(run(db, log, args.sessions, args.seconds, args.baseline_seconds))
         after = published_version(db)
         every = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    alone, runs = every[:out["baseline_runs"]], every[out["baseline_runs"]:]
-    base = [r["ms"] for r in alone if r["outcome"] == "ok"]
-    done = [r["ms"] for r in runs if r["outcome"] == "ok"]
-    failed = [r for r in every if r["outcome"] not in ("ok", "RerunException", "StopException")]
-    errors = out["errors"] + [f"server run {r['page']} ended in {r['outcome']}" for r in failed]
-    stale = sorted(i for i, v in out["versions"].items() if v != after)
-    if before == after:
-        errors.append("the mid-run load did not publish a new version")
-    errors += [f"s{i} still shows version {out['versions'][i]} at the end" for i in stale]
+    runs, base, done, errors, stale = outcomes(every, out, before, after)
     lat = [x * 1000 for x in out["latency"]]
     moves = {m: out["moves"].count(m) for m in sorted(set(out["moves"]))}
     print(f"{args.sessions} sessions × {args.seconds:.0f} s on {args.db}: {len(lat)} interactions "

@@ -43,6 +43,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from bench.concurrent_users import (  # noqa: E402
     COUNTRY,
     TIER_OPTION,
+    outcomes,
     pct,
     peak_rss_mb,
     private_app_store,
@@ -228,15 +229,7 @@ def main() -> None:
                               not args.no_publish))
         after = published_version(db)
         every = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    alone, runs = every[:out["baseline_runs"]], every[out["baseline_runs"]:]
-    base = [r["ms"] for r in alone if r["outcome"] == "ok"]
-    done = [r["ms"] for r in runs if r["outcome"] == "ok"]
-    failed = [r for r in every if r["outcome"] not in ("ok", "RerunException", "StopException")]
-    errors = out["errors"] + [f"server run {r['page']} ended in {r['outcome']}" for r in failed]
-    if before == after and not args.no_publish:
-        errors.append("the mid-run load did not publish a new version")
-    stale = sorted(i for i, v in out["versions"].items() if v != after)
-    errors += [f"s{i} still shows version {out['versions'][i]} at the end" for i in stale]
+    runs, base, done, errors, stale = outcomes(every, out, before, after, not args.no_publish)
     lat = [x * 1000 for x in out["latency"]]
     alone_lat = [x * 1000 for x in out.get("baseline_latency", [])]
     moves = {m: out["moves"].count(m) for m in sorted(set(out["moves"]))}

@@ -12,6 +12,7 @@ import pytest
 from tests.test_browser import (  # noqa: F401 - fixtures and the CI rule
     ARTIFACTS,
     _click_lonlat,
+    _shot,
     _wait_inset,
     _wait_locations,
     _wait_map,
@@ -55,11 +56,6 @@ def _legend_starts(pg, prefix: str) -> None:
     pg.wait_for_function("""(p) => Array.from(document.querySelector('.js-plotly-plot')
         .querySelectorAll('.annotation-text')).some(a => a.textContent.startsWith(p))""",
                          arg=prefix, timeout=60_000)
-
-
-def _shot(pg, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_metric_changes_keep_the_graph_and_its_map(browser, app):  # noqa: F811

@@ -188,8 +188,11 @@ def test_the_pool_in_memory_equals_the_sql(which, least, request):
               Filters(year=2024, tiers=("N",)), Filters(year=2024, nodes=("未分类",))]
     for f in [Filters(year=2024), Filters(region="370200", year=2024), *blanks,
               *_filters(reader, 60, 7)]:
-        for got, sql in ((ov.pool_by_country(reader, f), ov.BY_COUNTRY),
-                         (ov.pool_by_node(reader, f), ov.BY_NODE)):
-            pd.testing.assert_frame_equal(got, _pool_sql(reader, sql, f), check_dtype=True)
+        both = ov.pool(reader, f)  # the panel's call: the filters applied once for both
+        for got, again, sql in ((ov.pool_by_country(reader, f), both[0], ov.BY_COUNTRY),
+                                (ov.pool_by_node(reader, f), both[1], ov.BY_NODE)):
+            want = _pool_sql(reader, sql, f)
+            pd.testing.assert_frame_equal(got, want, check_dtype=True)
+            pd.testing.assert_frame_equal(again, want, check_dtype=True)
             compared += len(got) > 0
     assert compared >= least  # many draws find someone: not only empty frames compared

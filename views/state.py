@@ -366,7 +366,7 @@ def border_flows(ver: str, region: str, period: tuple[int, int], nodes: tuple) -
 @st.cache_data(max_entries=128, show_spinner=False)
 def overseas_pool(ver: str, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The overseas pool by country and by chain node (raw counts)."""
-    return overseas.pool_by_country(reader(), f), overseas.pool_by_node(reader(), f)
+    return overseas.pool(reader(), f)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -401,37 +401,37 @@ def alert_rows(ver: str, k: int | None = None) -> pd.DataFrame:
     small count (``alerts.visible``). Read again only when the store has changed (an evaluation
     or an acknowledgement: ``alert_store.stamp``): every run of every page counts the open
     alerts for the navigation's badge, and the store keeps every alert ever raised."""
+    path, mark = _alert_store(ver)
+    return _read_alerts(path, k) if mark is None else _alert_table(path, mark, k)
+
+
+def open_alerts(ver: str, k: int | None = None) -> int:
+    """How many of ``alert_rows(ver, k)`` are new or still true (the navigation's badge, on
+    every run of every page: a number cached with the table, not the table copied out)."""
+    path, mark = _alert_store(ver)
+    return _open(_read_alerts(path, k)) if mark is None else _open_alerts(path, mark, k)
+
+
+def _alert_store(ver: str) -> tuple[str, tuple | None]:
+    """The alert store, evaluated on ``ver``, and its stamp (None: nothing to cache on)."""
     from access import alert_store
-    from analytics import alerts
 
     alerts_evaluated(ver)
     path = settings.path("app_db_path")
-    mark = alert_store.stamp(path)
-    if mark is None:
-        return alerts.visible(alerts.table(alert_store.alerts(path)), k)
-    return _alert_table(str(path), mark, k)
+    return str(path), alert_store.stamp(path)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _alert_table(path: str, mark: tuple, k: int | None) -> pd.DataFrame:
-    """``alert_rows`` of the store at ``path`` as it was when its stamp was ``mark``."""
+def _read_alerts(path: str, k: int | None) -> pd.DataFrame:
     from access import alert_store
     from analytics import alerts
 
     return alerts.visible(alerts.table(alert_store.alerts(path)), k)
 
 
-def open_alerts(ver: str, k: int | None = None) -> int:
-    """How many of ``alert_rows(ver, k)`` are new or still true (the navigation's badge, on
-    every run of every page: a number cached with the table, not the table copied out)."""
-    from access import alert_store
-
-    alerts_evaluated(ver)
-    path = settings.path("app_db_path")
-    mark = alert_store.stamp(path)
-    if mark is None:
-        return _open(alert_rows(ver, k))
-    return _open_alerts(str(path), mark, k)
+@st.cache_data(max_entries=16, show_spinner=False)
+def _alert_table(path: str, mark: tuple, k: int | None) -> pd.DataFrame:
+    """``alert_rows`` of the store at ``path`` as it was when its stamp was ``mark``."""
+    return _read_alerts(path, k)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
