@@ -212,12 +212,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("geojson_mode", "url",
             "How the map gets its shapes: 'url' (a static file the browser caches, sent once) or "
             "'inline' (inside every figure).", choices=("url", "inline")),
-    Setting("map_renderer", "plotly_chart",
-            "How the talent map is drawn: 'plotly_chart' (st.plotly_chart, which builds a new map "
-            "whenever the figure changes) or 'component' (one plotly graph kept across reruns and "
-            "updated in place; a second plotly.js, served from static/js, makes the first load "
-            "heavier: docs/ARCHITECTURE.md).",
-            choices=("component", "plotly_chart")),
+    Setting("map_renderer", "svg",
+            "How the talent map is drawn: 'svg' (plain SVG in one element kept across reruns: no "
+            "plotly.js and no WebGL in the browser), 'plotly_chart' (st.plotly_chart, which "
+            "builds a new MapLibre map whenever the figure changes) or 'component' (one plotly "
+            "graph kept across reruns and updated in place; a second plotly.js, served from "
+            "static/js, makes the first load heavier). Exports print the plotly figure either "
+            "way: docs/dashboard.md, docs/ARCHITECTURE.md.",
+            choices=("svg", "plotly_chart", "component")),
     Setting("map_classes", "quantile:5",
             "Colour classes of the talent map: method and number of classes. quantile: each "
             "class holds about as many regions; jenks: natural breaks (classes where the values "

@@ -209,7 +209,9 @@ async def session(browser, base: str, i: int, until: float, out: dict,
     async def open_app() -> None:
         await page.goto(base + "/")
         await page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
-        await page.wait_for_selector(".js-plotly-plot", timeout=TIMEOUT_MS)
+        # the map, whichever renderer draws it (plotly's graph or the SVG map)
+        await page.wait_for_selector(".js-plotly-plot, .tm-svgmap[data-drawn]",
+                                     timeout=TIMEOUT_MS)
 
     await open_app()
     while time.monotonic() < until:

@@ -31,10 +31,13 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# the national map drawn: by plotly (its MapLibre map loaded) or by the SVG renderer (its
+# regions drawn), whichever the setting map_renderer chose
 READY = """() => { const gd = document.querySelector('.js-plotly-plot');
-    return gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
-           && gd._fullLayout.map._subplot.map.loaded()
-           && document.body.innerText.includes('人才地图 · 全国'); }"""
+    const plotly = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
+           && gd._fullLayout.map._subplot.map.loaded();
+    const svg = document.querySelector('.tm-svgmap[data-drawn] path[data-loc]');
+    return (plotly || svg) && document.body.innerText.includes('人才地图 · 全国'); }"""
 WARM_UP_DONE = "warm-up done"  # dashboard.py's log line at the end of its warm-up
 CHROMIUM = {"executable_path": "/usr/bin/chromium", "args": ["--no-sandbox", "--disable-gpu"]}
 

@@ -19,6 +19,9 @@ def app(loaded_db, monkeypatch):
     monkeypatch.setenv("TALENTMAP_DB_PATH", str(loaded_db))
     monkeypatch.setenv("TALENTMAP_SMALL_CELL_K", "1")  # the fixture is tiny: show real counts
     monkeypatch.setenv("TALENTMAP_GEOJSON_MODE", "inline")
+    # these tests read the map's plotly figure (the one exports print and the SVG renderer
+    # draws from: tests/test_svg_map_page.py): drawn by st.plotly_chart, it is in the page
+    monkeypatch.setenv("TALENTMAP_MAP_RENDERER", "plotly_chart")
     st.cache_data.clear()
     st.cache_resource.clear()
 

@@ -77,7 +77,10 @@ def _wait_healthy(base: str, proc) -> None:
 def server(demo_db, tmp_path_factory):
     # An analyst: aggregates with small cells suppressed, and exports (招引清单, charts).
     log = tmp_path_factory.mktemp("st") / "streamlit.log"
-    with running_app(demo_db, log, TALENTMAP_ROLE="analyst") as base:
+    # these tests read plotly's map (its figure, MapLibre's view): the plotly renderer, which
+    # stays a setting; the default SVG map: tests/test_browser_svg_map.py
+    with running_app(demo_db, log, TALENTMAP_ROLE="analyst",
+                     TALENTMAP_MAP_RENDERER="plotly_chart") as base:
         yield base
 
 
@@ -125,13 +128,25 @@ def _shot(pg, name: str) -> None:
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+# The talent map drawn, whichever renderer the server's map_renderer chose: plotly's MapLibre
+# map loaded, or the SVG renderer's regions drawn (views/svg_map.py).
+MAP_DRAWN = """() => { if (document.querySelector('.tm-svgmap[data-drawn] path[data-loc]'))
+        return true;
+    const gd = document.querySelector('.js-plotly-plot');
+    return !!(gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
+              && gd._fullLayout.map._subplot.map && gd._fullLayout.map._subplot.map.loaded()); }"""
+# The codes of the regions the map draws (either renderer).
+MAP_LOCATIONS = """() => { const svg = document.querySelector('.tm-svgmap');
+    if (svg) return Array.from(svg.querySelectorAll('path[data-loc]'), p => p.dataset.loc);
+    const gd = document.querySelector('.js-plotly-plot');
+    if (!gd || !gd.data) return [];
+    return gd.data.filter(t => t.type === 'choroplethmap').flatMap(t => Array.from(t.locations));
+}"""
+
+
 def _wait_map(pg, title: str) -> None:
     pg.get_by_role("heading", name=re.compile(title)).wait_for(timeout=60_000)
-    pg.wait_for_function(
-        """() => { const gd = document.querySelector('.js-plotly-plot');
-                   return gd && gd._fullLayout && gd._fullLayout.map
-                          && gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map
-                          && gd._fullLayout.map._subplot.map.loaded(); }""", timeout=60_000)
+    pg.wait_for_function(MAP_DRAWN, timeout=60_000)
     pg.wait_for_timeout(500)
 
 
@@ -147,22 +162,25 @@ def _wait_locations(pg, prefix: str, count: int) -> None:
     changes before the map's new figure arrives (the rerun draws top to bottom), and under load
     the old map is still there, loaded, for a while."""
     pg.wait_for_function(
-        """([prefix, count]) => { const gd = document.querySelector('.js-plotly-plot');
-            if (!gd || !gd.data) return false;
-            const locs = new Set(gd.data.filter(t => t.type === 'choroplethmap')
-                                        .flatMap(t => Array.from(t.locations)));
-            return locs.size === count && [...locs].every(l => l.startsWith(prefix)); }""",
+        f"""([prefix, count]) => {{ const locs = new Set(({MAP_LOCATIONS})());
+            return locs.size === count && [...locs].every(l => l.startsWith(prefix)); }}""",
         arg=[prefix, count], timeout=60_000)
 
 
 def _locations(pg) -> list[str]:
-    return pg.evaluate("""() => document.querySelector('.js-plotly-plot').data
-        .filter(t => t.type === 'choroplethmap').flatMap(t => Array.from(t.locations))""")
+    return pg.evaluate(MAP_LOCATIONS)
 
 
 def _click_lonlat(pg, lon: float, lat: float) -> None:
     """Click the map where (lon, lat) is drawn."""
     x, y = pg.evaluate("""([lon, lat]) => {
+        const svg = document.querySelector('.tm-svgmap svg.tm-main');
+        if (svg) {  // Web Mercator in degrees, as views/svg_map.py projects
+            const c = Math.max(-85, Math.min(85, lat)) * Math.PI / 180;
+            const y = -Math.log(Math.tan(Math.PI / 4 + c / 2)) * 180 / Math.PI;
+            const p = new DOMPoint(lon, y).matrixTransform(svg.getScreenCTM());
+            return [p.x, p.y];
+        }
         const gd = document.querySelector('.js-plotly-plot');
         const m = gd._fullLayout.map._subplot.map;
         const p = m.project([lon, lat]);
@@ -243,7 +261,8 @@ def test_overview_renders_kpis_and_charts(page, server):
 # -- issue 17: the planner's journey -------------------------------------------------------------
 def _wait_inset(pg) -> None:
     pg.wait_for_function(
-        """() => { const gd = document.querySelector('.js-plotly-plot');
+        """() => { if (document.querySelector('.tm-svgmap .tm-inset path')) return true;
+                   const gd = document.querySelector('.js-plotly-plot');
                    const m2 = gd && gd._fullLayout && gd._fullLayout.map2;
                    return m2 && m2._subplot && m2._subplot.map && m2._subplot.map.loaded(); }""",
         timeout=60_000)

@@ -37,10 +37,27 @@ def _runs(path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+# The map's legend text, whichever renderer draws it (the SVG map's, or plotly's annotation).
+LEGEND = """() => { const svg = document.querySelector('.tm-svgmap .tm-legend');
+    if (svg) return svg.textContent;
+    const gd = document.querySelector('.js-plotly-plot');
+    return gd ? Array.from(gd.querySelectorAll('.annotation-text')).map(a => a.textContent)
+        .find(t => t.includes('(')) || '' : ''; }"""
+# The 南海诸岛 inset's land (fill) and sea line (line) as drawn, and whether all arrived.
+INSET = """() => { const box = document.querySelector('.tm-svgmap .tm-inset');
+    if (box) {
+        const paths = Array.from(box.querySelectorAll('path'));
+        return {loaded: paths.length > 0,
+                kinds: paths.map(p => p.getAttribute('fill') === 'none' ? 'line' : 'fill')};
+    }
+    const m = document.querySelector('.js-plotly-plot')._fullLayout.map2._subplot.map;
+    const ids = Object.keys(m.getStyle().sources).filter(s => s.includes('map2'));
+    return {loaded: ids.every(s => m.isSourceLoaded(s)),
+            kinds: m.getStyle().layers.filter(l => l.id.includes('map2')).map(l => l.type)}; }"""
+
+
 def _legend(pg) -> str:
-    return pg.evaluate("""() => Array.from(document.querySelector('.js-plotly-plot')
-        .querySelectorAll('.annotation-text')).map(a => a.textContent)
-        .find(t => t.includes('(')) || ''""")
+    return pg.evaluate(LEGEND)
 
 
 def test_a_metric_change_reruns_the_map_only(browser, logged):  # noqa: F811
@@ -52,9 +69,7 @@ def test_a_metric_change_reruns_the_map_only(browser, logged):  # noqa: F811
         before = _runs(runs)
         assert before and all(r["page"] != "talent_map#map" for r in before)
         page.get_by_role("radio", name="每万人人才数").click()
-        page.wait_for_function("""() => Array.from(document.querySelector('.js-plotly-plot')
-            .querySelectorAll('.annotation-text')).some(a => a.textContent.startsWith('每万人'))""",
-                               timeout=60_000)
+        page.wait_for_function(f"() => ({LEGEND})().startsWith('每万人')", timeout=60_000)
         idle(page)
         new = _runs(runs)[len(before):]
         assert [r["page"] for r in new if r["outcome"] == "ok"] == ["talent_map#map"], new
@@ -64,12 +79,7 @@ def test_a_metric_change_reruns_the_map_only(browser, logged):  # noqa: F811
         assert page.get_by_text("海外人才").first.is_visible()
         # the 南海诸岛 inset's land and sea line, served by URL, drawn in the new figure too
         _wait_inset(page)
-        inset = page.evaluate("""() => { const m = document.querySelector('.js-plotly-plot')
-            ._fullLayout.map2._subplot.map;
-            const ids = Object.keys(m.getStyle().sources).filter(s => s.includes('map2'));
-            return {loaded: ids.every(s => m.isSourceLoaded(s)),
-                    kinds: m.getStyle().layers.filter(l => l.id.includes('map2'))
-                            .map(l => l.type)}; }""")
+        inset = page.evaluate(INSET)
         assert inset["loaded"] and inset["kinds"].count("fill") >= 5 and "line" in inset["kinds"]
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "map-metric-fragment.png"), full_page=True)

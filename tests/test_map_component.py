@@ -15,15 +15,19 @@ import streamlit as st
 
 import settings
 from tests import fixtures
-from views import map_component
+from views import map_component, svg_map
 from views.talent_map import MAP_KEY
 
 
 def figure_specs(at) -> list[dict]:
-    """Every plotly figure an AppTest page sends: the kept map's (map_renderer=component)
-    first, then st.plotly_chart's, as ``json.loads(proto.spec)`` read before the component."""
+    """Every figure an AppTest page sends: the talent map's as its renderer sends it first —
+    the kept plotly graph's figure (map_renderer=component), or what the SVG map is given
+    (map_renderer=svg: ``{"svg": payload, "data": []}``) — then st.plotly_chart's, as
+    ``json.loads(proto.spec)``."""
     maps = [json.loads(json.loads(c.proto.json)["figure"]) for c in at.get("bidi_component")
             if c.proto.component_name == map_component.NAME]
+    maps += [{"svg": json.loads(c.proto.json), "data": []} for c in at.get("bidi_component")
+             if c.proto.component_name == svg_map.NAME]
     return maps + [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
@@ -115,7 +119,7 @@ def test_the_setting_chooses_the_renderer(app, monkeypatch):
     assert [c.proto.component_name for c in at.get("bidi_component")] == [map_component.NAME]
     assert settings.get("map_renderer") == "component"
     monkeypatch.delenv("TALENTMAP_MAP_RENDERER")
-    assert settings.get("map_renderer") == "plotly_chart", "the default"
+    assert settings.get("map_renderer") == "svg", "the default"
     monkeypatch.setenv("TALENTMAP_MAP_RENDERER", "canvas")
     with pytest.raises(settings.SettingError, match="TALENTMAP_MAP_RENDERER"):
         settings.get("map_renderer")

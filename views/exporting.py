@@ -30,9 +30,19 @@ def chart(fig, *, key: str, title: str, data: pd.DataFrame | None = None, unit: 
           filters_text: str | None = None, page: str | None = None, note: str = "",
           renderer: str = "plotly_chart", **kwargs):
     """``st.plotly_chart(fig, key=key, **kwargs)`` with an 导出 popover; returns its event.
-    ``renderer="component"``: the kept plotly graph of views/map_component (setting
-    map_renderer; ``on_select`` and ``config`` pass through, other arguments are not taken)."""
-    if renderer == "component":
+    ``renderer="component"``: the kept plotly graph of views/map_component; ``"svg"``: a map
+    drawn as SVG by views/svg_map, horizontal bars by views/svg_bars (setting map_renderer;
+    ``on_select`` and ``config`` pass through, other arguments are not taken)."""
+    if renderer == "svg" and any(tr.type == "bar" for tr in fig.data):
+        from views import svg_bars
+
+        event = svg_bars.svg_bars(fig, key=key)
+    elif renderer == "svg":
+        from views import svg_map
+
+        event = svg_map.svg_map(fig, key=key, on_select=kwargs.get("on_select"),
+                                config=kwargs.get("config"), label=title)
+    elif renderer == "component":
         from views import map_component
 
         event = map_component.plotly_map(fig, key=key, on_select=kwargs.get("on_select"),

@@ -12,6 +12,7 @@ import html
 import pandas as pd
 import streamlit as st
 
+import settings
 from analytics import disclosure
 from analytics import overseas as ov
 from analytics.filters import COUNTRY, Filters
@@ -51,7 +52,11 @@ def pool_panel(ver: str, f: Filters, region_name: str, k: int | None) -> None:
             exporting.chart(figs.pool_figure(countries, here), key="ov_pool_chart",
                             title=f"{t('ov_pool')} · 按国家", unit="人", page="talent_map",
                             data=table(countries, "country", here),
-                            config={"displaylogo": False})
+                            config={"displaylogo": False},
+                            # beside the map, drawn as the map is (no plotly.js on the landing
+                            # page with the SVG map)
+                            renderer="svg" if settings.get("map_renderer") == "svg"
+                            else "plotly_chart")
     with right:
         st.dataframe(table(nodes, "node", here), hide_index=True, width="stretch", height=380)
 
