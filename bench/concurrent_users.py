@@ -208,10 +208,7 @@ async def session(browser, base: str, i: int, until: float, out: dict,
 
     async def open_app() -> None:
         await page.goto(base + "/")
-        await page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
-        # the map, whichever renderer draws it (plotly's graph or the SVG map)
-        await page.wait_for_selector(".js-plotly-plot, .tm-svgmap[data-drawn]",
-                                     timeout=TIMEOUT_MS)
+        await open_app_ready(page)
 
     await open_app()
     while time.monotonic() < until:
@@ -232,9 +229,19 @@ async def session(browser, base: str, i: int, until: float, out: dict,
         if await page.locator("[data-testid='stException']").count():
             out["errors"].append(f"s{i} app exception after {name}")
         await page.wait_for_timeout(rng.randint(1000, 3000))  # a person reads the map
+    if out.get("pub") is not None:  # the mid-run publish has ended (it may outlast the run)
+        await asyncio.shield(out["pub"])
+        await page.reload()  # the page as it stands now: which version it shows
+        await open_app_ready(page)
     caption = await page.get_by_text("版本 ").last.inner_text()
     out["versions"][i] = caption.rsplit("版本 ", 1)[-1].strip()
     await ctx.close()
+
+
+async def open_app_ready(page) -> None:
+    """Until the page has run and its map is drawn (plotly's graph or the SVG map)."""
+    await page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+    await page.wait_for_selector(".js-plotly-plot, .tm-svgmap[data-drawn]", timeout=TIMEOUT_MS)
 
 
 def publish_later(db: Path, delay: float, out: dict) -> None:
@@ -272,10 +279,10 @@ async def run(db: Path, log: Path, sessions: int, seconds: float, baseline: floa
             out["t0"] = time.monotonic()
             until = out["t0"] + seconds
             loop = asyncio.get_running_loop()
-            pub = loop.run_in_executor(None, publish_later, db, seconds / 2, out)
+            out["pub"] = loop.run_in_executor(None, publish_later, db, seconds / 2, out)
             await asyncio.gather(*(session(browser, base, i, until, out)
                                    for i in range(sessions)))
-            await pub
+            await out["pub"]
             await browser.close()
         out["server_peak_rss_mb"] = peak_rss_mb(proc.pid)
     finally:
