@@ -27,14 +27,14 @@ COLUMNS = {"country": "国家/地区", "node": "产业链环节", "talents": "�
 
 def pool_panel(ver: str, f: Filters, region_name: str, k: int | None) -> None:
     """The overseas pool beside the map: totals, countries, chain nodes."""
-    by_country, by_node = state.overseas_pool(ver, f)
     st.subheader(t("ov_pool"))
     here = None if f.region == COUNTRY else region_name
     st.caption(t("ov_pool_help").format(here=html.escape(here or "国内")))
-    if by_country.empty:
+    view = pool_view(ver, f.with_(metric="talents"), k, here, st.session_state.get("lang"))
+    if view is None:
         st.info(t("ov_pool_empty"))
         return
-    total = ov.totals(by_country)
+    total, countries, nodes, country_table, node_table, figure = view
     cols = st.columns(4)
     expecting = f"期望来{here}" if here else "期望回国内"
     for col, (key, label) in zip(cols, (("talents", "海外人才"), ("high_level", "高层次 (A–D)"),
@@ -42,23 +42,37 @@ def pool_panel(ver: str, f: Filters, region_name: str, k: int | None) -> None:
                                         ("expecting_here", expecting)),
                                  strict=True):
         col.metric(label, components.fmt_count(total[key], k), border=True)
-    countries = ov.controlled(by_country, k)
-    nodes = ov.controlled(by_node, k)
     left, right = st.columns([3, 2])
     with left:
-        if not figs.has_bars(countries, ov.COUNTS):
-            st.dataframe(table(countries, "country", here), hide_index=True, width="stretch")
+        if figure is None:
+            st.dataframe(country_table, hide_index=True, width="stretch")
         else:
-            exporting.chart(figs.pool_figure(countries, here), key="ov_pool_chart",
+            exporting.chart(figure, key="ov_pool_chart",
                             title=f"{t('ov_pool')} · 按国家", unit="人", page="talent_map",
-                            data=table(countries, "country", here),
+                            data=country_table,
                             config={"displaylogo": False},
                             # beside the map, drawn as the map is (no plotly.js on the landing
                             # page with the SVG map)
                             renderer="svg" if settings.get("map_renderer") == "svg"
                             else "plotly_chart")
     with right:
-        st.dataframe(table(nodes, "node", here), hide_index=True, width="stretch", height=380)
+        st.dataframe(node_table, hide_index=True, width="stretch", height=380)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def pool_view(ver: str, f: Filters, k: int | None, here: str | None, lang: str | None):
+    """What the pool panel shows for these filters, role rule and language, made once for
+    every session that asks the same (issue 18: a quarter of the server's time under 20
+    sessions): the totals, the countries and nodes under the rule, their tables, the chart
+    (None: every figure withheld); None when nobody is abroad. ``lang`` keys the tables' words.
+    Callers read it, never change it."""
+    by_country, by_node = state.overseas_pool(ver, f)
+    if by_country.empty:
+        return None
+    countries, nodes = ov.controlled(by_country, k), ov.controlled(by_node, k)
+    figure = figs.pool_figure(countries, here) if figs.has_bars(countries, ov.COUNTS) else None
+    return (ov.totals(by_country), countries, nodes, table(countries, "country", here),
+            table(nodes, "node", here), figure)
 
 
 def table(ctl: disclosure.Controlled, label: str, here: str | None) -> pd.DataFrame:

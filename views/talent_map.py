@@ -63,8 +63,7 @@ def _map_section(region: str) -> None:
                                   format_func=t, on_change=_set_metric)
     metric = metric or f.metric
     parent = state.map_parent(ver, f.region)
-    values = disclosure.children(state.children_metrics(ver, query_filters(f, parent), parent),
-                                 k, metric)
+    values = state.controlled_children(ver, query_filters(f, parent), parent, k, metric)
     table = ranking_table(values, metric)  # once: the table on screen and the map's export
     note = st.empty()  # always there, so the elements below keep their places in the page
     if metric == "lq" and not (f.nodes or f.layer):
