@@ -55,6 +55,22 @@ def _mark(pg) -> None:
     pg.evaluate("() => { document.querySelector('.tm-svgmap').__mark = 1; }")
 
 
+def _open_marked(pg, base: str) -> None:
+    """The national map drawn, its element marked to find it again after reruns."""
+    pg.goto(f"{base}/")
+    _wait_map(pg, "人才地图 · 全国")
+    idle(pg)
+    _mark(pg)
+
+
+def _drill(pg, lon: float, lat: float, title: str, prefix: str, count: int) -> None:
+    """Click the map at (lon, lat); until the page and the map show that region's children."""
+    _click_lonlat(pg, lon, lat)
+    _wait_map(pg, title)
+    _wait_locations(pg, prefix, count)
+    idle(pg)
+
+
 def _inked(png: bytes) -> float:
     """The share of the picture that is not (near) white."""
     img = Image.open(io.BytesIO(png)).convert("L")
@@ -91,27 +107,18 @@ def test_the_national_map_in_classes_with_legend_inset_and_sea_line(browser, app
 
 def test_hover_names_the_region_once_and_clicks_drill_down_in_place(browser, app):  # noqa: F811
     with watched_page(browser, app) as page:
-        page.goto(f"{app}/")
-        _wait_map(page, "人才地图 · 全国")
-        idle(page)
-        _mark(page)
+        _open_marked(page, app)
         page.locator(".tm-svgmap path[data-loc='370000']").hover()
         tip = page.locator(".tm-svgmap .tm-tip")
         tip.wait_for(state="visible", timeout=10_000)
         text = tip.inner_text()
         assert text.count("山东省") == 1 and text.count("人才数量") == 1, text
-        _click_lonlat(page, 118.2, 36.3)  # 山东省
-        _wait_map(page, "人才地图 · 山东省")
-        _wait_locations(page, "37", 16)
-        idle(page)
+        _drill(page, 118.2, 36.3, "人才地图 · 山东省", "37", 16)  # 山东省
         assert "region=370000" in page.url
         f = _facts(page)
         assert f["marked"], "the same element, redrawn"
         assert f["inset"] == 0 and not tip.is_visible(), f
-        _click_lonlat(page, 120.4, 36.2)  # 青岛市
-        _wait_map(page, "人才地图 · 青岛市")
-        _wait_locations(page, "3702", 10)
-        idle(page)
+        _drill(page, 120.4, 36.2, "人才地图 · 青岛市", "3702", 10)  # 青岛市
         assert _facts(page)["marked"]
         assert page.get_by_role("heading", name=re.compile("人才地图 · 青岛市")).is_visible()
         _shot(page, "svg-map-qingdao")
@@ -119,10 +126,7 @@ def test_hover_names_the_region_once_and_clicks_drill_down_in_place(browser, app
 
 def test_a_metric_change_recolours_the_same_map_and_keeps_the_zoom(browser, app):  # noqa: F811
     with watched_page(browser, app) as page:
-        page.goto(f"{app}/")
-        _wait_map(page, "人才地图 · 全国")
-        idle(page)
-        _mark(page)
+        _open_marked(page, app)
         home = _facts(page)["viewBox"]
         box = page.locator(".tm-svgmap svg.tm-main").bounding_box()
         page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.5)
