@@ -118,7 +118,8 @@ def main() -> None:
 WARM_UP_THREAD = "talentmap-warm-up"
 # What the script imports, in its order (main(), then the landing page's own imports).
 WARM_UP_MODULES = ("views.auth", "views.runlog", "views.sidebar", "views.link_review",
-                   "views.alerts", "views.screen", "views.talent_map")
+                   "views.alerts", "views.screen", "views.talent_map", "views.svg_map",
+                   "views.svg_bars")
 
 
 class _WarmUpStopped(Exception):
@@ -162,46 +163,57 @@ def warm_landing() -> dict[str, float | str]:
         parent = step("region", lambda: (state.breadcrumb(ver, f.region),
                                          state.drill_parent(ver, f.region),
                                          state.map_parent(ver, f.region))[-1])
-        values = step("children", lambda: state.children_metrics(
+        step("children", lambda: state.children_metrics(
             ver, talent_map.query_filters(f, parent), parent))
         pool = step("overseas", lambda: state.overseas_pool(ver, f))
         geo, sea, url = step("shapes", lambda: (  # url None: shapes inline (geojson_mode)
             state.geojson(parent), state.maritime() if parent == COUNTRY else None,
             None if settings.get("geojson_mode") == "inline" else state.geojson_url(parent)))
-        step("figure", lambda: _landing_figure(values, f, parent, geo, sea, url))
-        step("pool figure", lambda: _pool_figure(pool[0]))
+        step("figure", lambda: _landing_figure(ver, f, parent, geo, sea, url))
+        step("pool figure", lambda: _pool_figure(ver, f, pool[0]))
     except _WarmUpStopped:
         pass
     return report
 
 
-def _landing_figure(values, f, parent: str, geo: dict, sea, url: str | None) -> str:
-    """The national map's figure as the page builds it for a planner, and its JSON (plotly's
-    validators and the inset's land are made once per process)."""
-    from analytics import disclosure
+def _landing_figure(ver: str, f, parent: str, geo: dict, sea, url: str | None) -> str:
+    """The national map's figure as the page builds it for a planner — its figures under the
+    small-count rule (the page's cache entry), the figure, what the SVG map is sent, plotly's
+    JSON (plotly's validators and the inset's land are made once per process)."""
+    from figures import svg_map
     from maps import static
     from views import state, talent_map
 
     k = state.thresholds().small_cell_k
-    return talent_map.map_figure(
-        disclosure.children(values, k, f.metric), parent, f.metric, geo, k,
+    fig = talent_map.map_figure(
+        state.controlled_children(ver, talent_map.query_filters(f, parent), parent, k,
+                                  f.metric), parent, f.metric, geo, k,
         geojson=geo if url is None else url, maritime=sea,
-        publish=None if url is None else static.publish).to_json()
+        publish=None if url is None else static.publish)
+    svg_map.payload(fig)
+    return fig.to_json()
 
 
-def _pool_figure(by_country) -> str | None:
-    """The overseas pool's bars beside the map (views/overseas.py) and its JSON, and what else
-    a first drawing of the page imports (Streamlit's emoji table: an icon's check)."""
+def _pool_figure(ver: str, f, by_country) -> str | None:
+    """The overseas pool beside the map as the page shows it to a planner (its cache entry:
+    views/overseas.pool_view) and its chart's JSON, and what else a first drawing of the page
+    imports (Streamlit's emoji table: an icon's check)."""
     import importlib
 
-    from analytics import overseas as ov
-    from figures import overseas as figs
-    from views import state
+    from figures import svg_bars
+    from views import overseas, state
 
     with contextlib.suppress(ImportError):  # Streamlit's own module: gone in a later version?
         importlib.import_module("streamlit.emojis")
-    countries = ov.controlled(by_country, state.thresholds().small_cell_k)
-    return figs.pool_figure(countries).to_json() if figs.has_bars(countries, ov.COUNTS) else None
+    if by_country.empty:
+        return None
+    view = overseas.pool_view(ver, f.with_(metric="talents"), state.thresholds().small_cell_k,
+                              None, None)
+    figure = view[-1] if view else None
+    if figure is None:
+        return None
+    svg_bars.payload(figure)
+    return figure.to_json()
 
 
 def warm_up() -> dict:

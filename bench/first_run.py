@@ -39,6 +39,7 @@ READY = """() => { const gd = document.querySelector('.js-plotly-plot');
     const svg = document.querySelector('.tm-svgmap[data-drawn] path[data-loc]');
     return (plotly || svg) && document.body.innerText.includes('人才地图 · 全国'); }"""
 WARM_UP_DONE = "warm-up done"  # dashboard.py's log line at the end of its warm-up
+INDEXES_BUILT = "in-memory indexes) built"  # views/state.py's, when the version's indexes are
 CHROMIUM = {"executable_path": "/usr/bin/chromium", "args": ["--no-sandbox", "--disable-gpu"]}
 
 
@@ -74,11 +75,13 @@ def _render(browser, base: str) -> float:
 
 
 def first_renders(db: Path, runs: int = 5, wait_warm_up: bool = False,
-                  warm_up: bool = True, extra_env: dict[str, str] | None = None
-                  ) -> dict[str, list[float]]:
+                  warm_up: bool = True, extra_env: dict[str, str] | None = None,
+                  wait_indexes: bool = False) -> dict[str, list[float]]:
     """For each of ``runs`` fresh servers on ``db``: seconds to health, to the end of the
     warm-up (when logged), and to the map drawn in the first and in a second session.
-    ``extra_env``: more settings for the servers (``TALENTMAP_…`` variables)."""
+    ``extra_env``: more settings for the servers (``TALENTMAP_…`` variables);
+    ``wait_indexes``: the first session opens once the in-memory indexes of the other pages
+    are built too (the server has nothing left to do in the background)."""
     from playwright.sync_api import sync_playwright
 
     out: dict[str, list[float]] = {"up_s": [], "warm_up_s": [], "first_s": [], "second_s": []}
@@ -99,6 +102,10 @@ def first_renders(db: Path, runs: int = 5, wait_warm_up: bool = False,
                 _wait_healthy(base, proc)
                 out["up_s"].append(time.perf_counter() - t0)
                 while wait_warm_up and warm_up and WARM_UP_DONE not in log.read_text("utf-8"):
+                    time.sleep(0.05)
+                deadline = time.monotonic() + 300
+                while wait_indexes and warm_up and INDEXES_BUILT not in log.read_text("utf-8") \
+                        and time.monotonic() < deadline:
                     time.sleep(0.05)
                 out["first_s"].append(_render(browser, base))
                 out["second_s"].append(_render(browser, base))
@@ -144,7 +151,8 @@ def fresh_clone() -> None:
               f"(fresh clone: demo built, boundaries cached on the way)")
 
 
-def compare(db: Path, runs: int, wait_warm_up: bool, setting: str) -> None:
+def compare(db: Path, runs: int, wait_warm_up: bool, setting: str,
+            wait_indexes: bool = False) -> None:
     """``runs`` fresh servers with the defaults and ``runs`` with ``setting``, alternating;
     medians of each, and their ratio."""
     name, _, value = setting.partition("=")
@@ -153,7 +161,7 @@ def compare(db: Path, runs: int, wait_warm_up: bool, setting: str) -> None:
     with_setting: dict[str, list[float]] = {"first_s": [], "second_s": []}
     for _ in range(runs):
         for out, extra in ((with_default, None), (with_setting, env)):
-            r = first_renders(db, 1, wait_warm_up, True, extra)
+            r = first_renders(db, 1, wait_warm_up, True, extra, wait_indexes)
             for k in out:
                 out[k] += r[k]
     for k in ("first_s", "second_s"):
@@ -171,6 +179,9 @@ def main() -> None:
     ap.add_argument("--wait-warm-up", action="store_true",
                     help="open the first session once the server's warm-up has ended")
     ap.add_argument("--no-warm-up", action="store_true", help="TALENTMAP_WARM_UP=false")
+    ap.add_argument("--wait-indexes", action="store_true",
+                    help="open the first session once the other pages' in-memory indexes are "
+                         "built too (nothing left running in the background)")
     ap.add_argument("--compare", metavar="NAME=VALUE",
                     help="with --db: also servers with this setting (e.g. preload_charts=false), "
                          "alternating with the default ones: the same noise for both")
@@ -179,12 +190,14 @@ def main() -> None:
         fresh_clone()
         return
     if a.compare:
-        compare(Path(a.db), a.runs, a.wait_warm_up, a.compare)
+        compare(Path(a.db), a.runs, a.wait_warm_up, a.compare, a.wait_indexes)
         return
-    r = first_renders(Path(a.db), a.runs, a.wait_warm_up, not a.no_warm_up)
+    r = first_renders(Path(a.db), a.runs, a.wait_warm_up, not a.no_warm_up,
+                      wait_indexes=a.wait_indexes)
     med = {k: statistics.median(v) for k, v in r.items() if v}
     print(f"{a.db} · {a.runs} fresh servers (warm-up {'off' if a.no_warm_up else 'on'}"
-          f"{', first session after it' if a.wait_warm_up else ''}): first session "
+          f"{', first session after it' if a.wait_warm_up else ''}"
+          f"{', and after the indexes' if a.wait_indexes else ''}): first session "
           f"{', '.join(f'{x:.2f}' for x in r['first_s'])} s; second "
           f"{', '.join(f'{x:.2f}' for x in r['second_s'])} s")
     print(f"first full render: median {med['first_s']:.2f} s (second session "
