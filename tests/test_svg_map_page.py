@@ -7,6 +7,7 @@ tests/test_browser_svg_map.py checks the drawing in Chromium."""
 from __future__ import annotations
 
 import json
+import re
 
 import plotly.io as pio
 
@@ -88,6 +89,7 @@ def test_the_enterprise_layer_reaches_the_svg_map(app):  # noqa: F811
     for p in data["points"]:
         assert len(p["lon"]) == len(p["lat"]) == len(p["d"]) == len(p["hover"]) > 0
         assert all(d >= 6 for d in p["d"]), "at least plotly's sizemin"
+        assert all(re.search(r"企业数: \d+<br>", h) for h in p["hover"]), p["hover"][:3]
 
 
 def test_the_landing_page_sends_no_plotly_chart_with_the_svg_map(demo_db, monkeypatch):

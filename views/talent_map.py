@@ -239,7 +239,8 @@ def enterprise_traces(points: pd.DataFrame) -> list:
     # Spread the three layers a little around the centroid, in proportion to the region's size.
     step = (points["area_km2"].fillna(100).clip(lower=1) ** 0.5 / 111 * 0.25)
     pts = points.assign(lon=points["lon"] + points["layer"].map(LAYER_OFFSET) * step,
-                        size=points["enterprises"])
+                        # a count (the query's sum comes as a float): '578', not '578.0'
+                        size=points["enterprises"].fillna(0).round().astype("int64"))
     sizeref = 2 * max(float(pts["size"].max()), 1.0) / 26 ** 2
     traces = []
     for layer, group in pts.groupby("layer", sort=False):
