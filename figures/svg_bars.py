@@ -11,7 +11,7 @@ axis title, the hovers. Only what is shown travels.
 
 from __future__ import annotations
 
-from figures.svg_map import _list, hover_text
+from figures.svg_map import as_list, hover_text
 
 
 def payload(fig) -> dict:
@@ -22,11 +22,11 @@ def payload(fig) -> dict:
     layout = d.get("layout") or {}
     bars = [tr for tr in d.get("data") or [] if tr.get("type") == "bar"
             and tr.get("orientation") == "h"]
-    categories = [str(c) for c in _list(bars[0].get("y"))][::-1] if bars else []
+    categories = [str(c) for c in as_list(bars[0].get("y"))][::-1] if bars else []
     series = []
     for tr in bars:
-        at = {str(c): i for i, c in enumerate(_list(tr.get("y")))}
-        x, text = _list(tr.get("x")), _list(tr.get("text"))
+        at = {str(c): i for i, c in enumerate(as_list(tr.get("y")))}
+        x, text = as_list(tr.get("x")), as_list(tr.get("text"))
         name = tr.get("name") or ""
         rows = [at.get(c) for c in categories]
         series.append({

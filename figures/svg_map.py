@@ -24,13 +24,14 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+from plotly.colors import hex_to_rgb, unlabel_rgb
 
 # hovertemplate fields the payload fills in; anything else in a template is left as it is
 _FIELD = re.compile(r"%\{(text|customdata\[(\d+)\]|location)\}")
 _EXTRA = re.compile(r"<extra>(.*?)</extra>", re.S)
 
 
-def _list(v) -> list:
+def as_list(v) -> list:
     """A figure's array as a list: numpy, a list, or plotly's packed form (``{"dtype": …,
     "bdata": base64}``, which ``to_plotly_json`` gives numeric arrays)."""
     if v is None:
@@ -61,13 +62,13 @@ def colors_on_scale(z: Sequence[float], zmin: float, zmax: float, scale) -> list
 
 
 def _rgb(color: str) -> tuple[float, float, float]:
+    """``#rrggbb`` or ``rgb(…)`` / ``rgba(…)`` as an (r, g, b) tuple (plotly's own parsers)."""
     color = color.strip()
-    if color.startswith("#") and len(color) == 7:
-        return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
-    m = re.fullmatch(r"rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*(?:,[^)]*)?\)", color)
-    if not m:
-        raise ValueError(f"colour not understood: {color!r}")
-    return tuple(float(x) for x in m.groups())
+    if re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+        return hex_to_rgb(color)
+    if color.startswith("rgb"):
+        return tuple(unlabel_rgb(color)[:3])
+    raise ValueError(f"colour not understood: {color!r}")
 
 
 def hover_text(template: str | None, text, custom, location, name: str) -> str:
@@ -95,17 +96,17 @@ def _at(seq, i):
 
 
 def _regions(tr: dict) -> dict:
-    locations = [str(x) for x in _list(tr.get("locations"))]
-    z = _list(tr.get("z"))
+    locations = [str(x) for x in as_list(tr.get("locations"))]
+    z = as_list(tr.get("z"))
     scale = tr.get("colorscale")
     zmin = tr.get("zmin", min(z) if z else 0)
     zmax = tr.get("zmax", max(z) if z else 1)
     fills = colors_on_scale(z, zmin, zmax, scale) if z and isinstance(scale, list) else \
         ["#cccccc"] * len(locations)
     line = (tr.get("marker") or {}).get("line") or {}
-    outline = _list(line.get("color")) if isinstance(line.get("color"), list | tuple) or \
+    outline = as_list(line.get("color")) if isinstance(line.get("color"), list | tuple) or \
         hasattr(line.get("color"), "tolist") else line.get("color", "#ffffff")
-    custom, text = _list(tr.get("customdata")), _list(tr.get("text"))
+    custom, text = as_list(tr.get("customdata")), as_list(tr.get("text"))
     template, name = tr.get("hovertemplate"), tr.get("name") or ""
     return {"source": tr.get("geojson"), "name": name,
             "width": float(line.get("width", 0.6)),
@@ -132,7 +133,7 @@ def _layers(layers: Sequence[dict]) -> tuple[list[dict], list[dict]]:
 def _points(tr: dict) -> dict:
     marker = tr.get("marker") or {}
     sizes = marker.get("size", 6)
-    lon, lat = _list(tr.get("lon")), _list(tr.get("lat"))
+    lon, lat = as_list(tr.get("lon")), as_list(tr.get("lat"))
     ref = float(marker.get("sizeref") or 1)
     least = float(marker.get("sizemin") or 0)
 
@@ -141,17 +142,17 @@ def _points(tr: dict) -> dict:
         r = math.sqrt(s / 2 / ref) if marker.get("sizemode") == "area" else s / 2 / ref
         return 2 * max(least, r)
 
-    sizes = [diameter(s) for s in _list(sizes)] if not isinstance(sizes, int | float) \
+    sizes = [diameter(s) for s in as_list(sizes)] if not isinstance(sizes, int | float) \
         else [diameter(sizes)] * len(lon)
-    custom, text = _list(tr.get("customdata")), _list(tr.get("text"))
+    custom, text = as_list(tr.get("customdata")), as_list(tr.get("text"))
     name = tr.get("name") or ""
     hovers = [hover_text(tr.get("hovertemplate"), _at(text, i) if text else None,
-                         _list(custom[i]) if i < len(custom) else None, "", name)
+                         as_list(custom[i]) if i < len(custom) else None, "", name)
               for i in range(len(lon))]
     color = marker.get("color", "#1f77b4")
     return {"name": name, "lon": [round(float(x), 5) for x in lon],
             "lat": [round(float(x), 5) for x in lat], "d": [round(d, 2) for d in sizes],
-            "color": _list(color) if not isinstance(color, str) else color,
+            "color": as_list(color) if not isinstance(color, str) else color,
             "opacity": float(marker.get("opacity", 1)), "hover": hovers,
             "legend": tr.get("showlegend", True) is not False}
 
@@ -168,14 +169,14 @@ def payload(fig) -> dict:
         subplot = tr.get("subplot", "map")
         if tr.get("type") == "choroplethmap" and subplot == "map":
             shapes.append(_regions(tr))
-        elif tr.get("type") == "scattermap" and subplot == "map" and _list(tr.get("lon")):
+        elif tr.get("type") == "scattermap" and subplot == "map" and as_list(tr.get("lon")):
             points.append(_points(tr))
     fills, lines = _layers(main.get("layers"))
     notes = layout.get("annotations") or []
     legend = next((a.get("text", "") for a in notes if a.get("name") == "map_legend"), "")
     out = {"height": int(layout.get("height") or 450),
            "margin": {k: int((layout.get("margin") or {}).get(k, 0)) for k in "tb"},
-           "view": list(fits.get("map") or _view_of(main)), "shapes": shapes,
+           "view": _bounds(fits, "map"), "shapes": shapes,
            "fills": fills, "lines": lines, "points": points, "legend": legend,
            "show_points_legend": bool(layout.get("showlegend")) and bool(points)}
     if inset:
@@ -183,15 +184,14 @@ def payload(fig) -> dict:
         caption = next((a.get("text", "") for a in notes
                         if a.get("name") != "map_legend" and a.get("xref") == "paper"
                         and a.get("yanchor") == "bottom"), "")
-        out["inset"] = {"box": inset.get("domain"), "view": list(fits.get("map2") or
-                                                                 _view_of(inset)),
+        out["inset"] = {"box": inset.get("domain"), "view": _bounds(fits, "map2"),
                         "fills": i_fills, "lines": i_lines, "caption": caption}
     return out
 
 
-def _view_of(sub: dict) -> tuple[float, float, float, float]:
-    """Bounds around a map's centre at its zoom, for a figure without ``meta.fit_bounds``
-    (the width of 800 px at MapLibre's 512-px world)."""
-    c = sub.get("center") or {"lon": 104.0, "lat": 35.0}
-    span = 360 * 800 / (512 * 2 ** float(sub.get("zoom", 2.5)))
-    return (c["lon"] - span / 2, c["lat"] - span / 3, c["lon"] + span / 2, c["lat"] + span / 3)
+def _bounds(fits: dict, subplot: str) -> list[float]:
+    """The bounds a map is fitted to (``layout.meta.fit_bounds``, which figures.classed_map
+    always writes: exports refit by it too)."""
+    if not fits.get(subplot):
+        raise ValueError(f"地图缺少视图范围 (layout.meta.fit_bounds.{subplot})")
+    return [float(b) for b in fits[subplot]]

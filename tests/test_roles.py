@@ -10,12 +10,10 @@ sign-in, and the exact audit rows of exports and unmasking.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 import streamlit as st
@@ -24,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 from access import appdb, users
 from analytics import talent as tl
 from analytics.filters import Filters
+from figures.svg_map import as_list
 from store.reader import Reader
 from tests import fixtures
 from tests.test_map_component import figure_specs
@@ -239,9 +238,7 @@ def assert_counts_suppressed(c: dict) -> None:
 
 def values(v) -> list:
     """A plotly array from a figure's JSON: a list, or a typed array (plotly 7's 'bdata')."""
-    if isinstance(v, dict) and "bdata" in v:
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
-    return list(v or [])
+    return as_list(v)
 
 
 def _assert_spec_suppressed(spec: dict) -> None:

@@ -150,8 +150,8 @@ def test_packed_arrays_are_read_back():
                       {"type": "FeatureCollection", "features": []}, legend_title="t")
     packed = fig.to_plotly_json()["data"][0]["z"]
     assert isinstance(packed, dict) and "bdata" in packed, "plotly packs numeric arrays"
-    assert svg_map._list(packed) == [1.5, 3.0]
-    assert svg_map._list(np.array([[1, 2], [3, 4]])) == [[1, 2], [3, 4]]
+    assert svg_map.as_list(packed) == [1.5, 3.0]
+    assert svg_map.as_list(np.array([[1, 2], [3, 4]])) == [[1, 2], [3, 4]]
 
 
 def test_bars_are_the_figures_categories_values_and_labels():
@@ -179,3 +179,14 @@ def test_bars_are_the_figures_categories_values_and_labels():
     # nothing withheld reaches the payload as a number
     assert not {3, 40} & set(talents["values"]) and not {"3", "40"} & set(talents["text"])
     assert "日本 · 海外人才: <5 人" in talents["hover"]
+
+
+def test_a_map_without_its_bounds_is_refused():
+    """The view is the bounds the figure was fitted to (classed_map always writes them), never
+    one guessed from a centre and zoom."""
+    fig = classed_map(_rows(geometry.children_geojson("370200")).assign(kind="value"),
+                      geometry.children_geojson("370200"), legend_title="t")
+    d = fig.to_plotly_json()
+    del d["layout"]["meta"]
+    with pytest.raises(ValueError, match="fit_bounds.map"):
+        svg_map.payload(d)

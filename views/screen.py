@@ -168,7 +168,7 @@ def city(ver: str, home: str, home_name: str, k: int) -> None:
     if not geo.get("features"):
         _html(sh.empty(BODY_H, "暂无区县边界"))
         return
-    ctl = disclosure.children(state.children_metrics(ver, f, parent), k, "talents")
+    ctl = state.controlled_children(ver, f, parent, k, "talents")
     v = ctl.values
     labels = ctl.label("talents")
     rows = maps.city_rows(v, labels)

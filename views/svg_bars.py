@@ -46,9 +46,8 @@ function step(max) {  // a round tick step: 1, 2 or 5 × 10^k, about four ticks
   return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) || raw;
 }
 
-function label(el, html) {  // the text of our own HTML (a category may carry entities)
-  const f = safe(html);
-  return f.textContent;
+function label(html) {  // the text of our own HTML (a category may carry entities)
+  return safe(html).textContent;
 }
 
 function draw(root, data) {
@@ -67,7 +66,7 @@ function draw(root, data) {
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.setAttribute("height", height);
   svg.replaceChildren();
-  const names = cats.map((c) => label(null, c));
+  const names = cats.map(label);
   const left = Math.min(width * 0.4, 12 + 13 * Math.max(2, ...names.map((c) => c.length)));
   const right = 56, bottom = 38, plotW = Math.max(width - left - right, 40);
   const plotH = height - bottom, group = plotH / n, bar = group * 0.75 / m;
