@@ -166,30 +166,27 @@ def warm_landing() -> dict[str, float | str]:
         step("children", lambda: state.children_metrics(
             ver, talent_map.query_filters(f, parent), parent))
         pool = step("overseas", lambda: state.overseas_pool(ver, f))
-        geo, sea, url = step("shapes", lambda: (  # url None: shapes inline (geojson_mode)
+        url = step("shapes", lambda: (  # url None: shapes inline (geojson_mode)
             state.geojson(parent), state.maritime() if parent == COUNTRY else None,
-            None if settings.get("geojson_mode") == "inline" else state.geojson_url(parent)))
-        step("figure", lambda: _landing_figure(ver, f, parent, geo, sea, url))
+            talent_map.shapes_url(parent))[-1])
+        step("figure", lambda: _landing_figure(ver, f, parent, url))
         step("pool figure", lambda: _pool_figure(ver, f, pool[0]))
     except _WarmUpStopped:
         pass
     return report
 
 
-def _landing_figure(ver: str, f, parent: str, geo: dict, sea, url: str | None) -> str:
-    """The national map's figure as the page builds it for a planner — its figures under the
-    small-count rule (the page's cache entry), the figure, what the SVG map is sent, plotly's
-    JSON (plotly's validators and the inset's land are made once per process)."""
+def _landing_figure(ver: str, f, parent: str, url: str | None) -> str:
+    """The national map's view as the page makes it for a planner (its cache entry:
+    views/talent_map.map_view — the figures under the small-count rule, the ranking, the
+    figure), what the SVG map is sent, plotly's JSON (plotly's validators and the inset's land
+    are made once per process)."""
     from figures import svg_map
-    from maps import static
     from views import state, talent_map
 
     k = state.thresholds().small_cell_k
-    fig = talent_map.map_figure(
-        state.controlled_children(ver, talent_map.query_filters(f, parent), parent, k,
-                                  f.metric), parent, f.metric, geo, k,
-        geojson=geo if url is None else url, maritime=sea,
-        publish=None if url is None else static.publish)
+    fig = talent_map.map_view(ver, talent_map.query_filters(f, parent), parent, k, f.metric,
+                              "zh", url).figure  # a session's language until it picks one
     svg_map.payload(fig)
     return fig.to_json()
 
@@ -208,7 +205,7 @@ def _pool_figure(ver: str, f, by_country) -> str | None:
     if by_country.empty:
         return None
     view = overseas.pool_view(ver, f.with_(metric="talents"), state.thresholds().small_cell_k,
-                              None, None)
+                              None, "zh")  # the national pool, in a session's first language
     figure = view[-1] if view else None
     if figure is None:
         return None

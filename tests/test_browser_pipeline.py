@@ -87,6 +87,22 @@ def _open_node(pg, base: str) -> None:
     pg.get_by_role("heading", name="招引清单 · 智能客服与营销").wait_for(timeout=60_000)
 
 
+def _wait_text(pg, text: str, shot: str) -> None:
+    """Wait for ``text``; when it does not come, fail with what the page shows instead — the
+    node picked, the 招引 lines, the message — and a screenshot (a rare failure seen after the
+    second add: the 产业链 page back on its first node, the add recorded)."""
+    try:
+        pg.get_by_text(text).first.wait_for(timeout=30_000)
+    except Exception as e:  # noqa: BLE001 - playwright's timeout, re-raised with the page state
+        _shot(pg, f"{shot}-failed")
+        node = pg.locator("[data-testid='stSelectbox']", has_text="选择环节").first
+        shown = pg.evaluate("""() => Array.from(document.querySelectorAll(
+            '[data-testid="stCaptionContainer"], [data-testid="stAlert"]'),
+            e => e.innerText).filter(t => /招引|已加入|错误/.test(t))""")
+        raise AssertionError(f"{text!r} not shown; node picker reads "
+                             f"{node.inner_text(timeout=5_000)!r}; the page shows {shown}") from e
+
+
 def _save(pg, form, message: str) -> None:
     form.get_by_role("button", name="保存修改").click()
     pg.get_by_text(message).first.wait_for(timeout=60_000)
@@ -109,7 +125,7 @@ def test_from_gap_to_landed_and_still_there_after_a_reload(ppage, pipeline_serve
     _idle(pg)
     pg.locator("[role='tabpanel']:visible").get_by_role(
         "button", name="加入招引跟踪").first.click()  # the visible tab's
-    pg.get_by_text("本环节招引目标: 线索 2").wait_for(timeout=30_000)
+    _wait_text(pg, "本环节招引目标: 线索 2", "pipeline-second-add")
     _idle(pg)
     targets = tg.list_targets(app_db)
     assert [(x.kind, x.stage) for x in targets] == [("region", "线索"), ("enterprise", "线索")]

@@ -72,3 +72,37 @@ def test_the_pool_tables_follow_the_language(counted):
     at.sidebar.segmented_control[0].set_value("English").run()  # the language switch
     assert not at.exception
     assert calls["pool"] == 4, "English tables are made, not the Chinese ones reused"
+
+
+def _map_figure(at):
+    """The map's figure as the session drew it (an analyst may export: its registry)."""
+    return at.session_state["export_registry"]["talent_map"]["talent_map_chart"][0]
+
+
+def test_the_map_view_is_made_once_and_follows_the_language(counted, monkeypatch):
+    from figures import classed_map as cm  # the page script imports it from there each run
+
+    open_as, _calls = counted
+    made = []
+    real = cm.classed_map
+    monkeypatch.setattr(cm, "classed_map", lambda *a, **kw: made.append(1) or real(*a, **kw))
+    first = open_as("analyst")
+    second = open_as("analyst")
+    assert len(made) == 1, "one figure for both sessions"
+    assert _map_figure(second) is _map_figure(first)
+    first.sidebar.segmented_control[0].set_value("English").run()
+    assert not first.exception
+    assert len(made) == 2, "the English map is made, not the Chinese one reused"
+    assert "Rank" in first.dataframe[0].value.columns
+    assert "同级排名" in second.run().dataframe[0].value.columns  # the other one: still Chinese
+
+
+def test_the_enterprise_layer_is_drawn_on_a_copy_of_the_shared_map(counted):
+    open_as, _calls = counted
+    at = open_as("analyst", {"region": "370000"})
+    at.toggle(key="enterprise_layer").set_value(True).run()
+    assert not at.exception
+    layered = _map_figure(at)
+    assert any(tr.type == "scattermap" for tr in layered.data), "the layer's bubbles"
+    plain = open_as("analyst", {"region": "370000"})  # another session, no layer
+    assert not any(tr.type == "scattermap" for tr in _map_figure(plain).data)

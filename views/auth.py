@@ -10,9 +10,11 @@ Three ways in (docs/roles.md):
 
 from __future__ import annotations
 
+import os
 import sys
 
 import streamlit as st
+from streamlit import config as st_config
 
 import settings
 from access import appdb, users
@@ -33,6 +35,11 @@ def mode() -> str:
 
 
 def _has_oidc() -> bool:
+    # Streamlit searches its secrets paths again on every call while none exists (under a lock,
+    # raising and formatting an error inside): 4% of the server under 20 sessions (issue 18).
+    # Checked by path first, so a secrets file added later is still found.
+    if not any(os.path.exists(p) for p in st_config.get_option("secrets.files")):
+        return False
     try:  # a missing or broken secrets file means: no OIDC configured
         return bool(st.secrets.load_if_toml_exists() and "auth" in st.secrets)
     except Exception:  # noqa: BLE001 - any secrets problem falls back to the other modes

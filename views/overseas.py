@@ -30,7 +30,7 @@ def pool_panel(ver: str, f: Filters, region_name: str, k: int | None) -> None:
     st.subheader(t("ov_pool"))
     here = None if f.region == COUNTRY else region_name
     st.caption(t("ov_pool_help").format(here=html.escape(here or "国内")))
-    view = pool_view(ver, f.with_(metric="talents"), k, here, st.session_state.get("lang"))
+    view = pool_view(ver, f.with_(metric="talents"), k, here, state.lang())
     if view is None:
         st.info(t("ov_pool_empty"))
         return
@@ -59,7 +59,7 @@ def pool_panel(ver: str, f: Filters, region_name: str, k: int | None) -> None:
         st.dataframe(node_table, hide_index=True, width="stretch", height=380)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_resource(max_entries=256, show_spinner=False)  # shared, not copied: read only
 def pool_view(ver: str, f: Filters, k: int | None, here: str | None, lang: str | None):
     """What the pool panel shows for these filters, role rule and language, made once for
     every session that asks the same (issue 18: a quarter of the server's time under 20

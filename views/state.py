@@ -129,17 +129,23 @@ def reference(ver: str) -> dict:
     }
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+# Per region, a few hundred bytes each: every place of China (about 3,300 with its districts)
+# fits, so walking the map never asks the warehouse twice (64 entries were refilled under 20
+# sessions, issue 18).
+REGION_ENTRIES = 4096
+
+
+@st.cache_data(max_entries=REGION_ENTRIES, show_spinner=False)
 def breadcrumb(ver: str, adcode: str):
     return q.breadcrumb(reader(), adcode)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=REGION_ENTRIES, show_spinner=False)
 def drill_parent(ver: str, adcode: str) -> str:
     return q.drill_parent(reader(), adcode)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=REGION_ENTRIES, show_spinner=False)
 def map_parent(ver: str, adcode: str) -> str:
     return q.map_parent(reader(), adcode)
 

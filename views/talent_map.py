@@ -4,8 +4,10 @@ by district). A click on a region drills down; the breadcrumb in the sidebar goe
 from __future__ import annotations
 
 import html
+from typing import NamedTuple
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 import settings
@@ -63,8 +65,8 @@ def _map_section(region: str) -> None:
                                   format_func=t, on_change=_set_metric)
     metric = metric or f.metric
     parent = state.map_parent(ver, f.region)
-    values = state.controlled_children(ver, query_filters(f, parent), parent, k, metric)
-    table = ranking_table(values, metric)  # once: the table on screen and the map's export
+    view = map_view(ver, query_filters(f, parent), parent, k, metric, state.lang(),
+                    shapes_url(parent))
     note = st.empty()  # always there, so the elements below keep their places in the page
     if metric == "lq" and not (f.nodes or f.layer):
         note.info(t("lq_needs_nodes"))
@@ -73,10 +75,42 @@ def _map_section(region: str) -> None:
     left, right = st.columns([3, 2])
     with left:
         points = state.enterprise_points(ver, f, parent) if firms and parent != COUNTRY else None
-        _draw_map(values, parent, metric, ver, points, table)
+        _draw_map(view, metric, points)
     with right:
         st.subheader(t("ranking"))
-        st.dataframe(table, hide_index=True, height=MAP_HEIGHT - 40, width="stretch")
+        st.dataframe(view.table, hide_index=True, height=MAP_HEIGHT - 40, width="stretch")
+
+
+class MapView(NamedTuple):
+    """What the map section shows for one key: the figures under the role's rule, the ranking
+    table (on screen and in the map's export) and the map's figure (None: no shapes)."""
+    values: disclosure.Controlled
+    table: pd.DataFrame
+    figure: go.Figure | None
+
+
+def shapes_url(parent: str) -> str | None:
+    """Where the browser fetches the children's shapes (None: inline in the figure)."""
+    return None if settings.get("geojson_mode") == "inline" else state.geojson_url(parent)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def map_view(ver: str, f, parent: str, k: int | None, metric: str, lang: str,
+             url: str | None) -> MapView:
+    """The map section's view, made once for every session that asks the same (issue 18: the
+    ranking, the map's values and its plotly figure were a third of a filter change's time,
+    repeated for each session; a metric switch back and forth found nothing made). Shared, not
+    copied: callers read it, and copy the figure before adding to it. ``lang`` keys the words;
+    ``url`` the shapes' address (content-hashed)."""
+    values = state.controlled_children(ver, f, parent, k, metric)
+    table = ranking_table(values, metric)
+    geo = state.geojson(parent)
+    if not geo.get("features"):
+        return MapView(values, table, None)
+    fig = map_figure(values, parent, metric, geo, k, geojson=geo if url is None else url,
+                     maritime=state.maritime() if parent == COUNTRY else None,
+                     publish=None if url is None else static.publish)
+    return MapView(values, table, fig)
 
 
 def query_filters(f, parent: str):
@@ -166,25 +200,19 @@ def map_figure(values: disclosure.Controlled, parent: str, metric: str, geo: dic
         publish=publish)
 
 
-def _draw_map(values: disclosure.Controlled, parent: str, metric: str, ver: str,
-              points: pd.DataFrame | None = None, table: pd.DataFrame | None = None) -> None:
-    geo = state.geojson(parent)
-    if not geo.get("features"):
+def _draw_map(view: MapView, metric: str, points: pd.DataFrame | None = None) -> None:
+    if view.figure is None:
         st.warning(t("no_data"))
         return
-    inline = settings.get("geojson_mode") == "inline"
-    sea = state.maritime() if parent == COUNTRY else None
-    fig = map_figure(values, parent, metric, geo, auth.small_cell_k(),
-                     geojson=geo if inline else state.geojson_url(parent), maritime=sea,
-                     publish=None if inline else static.publish)
+    fig = view.figure
     if points is not None and len(points):
+        fig = go.Figure(fig)  # the shared view's figure stays as it is
         for trace in enterprise_traces(points):
             fig.add_trace(trace)
         fig.update_layout(showlegend=True,
                           legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)"})
     exporting.chart(fig, key=MAP_KEY, title=f"{t('talent_map')} · {t(metric)}",
-                    data=ranking_table(values, metric) if table is None else table,
-                    unit=unit(metric), page="talent_map",
+                    data=view.table, unit=unit(metric), page="talent_map",
                     on_select=_clicked, selection_mode="points",
                     config={"displaylogo": False, "scrollZoom": True},
                     renderer=settings.get("map_renderer"))
