@@ -267,6 +267,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("signin_hash_wait_s", 10.0,
             "Seconds a sign-in waits for a free password-check slot before it is refused with "
             "'busy, try again later'.", min=0.0),
+    Setting("signin_limits_shared", False,
+            "Keep the sign-in failure counters in a file beside app_db_path (app.signin.sqlite), "
+            "shared by every dashboard process on the machine and kept across restarts, instead "
+            "of in the process; python -m serve turns it on for its workers, so N processes do "
+            "not give N times the attempts."),
+    Setting("trust_forwarded_for", False,
+            "Take the sign-in limits' client address from the X-Forwarded-For header the front "
+            "of python -m serve sets (its workers listen on 127.0.0.1 only; it turns this on "
+            "for them). Off: the TCP peer's address. Never turn it on for a server that clients "
+            "reach directly: they could name any address."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -229,7 +229,8 @@ class _Counter:
 
 
 class SignInLimiter:
-    """Failure counters per user name and per client, shared by every session of the process.
+    """Failure counters per user name and per client, shared by every session of the process
+    (``access/signin_store.py`` keeps them in a file for every process on the machine).
 
     An attempt reserves a place on each counter before its password is checked, so attempts
     running at the same time cannot together make more than ``cap`` checks in a window.
@@ -242,6 +243,13 @@ class SignInLimiter:
         self._lock = threading.Lock()
         self._counters: dict[tuple[str, str], _Counter] = {}
 
+    @contextmanager
+    def _state(self, keys: list[tuple[str, str]]) -> Iterator[dict[tuple[str, str], _Counter]]:
+        """The counters (at least those of ``keys`` that exist), to read and change, held
+        exclusively until the block ends."""
+        with self._lock:
+            yield self._counters
+
     def reset(self) -> None:
         with self._lock:
             self._counters.clear()
@@ -250,8 +258,8 @@ class SignInLimiter:
         """('ok', 0) with a place reserved, ('locked', seconds left) or ('busy', 0) when the
         reserved and failed attempts already reach a cap."""
         now = self.clock()
-        with self._lock:
-            counters = [(self._counters.get(k), cap) for k, cap in keys]
+        with self._state([k for k, _ in keys]) as state:
+            counters = [(state.get(k), cap) for k, cap in keys]
             wait = max([c.locked_until - now for c, _ in counters if c] + [0.0])
             if wait > 0:
                 return "locked", wait
@@ -260,25 +268,25 @@ class SignInLimiter:
                     self._trim(c, now, limits)
                     if len(c.failures) + c.in_flight >= cap:
                         return "busy", 0.0
-            if len(self._counters) >= self.MAX_COUNTERS:
-                self._prune(now, limits)
+            if len(state) >= self.MAX_COUNTERS:
+                self._prune(state, now, limits)
             for k, _ in keys:
-                self._counters.setdefault(k, _Counter()).in_flight += 1
+                state.setdefault(k, _Counter()).in_flight += 1
             return "ok", 0.0
 
     def cancel(self, keys) -> None:
         """Give back the places of an attempt whose password was not checked."""
-        with self._lock:
+        with self._state([k for k, _ in keys]) as state:
             for k, _ in keys:
-                self._counters[k].in_flight -= 1
+                state[k].in_flight -= 1
 
     def end(self, keys, success: bool, limits: Limits) -> list[tuple[str, str]]:
         """Count the outcome; the keys this failure locked."""
         now = self.clock()
         locked = []
-        with self._lock:
+        with self._state([k for k, _ in keys]) as state:
             for k, cap in keys:
-                c = self._counters[k]
+                c = state[k]
                 c.in_flight -= 1
                 if success:
                     if k[0] == "user":  # a client's failures stand: it may be trying many names
@@ -293,8 +301,8 @@ class SignInLimiter:
         return locked
 
     def failures(self, key: tuple[str, str]) -> int:
-        with self._lock:
-            c = self._counters.get(key)
+        with self._state([key]) as state:
+            c = state.get(key)
             return len(c.failures) if c else 0
 
     @staticmethod
@@ -302,17 +310,27 @@ class SignInLimiter:
         while c.failures and c.failures[0] <= now - limits.window_s:
             c.failures.popleft()
 
-    def _prune(self, now: float, limits: Limits) -> None:
-        for k, c in list(self._counters.items()):
+    def _prune(self, state: dict, now: float, limits: Limits) -> None:
+        for k, c in list(state.items()):
             self._trim(c, now, limits)
             if not c.failures and not c.in_flight and c.locked_until <= now:
-                del self._counters[k]
-        idle = [k for k, c in self._counters.items() if not c.in_flight and c.locked_until <= now]
-        for k in idle[:max(0, len(self._counters) - self.MAX_COUNTERS // 2)]:
-            del self._counters[k]
+                del state[k]
+        idle = [k for k, c in state.items() if not c.in_flight and c.locked_until <= now]
+        for k in idle[:max(0, len(state) - self.MAX_COUNTERS // 2)]:
+            del state[k]
 
 
 LIMITER = SignInLimiter()
+
+
+def limiter() -> SignInLimiter:
+    """The limiter sign-ins go through: this process's (``LIMITER``), or with the setting
+    ``signin_limits_shared`` the one every dashboard process on the machine shares."""
+    if settings.get("signin_limits_shared"):
+        from access import signin_store
+
+        return signin_store.shared(settings.path("app_db_path"))
+    return LIMITER
 
 
 @dataclass(frozen=True)
@@ -334,7 +352,8 @@ def attempt_sign_in(path: Path | str, name: str, password: str, client: str = "l
     name, client = str(name or "").strip(), str(client or "local")
     limits = Limits.from_settings()
     keys = limits.keys(name, client)
-    status, wait = LIMITER.begin(keys, limits)
+    lim = limiter()
+    status, wait = lim.begin(keys, limits)
     if status == "locked":
         return SignInResult(None, "locked", MSG_LOCKED.format(minutes=max(1, math.ceil(wait / 60))))
     if status == "busy":
@@ -342,12 +361,12 @@ def attempt_sign_in(path: Path | str, name: str, password: str, client: str = "l
     try:
         user, known = _check(path, name, password, limits.hash_wait_s)
     except HashBusy:
-        LIMITER.cancel(keys)
+        lim.cancel(keys)
         return SignInResult(None, "busy", MSG_BUSY)
     except BaseException:
-        LIMITER.cancel(keys)
+        lim.cancel(keys)
         raise
-    locked = LIMITER.end(keys, user is not None, limits)
+    locked = lim.end(keys, user is not None, limits)
     if user is not None:
         return SignInResult(user, "ok")
     if on_failure:

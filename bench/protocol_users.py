@@ -24,13 +24,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,8 +51,8 @@ from bench.concurrent_users import (  # noqa: E402
     peak_rss_mb,
     private_app_store,
     publish_later,
-    start_server,
 )
+from serve.__main__ import free_port  # noqa: E402
 
 TIMEOUT_S = 120
 VERSION = re.compile(r"版本 (\S+)")
@@ -180,10 +183,63 @@ async def session(base: str, i: int, until: float, out: dict, arrive: float) -> 
             await s.ws.close()
 
 
+INDEXES_BUILT = "in-memory indexes) built"  # views/state.py's line once a version's are built
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
+def start_servers(db: Path, log: Path, folder: Path, workers: int, front: bool
+                  ) -> tuple[list[subprocess.Popen], list[str]]:
+    """The app under test, each process's output in ``folder``: ``workers`` Streamlit processes
+    (the sessions spread over them by the bench), or with ``front`` ``python -m serve`` (its
+    workers behind its sticky front, every session through the front). Returns once every
+    process has built the published version's in-memory indexes (the server's warm-up, which
+    runs in the background after the port opens): the bench measures the steady state."""
+    env = {**os.environ, "TALENTMAP_DB_PATH": str(db), "TALENTMAP_RUN_LOG": str(log)}
+    streamlit = ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    procs, bases, outs = [], [], []
+    for i in range(1 if front else workers):
+        port = free_port()
+        cmd = ([sys.executable, "-m", "serve", "--workers", str(workers), "--port", str(port),
+                "--address", "127.0.0.1"] if front else
+               [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port",
+                str(port), *streamlit])
+        outs.append(folder / f"server-{i}.log")
+        with open(outs[-1], "w") as sink:
+            procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=sink,
+                                          stderr=subprocess.STDOUT))
+        bases.append(f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 300
+    for base in bases:
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                    raise RuntimeError(f"server did not start: see {folder}") from None
+                time.sleep(0.2)
+    while sum(o.read_text("utf-8").count(INDEXES_BUILT) for o in outs) < workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the servers did not build their indexes in 300 s: {folder}")
+        time.sleep(0.2)
+    return procs, bases
+
+
 async def run(db: Path, log: Path, sessions: int, seconds: float, baseline: float,
-              publish: bool = True) -> dict:
+              publish: bool = True, workers: int = 1, front: bool = False) -> dict:
+    """``workers`` > 1: that many server processes of the same app on the same warehouse; the
+    bench spreads the sessions over them in turn, or with ``front`` the sticky front of
+    ``python -m serve`` does (measured with it)."""
     out = {"errors": [], "latency": [], "moves": [], "publish": None, "versions": {}}
-    proc, base = start_server(db, log)
+    procs, bases = start_servers(db, log, log.parent, workers, front)
+    base = bases[0]
     try:
         if baseline:  # one session alone first: the same server's uncontended run times
             alone = {"errors": out["errors"], "latency": [], "moves": [], "versions": {},
@@ -196,13 +252,17 @@ async def run(db: Path, log: Path, sessions: int, seconds: float, baseline: floa
         if publish:
             out["pub"] = asyncio.get_running_loop().run_in_executor(
                 None, publish_later, db, seconds / 2, out)
-        await asyncio.gather(*(session(base, i, until, out, i * 1.0) for i in range(sessions)))
+        await asyncio.gather(*(session(bases[i % len(bases)], i, until, out, i * 1.0)
+                               for i in range(sessions)))
         if publish:
             await out["pub"]
-        out["server_peak_rss_mb"] = peak_rss_mb(proc.pid)
+        out["server_peak_rss_mb"] = sum(peak_rss_mb(pid) for p in procs
+                                        for pid in (p.pid, *_children(p.pid)))
     finally:
-        proc.terminate()
-        proc.wait(10)
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(10)
     return out
 
 
@@ -215,6 +275,10 @@ def main() -> None:
                     help="one session alone first, for the same run's baseline (0: none)")
     ap.add_argument("--no-publish", action="store_true",
                     help="no load mid-run: the steady state of one published version")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="server processes on the same warehouse, sessions spread over them")
+    ap.add_argument("--front", action="store_true",
+                    help="run python -m serve --workers N: every session through its front")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:  # publish into a copy, not the original
@@ -226,7 +290,7 @@ def main() -> None:
 
         before = published_version(db)
         out = asyncio.run(run(db, log, args.sessions, args.seconds, args.baseline_seconds,
-                              not args.no_publish))
+                              not args.no_publish, args.workers, args.front))
         after = published_version(db)
         every = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     runs, base, done, errors, stale = outcomes(every, out, before, after, not args.no_publish)
@@ -234,7 +298,8 @@ def main() -> None:
     alone_lat = [x * 1000 for x in out.get("baseline_latency", [])]
     moves = {m: out["moves"].count(m) for m in sorted(set(out["moves"]))}
     figures = {
-        "sessions": args.sessions, "seconds": args.seconds, "interactions": len(lat),
+        "sessions": args.sessions, "workers": args.workers, "front": args.front,
+        "seconds": args.seconds, "interactions": len(lat),
         "moves": moves, "errors": len(errors),
         "server_p50_ms": statistics.median(done), "server_p95_ms": pct(done, 0.95),
         "alone_server_p50_ms": statistics.median(base) if base else None,
@@ -245,7 +310,9 @@ def main() -> None:
         "alone_wait_p95_ms": pct(alone_lat, 0.95) if alone_lat else None,
         "server_peak_rss_mb": out.get("server_peak_rss_mb"),
     }
-    print(f"{args.sessions} protocol sessions × {args.seconds:.0f} s on {args.db}: {len(lat)} "
+    print(f"{args.sessions} protocol sessions × {args.seconds:.0f} s on {args.db} "
+          f"({args.workers} server process{'es' if args.workers > 1 else ''}"
+          f"{', through python -m serve' if args.front else ''}): {len(lat)} "
           f"interactions {moves}, {len(errors)} errors")
     print(f"server script runs: {len(done)} finished, "
           f"{sum(r['outcome'] == 'RerunException' for r in runs)} replaced by a newer one; "
@@ -266,7 +333,8 @@ def main() -> None:
     print(f"mid-run publish: exit {code}, {secs:.1f} s; version {before} → {after}; "
           f"sessions on the new version at the end: {len(out['versions']) - len(stale)}"
           f"/{args.sessions}" + (f"\n  {err}" if code else ""))
-    print(f"server peak memory {out.get('server_peak_rss_mb', 0):.0f} MB")
+    print(f"server peak memory {out.get('server_peak_rss_mb', 0):.0f} MB"
+          + (" (all processes)" if args.workers > 1 else ""))
     pages = {p: sum(r["page"] == p for r in runs) for p in sorted({r["page"] for r in runs})}
     print(f"script runs by page (a fragment's own rerun: page#fragment): {pages}")
     for e in errors[:30]:

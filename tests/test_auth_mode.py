@@ -40,3 +40,15 @@ def test_a_secrets_file_with_auth_is_oidc(secrets_at):
 def test_a_secrets_file_without_auth_is_not_oidc(secrets_at):
     secrets_at.write_text('other = "value"\n', encoding="utf-8")
     assert auth.mode() == "embedded"
+
+
+def test_a_secrets_file_added_later_is_found_after_the_recheck(secrets_at, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: clock[0])
+    assert auth.mode() == "embedded"
+    secrets_at.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n'
+                          'cookie_secret = "x"\n', encoding="utf-8")
+    clock[0] += auth.SECRETS_RECHECK_S / 2
+    assert auth.mode() == "embedded", "the paths were searched again within the recheck time"
+    clock[0] += auth.SECRETS_RECHECK_S
+    assert auth.mode() == "oidc"

@@ -26,17 +26,24 @@ class Clock:
         return self.t
 
 
-@pytest.fixture
-def limiter(monkeypatch):
-    """A fresh process-wide limiter on an injected clock; the default limits."""
+@pytest.fixture(params=["process", "shared"])
+def limiter(request, monkeypatch, tmp_path_factory):
+    """A fresh limiter on an injected clock, the default limits: the process's own, or the one
+    every process on the machine shares (setting signin_limits_shared, a file beside
+    app_db_path; access/signin_store.py) — the same rules either way."""
     for name in ("MAX_FAILURES", "CLIENT_MAX_FAILURES", "WINDOW_S", "LOCKOUT_S",
                  "MAX_CONCURRENT_HASHES", "HASH_WAIT_S"):
         monkeypatch.delenv(f"TALENTMAP_SIGNIN_{name}", raising=False)
+    monkeypatch.setenv("TALENTMAP_SIGNIN_LIMITS_SHARED", str(request.param == "shared").lower())
+    app = tmp_path_factory.mktemp("app") / "app.duckdb"
+    monkeypatch.setenv("TALENTMAP_APP_DB_PATH", str(app))
+    lim = users.limiter()
+    assert (lim is users.LIMITER) == (request.param == "process")
     clock = Clock()
-    monkeypatch.setattr(users.LIMITER, "clock", clock)
-    users.LIMITER.reset()
+    monkeypatch.setattr(lim, "clock", clock)
+    lim.reset()
     yield clock
-    users.LIMITER.reset()
+    lim.reset()
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +226,7 @@ def test_a_sign_in_waits_for_a_slot_then_is_refused_as_busy(limiter, users_file,
         waited = time.monotonic() - t0
     assert (r.user, r.status, r.message) == (None, "busy", users.MSG_BUSY)
     assert 0.25 < waited < 2 and argon2_calls == []
-    assert users.LIMITER.failures(("user", "wang")) == 0  # nothing was checked: nothing counted
+    assert users.limiter().failures(("user", "wang")) == 0  # nothing was checked: nothing counted
     assert users.attempt_sign_in(users_file, "wang", RIGHT).status == "ok"  # slot free again
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import streamlit as st
 from streamlit import config as st_config
@@ -34,12 +35,23 @@ def mode() -> str:
     return "users" if settings.get("users_file") else "embedded"
 
 
+SECRETS_RECHECK_S = 2.0  # how long "no secrets file" is believed before the paths are looked at
+_no_secrets: dict[tuple, float] = {}  # secrets paths → when they were last seen all missing
+
+
 def _has_oidc() -> bool:
     # Streamlit searches its secrets paths again on every call while none exists (under a lock,
     # raising and formatting an error inside): 4% of the server under 20 sessions (issue 18).
-    # Checked by path first, so a secrets file added later is still found.
-    if not any(os.path.exists(p) for p in st_config.get_option("secrets.files")):
+    # Checked by path first, at most every SECRETS_RECHECK_S, so a secrets file added later is
+    # still found.
+    paths = tuple(st_config.get_option("secrets.files"))
+    seen = _no_secrets.get(paths)
+    if seen is not None and time.monotonic() - seen < SECRETS_RECHECK_S:
         return False
+    if not any(os.path.exists(p) for p in paths):
+        _no_secrets[paths] = time.monotonic()
+        return False
+    _no_secrets.pop(paths, None)
     try:  # a missing or broken secrets file means: no OIDC configured
         return bool(st.secrets.load_if_toml_exists() and "auth" in st.secrets)
     except Exception:  # noqa: BLE001 - any secrets problem falls back to the other modes
@@ -84,11 +96,15 @@ def _password_form() -> None:
 
 
 def client_key() -> str:
-    """The client's address (the TCP peer: behind a proxy, the proxy's) for the sign-in limits;
-    'local' when Streamlit has none (localhost, tests). Never per session: a new session must
-    not get fresh attempts."""
+    """The client's address (the TCP peer: behind a proxy, the proxy's; with the setting
+    ``trust_forwarded_for``, the last address in X-Forwarded-For, which the front of
+    ``python -m serve`` sets) for the sign-in limits; 'local' when Streamlit has none
+    (localhost, tests). Never per session: a new session must not get fresh attempts."""
     try:
         ip = st.context.ip_address
+        if settings.get("trust_forwarded_for"):
+            hops = (st.context.headers.get("X-Forwarded-For") or "").split(",")
+            ip = hops[-1].strip()[:64] or ip
     except Exception:  # noqa: BLE001 - outside a script run there is no context
         ip = None
     return ip if isinstance(ip, str) and ip else "local"

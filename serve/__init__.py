@@ -1,0 +1,1 @@
+"""Several dashboard processes behind one address (python -m serve)."""
