@@ -106,3 +106,22 @@ def test_the_enterprise_layer_is_drawn_on_a_copy_of_the_shared_map(counted):
     assert any(tr.type == "scattermap" for tr in layered.data), "the layer's bubbles"
     plain = open_as("analyst", {"region": "370000"})  # another session, no layer
     assert not any(tr.type == "scattermap" for tr in _map_figure(plain).data)
+
+
+def test_the_reference_is_one_read_only_object_and_lists_each_places_children(demo_db,
+                                                                              monkeypatch):
+    from views import state
+
+    monkeypatch.setenv("TALENTMAP_DB_PATH", str(demo_db))
+    st.cache_resource.clear()
+    ver = state.version()
+    ref = state.reference(ver)
+    assert state.reference(ver) is ref, "a copy per call (2 ms of unpickling each)"
+    with pytest.raises(TypeError):
+        ref["region_names"]["370212"] = "x"
+    with pytest.raises(TypeError):
+        ref["years"] = []
+    regions = ref["regions"]
+    for parent in ("100000", "370000", "370200"):  # the drill box's options, as the SQL has them
+        expected = tuple(sorted(regions.loc[regions["parent_adcode"] == parent, "adcode"]))
+        assert ref["children"][parent] == expected and expected

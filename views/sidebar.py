@@ -77,11 +77,9 @@ def _region_picker(sb, ver: str, ref: dict, f: Filters) -> None:
     for col, (code, name) in zip(cols, crumbs, strict=True):
         col.button(name, key=f"crumb_{code}", on_click=go_to, args=(code,),
                    disabled=code == f.region, width="stretch")
-    regions = ref["regions"]
-    kids = regions[regions["parent_adcode"] == state.drill_parent(ver, f.region)] \
-        .sort_values("adcode")
-    if len(kids):
-        options = [None, *kids["adcode"]]
+    kids = ref["children"].get(state.drill_parent(ver, f.region), ())
+    if kids:
+        options = [None, *kids]
         names = ref["region_names"]
         sb.selectbox(t("drill"), options, index=0, key=f"drill_{f.region}",
                      format_func=lambda c: "—" if c is None else names.get(c, c),

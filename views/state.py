@@ -10,6 +10,8 @@ import hashlib
 import os
 import threading
 import time
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import pandas as pd
 import streamlit as st
@@ -113,20 +115,28 @@ def trends(ver: str, f: Filters, adcode: str):
     return tr.trends(reader(), f, adcode)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def reference(ver: str) -> dict:
-    """Things every page needs and that change only with a new version."""
+@st.cache_resource(max_entries=8, show_spinner=False)
+def reference(ver: str) -> Mapping:
+    """Things every page needs and that change only with a new version. One object shared by
+    every session, read-only (a mapping proxy; no caller changes its frames): a copy per call,
+    as st.cache_data gives, cost 2 ms of unpickling each time, several times per run (issue
+    18)."""
     r = reader()
     regions = r.df("SELECT adcode, name, level, parent_adcode FROM region")
-    return {
+    kids: dict[str, list[str]] = {}
+    for code, parent in sorted(zip(regions["adcode"], regions["parent_adcode"], strict=True)):
+        kids.setdefault(parent, []).append(code)
+    return MappingProxyType({
         "years": q.years(r),
         "default_year": q.default_year(r),  # the latest year with enough data, not the max
         "nodes": q.chain_nodes(r),
         "regions": regions,
-        "region_names": dict(zip(regions["adcode"], regions["name"], strict=True)),
+        "region_names": MappingProxyType(dict(zip(regions["adcode"], regions["name"],
+                                                  strict=True))),
+        "children": MappingProxyType({k: tuple(v) for k, v in kids.items()}),  # sorted codes
         "freshness": q.freshness(r),
         "peers": q.regions_named(r, settings.get("peer_cities").split(",")),
-    }
+    })
 
 
 # Per region, a few hundred bytes each: every place of China (about 3,300 with its districts)
