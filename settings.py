@@ -248,8 +248,11 @@ SETTINGS: tuple[Setting, ...] = (
             "signin_lockout_s (a locked attempt checks no password). 0: no limit.", min=0),
     Setting("signin_client_max_failures", 20,
             "Failed sign-ins from one client address, whatever the names, within signin_window_s "
-            "that lock the address for signin_lockout_s. Behind a reverse proxy every user shares "
-            "the proxy's address. 0: no limit.", min=0),
+            "that lock the address for signin_lockout_s. The address is the connection's, or the "
+            "X-Forwarded-For a proxy on this machine sets (Streamlit's server believes it from "
+            "127.0.0.1 and ::1 only, as python -m serve's front connects; FORWARDED_ALLOW_IPS "
+            "names other proxies): behind any other proxy every user shares the proxy's address. "
+            "0: no limit.", min=0),
     Setting("signin_window_s", 900.0, "Seconds over which failed sign-ins are counted.", min=1.0),
     Setting("signin_lockout_s", 900.0,
             "Seconds a user name or client address stays locked after too many failed sign-ins.",
@@ -272,11 +275,6 @@ SETTINGS: tuple[Setting, ...] = (
             "shared by every dashboard process on the machine and kept across restarts, instead "
             "of in the process; python -m serve turns it on for its workers, so N processes do "
             "not give N times the attempts."),
-    Setting("trust_forwarded_for", False,
-            "Take the sign-in limits' client address from the X-Forwarded-For header the front "
-            "of python -m serve sets (its workers listen on 127.0.0.1 only; it turns this on "
-            "for them). Off: the TCP peer's address. Never turn it on for a server that clients "
-            "reach directly: they could name any address."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

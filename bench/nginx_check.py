@@ -54,8 +54,7 @@ def main() -> None:
     for i, port in enumerate(PORTS):
         logs[i].write_text("")
         env = {**os.environ, "TALENTMAP_DB_PATH": DB, "TALENTMAP_RUN_LOG": str(logs[i]),
-               "TALENTMAP_ROLE": "analyst", "TALENTMAP_SIGNIN_LIMITS_SHARED": "true",
-               "TALENTMAP_TRUST_FORWARDED_FOR": "true"}
+               "TALENTMAP_ROLE": "analyst", "TALENTMAP_SIGNIN_LIMITS_SHARED": "true"}
         with open(TMP / f"w{i}.log", "w") as sink:
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port",

@@ -32,9 +32,9 @@ from serve.proxy import StickyProxy, log  # noqa: E402
 
 HEALTH_WAIT_S = 180.0
 # Every worker: sign-in counters shared by the processes (N workers must not give N times the
-# attempts), and the client's address from the front's X-Forwarded-For (the workers listen on
-# 127.0.0.1 only; without it every client would share the front's address).
-WORKER_ENV = {"TALENTMAP_SIGNIN_LIMITS_SHARED": "true", "TALENTMAP_TRUST_FORWARDED_FOR": "true"}
+# attempts). The client's address needs nothing: the front connects from 127.0.0.1 with its own
+# X-Forwarded-For, which Streamlit's server believes from there (tests/test_serve_main.py).
+WORKER_ENV = {"TALENTMAP_SIGNIN_LIMITS_SHARED": "true"}
 RESTART_PAUSE_S = 2.0
 
 

@@ -13,8 +13,9 @@ the next one in turn (a new browser), and from then on copies bytes both ways, w
 included. When it picked the worker, it adds ``Set-Cookie: tm_worker=N`` to the head of that
 connection's first response, so the browser's later connections (the websocket, the media) come
 back to the same process. A worker that does not accept the connection is skipped for the next.
-The first request also gets ``X-Forwarded-For`` with the client's address (for the sign-in
-limits, setting ``trust_forwarded_for``), replacing any the client sent.
+The first request also gets ``X-Forwarded-For`` with the client's address, replacing any the
+client sent: Streamlit's server (uvicorn) takes the client's address from that header when the
+connection comes from 127.0.0.1, as the front's do, so the sign-in limits count each client.
 
 Plain library (asyncio only): no Streamlit, no HTTP parsing beyond finding the head's end and
 its Cookie header. Production deployments may put nginx or a cloud balancer here instead, with
@@ -54,7 +55,7 @@ def cookie_worker(head: bytes, workers: int) -> int | None:
 
 def forwarded_for(head: bytes, client: str) -> bytes:
     """A request head with one ``X-Forwarded-For`` naming the client (any the client sent is
-    dropped: the workers believe this header, so it must be the front's own)."""
+    dropped: the workers believe this header from the front, so it must be the front's own)."""
     lines = head[:-4].split(b"\r\n")
     kept = [ln for ln in lines[1:] if ln.partition(b":")[0].strip().lower() != b"x-forwarded-for"]
     return b"\r\n".join([lines[0], *kept, b"X-Forwarded-For: " + client.encode()]) + b"\r\n\r\n"
@@ -89,7 +90,7 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 async def _close(writer: asyncio.StreamWriter) -> None:
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(Exception, asyncio.CancelledError):  # closing: nothing to report
         writer.close()
         await writer.wait_closed()
 
@@ -136,6 +137,8 @@ class StickyProxy:
             head = forwarded_for(head, str(peer[0]) if peer else "unknown")
             await self._relay(head, worker, worker != chosen, c_reader, c_writer,
                               b_reader, b_writer)
+        except (asyncio.CancelledError, ConnectionError):
+            pass  # the front is stopping, or the client went away: nothing to report
         finally:
             await _close(c_writer)
 

@@ -73,22 +73,3 @@ def test_the_store_lives_beside_the_app_database(tmp_path, monkeypatch):
     _fail(lim)
     assert lim.path.exists() and lim.failures(("client", "10.0.0.1")) == 1
 
-
-class _Context:
-    def __init__(self, ip, headers):
-        self.ip_address, self.headers = ip, headers
-
-
-def test_the_client_address_comes_from_the_front_only_when_trusted(monkeypatch):
-    from views import auth
-
-    ctx = _Context("127.0.0.1", {"X-Forwarded-For": "203.0.113.7"})
-    monkeypatch.setattr(auth.st, "context", ctx)
-    monkeypatch.delenv("TALENTMAP_TRUST_FORWARDED_FOR", raising=False)
-    assert auth.client_key() == "127.0.0.1"  # a header anyone can send is not believed
-    monkeypatch.setenv("TALENTMAP_TRUST_FORWARDED_FOR", "true")
-    assert auth.client_key() == "203.0.113.7"
-    ctx.headers = {"X-Forwarded-For": "6.6.6.6, 198.51.100.2"}  # the last hop is the front's
-    assert auth.client_key() == "198.51.100.2"
-    ctx.headers = {}
-    assert auth.client_key() == "127.0.0.1"

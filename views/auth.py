@@ -96,15 +96,13 @@ def _password_form() -> None:
 
 
 def client_key() -> str:
-    """The client's address (the TCP peer: behind a proxy, the proxy's; with the setting
-    ``trust_forwarded_for``, the last address in X-Forwarded-For, which the front of
-    ``python -m serve`` sets) for the sign-in limits; 'local' when Streamlit has none
-    (localhost, tests). Never per session: a new session must not get fresh attempts."""
+    """The client's address for the sign-in limits: the connection's, or the X-Forwarded-For
+    of a proxy on this machine (Streamlit's server, uvicorn, believes that header from 127.0.0.1
+    and ::1 only, which is how python -m serve's front connects; it replaces any the client
+    sent); 'local' when Streamlit has none (localhost, tests). Never per session: a new session
+    must not get fresh attempts."""
     try:
         ip = st.context.ip_address
-        if settings.get("trust_forwarded_for"):
-            hops = (st.context.headers.get("X-Forwarded-For") or "").split(",")
-            ip = hops[-1].strip()[:64] or ip
     except Exception:  # noqa: BLE001 - outside a script run there is no context
         ip = None
     return ip if isinstance(ip, str) and ip else "local"
