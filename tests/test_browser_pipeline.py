@@ -87,18 +87,18 @@ def _open_node(pg, base: str) -> None:
     pg.get_by_role("heading", name="招引清单 · 智能客服与营销").wait_for(timeout=60_000)
 
 
-def _wait_text(pg, text: str, shot: str) -> None:
+def _wait_text(pg, text: str, shot: str, timeout: int = 30_000) -> None:
     """Wait for ``text``; when it does not come, fail with what the page shows instead — the
     node picked, the 招引 lines, the message — and a screenshot (a rare failure seen after the
     second add: the 产业链 page back on its first node, the add recorded)."""
     try:
-        pg.get_by_text(text).first.wait_for(timeout=30_000)
+        pg.get_by_text(text).first.wait_for(timeout=timeout)
     except Exception as e:  # noqa: BLE001 - playwright's timeout, re-raised with the page state
         _shot(pg, f"{shot}-failed")
         node = pg.locator("[data-testid='stSelectbox']", has_text="选择环节").first
         shown = pg.evaluate("""() => Array.from(document.querySelectorAll(
             '[data-testid="stCaptionContainer"], [data-testid="stAlert"]'),
-            e => e.innerText).filter(t => /招引|已加入|错误/.test(t))""")
+            e => e.innerText).filter(t => /招引|已加入|已保存|状态|错误/.test(t))""")
         raise AssertionError(f"{text!r} not shown; node picker reads "
                              f"{node.inner_text(timeout=5_000)!r}; the page shows {shown}") from e
 
@@ -148,7 +148,7 @@ def test_from_gap_to_landed_and_still_there_after_a_reload(ppage, pipeline_serve
     assert landed.landing["status"] == "补链"
 
     # The what-if starts from the landed 20 and shows the new status.
-    pg.get_by_text("状态: 补链 → 强链").wait_for(timeout=60_000)
+    _wait_text(pg, "状态: 补链 → 强链", "pipeline-whatif", 60_000)
     pg.get_by_text("本环节招引目标: 线索 1 · 已落地 1").wait_for(timeout=30_000)
     whatif = pg.locator("[data-testid='stTable']", has_text="情景 (20 名人才 (N 20) · 1 家企业)")
     assert "<5 + 20" in whatif.inner_text() and "强链" in whatif.inner_text()  # a planner: k

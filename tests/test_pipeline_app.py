@@ -142,3 +142,42 @@ def test_a_stale_form_is_refused_with_a_message(env):
     save(at, **{"备注": "我的备注"})
     assert any("已被 李" in e.value and "未保存" in e.value for e in at.error)
     assert tg.get(app_db, t.id).notes == "李先改了"
+
+
+def test_the_node_picked_stays_when_the_box_state_is_lost(env):
+    """The browser test saw the 产业链 page fall back to another node after a 加入招引跟踪 click
+    on a busy machine. Leaving the page drops the node box's state as well: opening the page
+    again shows the node picked before, not the default one."""
+    env("planner")
+    at = chain_at_node("A13")
+    at.switch_page("views/talent_map.py").run()
+    at.switch_page(CHAIN).run()
+    assert not at.exception, at.exception
+    box = next(s for s in at.selectbox if s.label.startswith("选择环节"))
+    assert box.value == "A13"
+    assert any(h.value.startswith("招引清单 · 智能客服与营销") for h in [*at.header, *at.subheader])
+    box.set_value("T12").run()  # a real pick still moves it
+    assert next(s for s in at.selectbox if s.label.startswith("选择环节")).value == "T12"
+
+
+@pytest.mark.parametrize(("arrived", "kept"), [
+    ("智能客服与营销 · 补链", "A13"),  # a label that is no node: the node picked before
+    (None, "A13"),  # no state: the same
+    ("T12", "T12"),  # a node of the chain (a pick, a click on the diagram, a link) stands
+])
+def test_keep_pick_puts_back_only_what_is_no_node(monkeypatch, arrived, kept):
+    import pandas as pd
+
+    from views import chain_node
+
+    key = "sc_node_370212"
+    session = {chain_node.last_pick_key(key): "A13"}
+    if arrived is not None:
+        session[key] = arrived
+    monkeypatch.setattr(chain_node.st, "session_state", session)
+    chain_node.keep_pick(pd.DataFrame({"node_id": ["A01", "A13", "T12"]}), key)
+    assert session[key] == kept
+    first = {}  # nothing picked yet: the page's default applies
+    monkeypatch.setattr(chain_node.st, "session_state", first)
+    chain_node.keep_pick(pd.DataFrame({"node_id": ["A01", "A13"]}), key)
+    assert first == {}

@@ -5,6 +5,7 @@ job title, the local enterprises, and its 招引清单 (recruitment lists) with 
 from __future__ import annotations
 
 import html
+import logging
 from datetime import datetime
 
 import pandas as pd
@@ -17,15 +18,37 @@ from exports import tables
 from views import auth, chain_targets, components, sidebar, state
 from views.i18n import t
 
+log = logging.getLogger("talentmap.chain_node")
 BADGE = {"固链": "green", "强链": "blue", "补链": "red", "延链": "orange"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def last_pick_key(node_key: str) -> str:
+    return f"_{node_key}_last"
+
+
+def keep_pick(df: pd.DataFrame, node_key: str) -> None:
+    """The node a reader picked stays picked: when the node box's state arrives empty or as no
+    node of the chain (seen in the browser tests after a 加入招引跟踪 click on a busy machine:
+    the box fell back to its first option, AI芯片), the node last shown is put back before the
+    diagram and the box are drawn. A ?node= link and a click on the diagram set a node of the
+    chain, which stands."""
+    last = st.session_state.get(last_pick_key(node_key))
+    current = st.session_state.get(node_key)
+    ids = set(df["node_id"])
+    if current not in ids and last in ids:
+        log.warning("node box %s arrived as %r: the node shown before, %s, is kept",
+                    node_key, current, last)
+        st.session_state[node_key] = last
 
 
 def node_picker(df: pd.DataFrame, node_key: str) -> str:
     names = dict(zip(df["node_id"], df["name_zh"], strict=True))
     status = dict(zip(df["node_id"], df["status"], strict=True))
-    return st.selectbox(t("sc_node"), list(df.sort_values("sequence")["node_id"]), key=node_key,
+    node = st.selectbox(t("sc_node"), list(df.sort_values("sequence")["node_id"]), key=node_key,
                         format_func=lambda n: f"{names.get(n, n)} · {status.get(n, '')}")
+    st.session_state[last_pick_key(node_key)] = node
+    return node
 
 
 def section(ver: str, df: pd.DataFrame, region: str, year: int, k: int | None,

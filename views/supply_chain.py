@@ -58,6 +58,7 @@ def page() -> None:
     status_counts(df)
     node_key = f"sc_node_{f.region}"
     node_from_url(df, node_key)
+    chain_node.keep_pick(df, node_key)
     chain_section(df, node_key, name, chain_filters_text(ver, f.region, year, bench))
     gaps_col, heat_col = st.columns([2, 3])
     with gaps_col:
