@@ -125,6 +125,8 @@ def test_raising_the_stronghold_threshold_removes_every_stronghold(app, reader):
     before = node_colors(at)
     assert gaps.STATUS_COLORS["固链"] in before.values()
     by_label(at.number_input, "固链: LQ 不低于").set_value(99.0).run()
+    assert node_colors(at) == before, "a value typed is not in force before 应用阈值"
+    by_label(at.button, "应用阈值").click().run()
     assert not at.exception
     after = node_colors(at)
     assert gaps.STATUS_COLORS["固链"] not in after.values()
@@ -133,7 +135,8 @@ def test_raising_the_stronghold_threshold_removes_every_stronghold(app, reader):
     assert after == expected_colors(reader, "370200", th)
     assert any("固链: LQ ≥ 99 且有链主企业" in c.value for c in at.caption)
     # A stricter missing-link threshold turns more nodes red.
-    by_label(at.number_input, "补链: LQ 低于").set_value(2.0).run()
+    by_label(at.number_input, "补链: LQ 低于").set_value(2.0)
+    by_label(at.button, "应用阈值").click().run()
     red = sum(c == gaps.STATUS_COLORS["补链"] for c in node_colors(at).values())
     assert red > sum(c == gaps.STATUS_COLORS["补链"] for c in after.values())
     by_label(at.button, "恢复默认阈值").click().run()

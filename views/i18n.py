@@ -65,6 +65,7 @@ TEXT = {
     "sc_th_severe": ("严重紧缺: 供需比 ≤", "Severe shortage: ratio ≤"),
     "sc_th_shortage": ("紧缺: 供需比 ≤", "Shortage: ratio ≤"),
     "sc_th_balanced": ("平衡: 供需比 ≤", "Balanced: ratio ≤"),
+    "sc_th_apply": ("应用阈值", "Apply thresholds"),
     "sc_th_reset": ("恢复默认阈值", "Reset to defaults"),
     "sc_th_order": ("阈值顺序不合理: 需满足 补链阈值 ≤ 固链阈值, 严重紧缺 ≤ 紧缺 ≤ 平衡。",
                     "Thresholds out of order: missing ≤ stronghold, severe ≤ shortage ≤ balanced."),

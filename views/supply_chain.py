@@ -96,28 +96,45 @@ def _th_default(th: Thresholds, field) -> float:
     return float(th.sd_bands[field] if isinstance(field, int) else getattr(th, field))
 
 
+TH_APPLIED = "sc_th_applied"  # the thresholds in force: set by 应用阈值 and 恢复默认阈值 only
+
+
 def threshold_controls(defaults: Thresholds) -> Thresholds:
-    """The thresholds, editable in an expander (session only); defaults from settings."""
+    """The thresholds in force (defaults from settings; for this session), editable in an
+    expander and put in force by 应用阈值. Not read from the boxes on every run: on a busy
+    machine a rerun (a button click elsewhere on the page) has delivered two of these boxes as
+    their minimum, 0, which silently turned every 补链 node into 强链 (the pipeline browser
+    test); what is in force now changes only when the reader applies or resets."""
+    applied = st.session_state.get(TH_APPLIED) or {}
+    values = {field: float(applied.get(key, _th_default(defaults, field)))
+              for key, field in TH_KEYS.items()}
     with st.expander(t("sc_thresholds")):
         cols = st.columns(len(TH_KEYS))
-        values = {}
         for col, (key, field) in zip(cols, TH_KEYS.items(), strict=True):
-            if key not in st.session_state:  # the default goes through session state only
-                st.session_state[key] = _th_default(defaults, field)
-            values[field] = col.number_input(t(key), min_value=0.0, max_value=100.0, step=0.1,
-                                             format="%.2f", key=key)
-        st.button(t("sc_th_reset"), key="sc_th_reset", on_click=_reset_thresholds,
-                  args=(defaults,))
-        th = Thresholds(small_cell_k=defaults.small_cell_k, lq_missing=values["lq_missing"],
-                        lq_stronghold=values["lq_stronghold"],
-                        sd_bands=(values[0], values[1], values[2]),
-                        lq_min_base=defaults.lq_min_base)
-        if th.lq_missing > th.lq_stronghold or sorted(th.sd_bands) != list(th.sd_bands):
-            st.warning(t("sc_th_order"))
+            if key not in st.session_state:  # the box starts at the value in force
+                st.session_state[key] = values[field]
+            col.number_input(t(key), min_value=0.0, max_value=100.0, step=0.1, format="%.2f",
+                             key=key)
+        a, b = st.columns(2)
+        a.button(t("sc_th_apply"), key="sc_th_apply", on_click=_apply_thresholds,
+                 type="primary", width="stretch")
+        b.button(t("sc_th_reset"), key="sc_th_reset", on_click=_reset_thresholds,
+                 args=(defaults,), width="stretch")
+    th = Thresholds(small_cell_k=defaults.small_cell_k, lq_missing=values["lq_missing"],
+                    lq_stronghold=values["lq_stronghold"],
+                    sd_bands=(values[0], values[1], values[2]),
+                    lq_min_base=defaults.lq_min_base)
+    if th.lq_missing > th.lq_stronghold or sorted(th.sd_bands) != list(th.sd_bands):
+        st.warning(t("sc_th_order"))
     return th
 
 
+def _apply_thresholds() -> None:
+    st.session_state[TH_APPLIED] = {key: float(st.session_state[key]) for key in TH_KEYS}
+
+
 def _reset_thresholds(defaults: Thresholds) -> None:
+    st.session_state.pop(TH_APPLIED, None)
     for key, field in TH_KEYS.items():
         st.session_state[key] = _th_default(defaults, field)
 
