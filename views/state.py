@@ -117,22 +117,16 @@ def trends(ver: str, f: Filters, adcode: str):
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def reference(ver: str) -> Mapping:
-    """Things every page needs and that change only with a new version. One object shared by
-    every session, read-only (a mapping proxy; no caller changes its frames): a copy per call,
-    as st.cache_data gives, cost 2 ms of unpickling each time, several times per run (issue
-    18)."""
-    r = reader()
+    """What every page needs, per version: one read-only object for every session (a copy per
+    call, as st.cache_data gives, cost 2 ms of unpickling, several times per run; issue 18)."""
+    r, kids = reader(), {}
     regions = r.df("SELECT adcode, name, level, parent_adcode FROM region")
-    kids: dict[str, list[str]] = {}
     for code, parent in sorted(zip(regions["adcode"], regions["parent_adcode"], strict=True)):
         kids.setdefault(parent, []).append(code)
+    names = dict(zip(regions["adcode"], regions["name"], strict=True))
     return MappingProxyType({
-        "years": q.years(r),
-        "default_year": q.default_year(r),  # the latest year with enough data, not the max
-        "nodes": q.chain_nodes(r),
-        "regions": regions,
-        "region_names": MappingProxyType(dict(zip(regions["adcode"], regions["name"],
-                                                  strict=True))),
+        "years": q.years(r), "default_year": q.default_year(r),  # latest with enough data
+        "nodes": q.chain_nodes(r), "regions": regions, "region_names": MappingProxyType(names),
         "children": MappingProxyType({k: tuple(v) for k, v in kids.items()}),  # sorted codes
         "freshness": q.freshness(r),
         "peers": q.regions_named(r, settings.get("peer_cities").split(",")),
