@@ -159,7 +159,7 @@ class StickyProxy:
             down = asyncio.create_task(_pipe(b_reader, c_writer))
             await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
             # one side closed: let the other finish what it has in flight, then end both
-            done, pending = await asyncio.wait({up, down}, timeout=5)
+            _, pending = await asyncio.wait({up, down}, timeout=5)
             for task in pending:
                 task.cancel()
         finally:

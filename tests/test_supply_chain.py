@@ -303,3 +303,11 @@ def test_heatmap_compares_children_siblings_or_peers(reader):
         "370200", "110100"]
     assert q.compared_regions(reader, "100000", "peers", ["110100"]) == ["110100"]
 
+
+
+@pytest.mark.parametrize(("region", "wording"), [("370212", "同级地区"), ("370200", "下辖地区"),
+                                                  ("100000", "下辖地区")])
+def test_the_heatmap_offers_siblings_for_a_place_with_nothing_below_it(app, region, wording):
+    at = app({"region": region})
+    scope = next(r for r in at.radio if r.key.startswith("sc_heat_scope_"))
+    assert scope.options[0] == wording

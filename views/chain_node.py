@@ -28,11 +28,14 @@ def last_pick_key(node_key: str) -> str:
 
 
 def keep_pick(df: pd.DataFrame, node_key: str) -> None:
-    """The node a reader picked stays picked: when the node box's state arrives empty or as no
-    node of the chain (seen in the browser tests after a 加入招引跟踪 click on a busy machine:
-    the box fell back to its first option, AI芯片), the node last shown is put back before the
-    diagram and the box are drawn. A ?node= link and a click on the diagram set a node of the
-    chain, which stands."""
+    """The node a reader picked stays picked when the node box's state arrives empty (the
+    page left and opened again) or as no node of the chain. The box's options carry the node's
+    status, and its value travels as that label: a rerun sent with the label of a render whose
+    statuses have since changed deserializes to no option, and Streamlit falls back to the
+    first node (AI芯片). Seen in the pipeline browser test while the threshold boxes arrived as
+    0 (fixed in supply_chain.threshold_controls); the guard stays for any status change. The
+    node last shown is put back before the diagram and the box are drawn. A ?node= link and a
+    click on the diagram set a node of the chain, which stands."""
     last = st.session_state.get(last_pick_key(node_key))
     current = st.session_state.get(node_key)
     ids = set(df["node_id"])

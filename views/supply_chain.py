@@ -234,7 +234,7 @@ def national_shortage_section(df: pd.DataFrame) -> None:
 def heatmap_section(ver: str, region: str, year: int, th: Thresholds, bench: str,
                     k: int | None) -> None:
     st.subheader(t("sc_heatmap"))
-    leaf = state.reference(ver)["regions"]["parent_adcode"].ne(region).all()
+    leaf = region not in state.reference(ver)["children"]  # no place lies within it
     local = "sc_heat_siblings" if leaf else "sc_heat_children"
     a, b = st.columns(2)
     # One key per wording: the same key with other option labels (下辖 → 同级, a drill into a
