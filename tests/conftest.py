@@ -63,3 +63,23 @@ def export_browser():
         pytest.skip("Chromium not installed (apt-get install chromium fonts-wqy-microhei)")
     with charts.browser_session():
         yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser test fails, keep a picture of each of its pages as they were at the
+    failure (tests/artifacts/FAILED-<test>-<fixture>.png; CI's log names the files)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for name, value in getattr(item, "funcargs", {}).items():
+        if not hasattr(value, "screenshot") or not hasattr(value, "goto"):
+            continue  # not a Playwright page
+        path = Path(__file__).parent / "artifacts" / f"FAILED-{item.name}-{name}.png"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            value.screenshot(path=str(path), full_page=True)
+            report.sections.append(("failure screenshot", str(path)))
+        except Exception as e:  # noqa: BLE001 - a closed page: the failure itself matters
+            report.sections.append(("failure screenshot", f"none: {e}"))

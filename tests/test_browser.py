@@ -150,11 +150,24 @@ def _wait_map(pg, title: str) -> None:
     pg.wait_for_timeout(500)
 
 
-def idle(pg) -> None:
-    """Wait until the app has finished its rerun (Streamlit's status widget is gone)."""
-    pg.wait_for_timeout(300)
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                         timeout=60_000)
+# The app at rest: its root says the script is not running (the frontend sets 'rerunRequested'
+# when it asks for a rerun, 'running' while it runs) and no status widget shows.
+APP_IDLE = """() => { const app = document.querySelector('[data-testid="stApp"]');
+    return !!app && app.dataset.testScriptState === 'notRunning'
+        && !document.querySelector('[data-testid="stStatusWidget"]'); }"""
+
+
+def idle(pg, settle_ms: int = 300) -> None:
+    """Wait until the app has finished its reruns: at rest on two looks ``settle_ms`` apart, so
+    a rerun that a click asked for a moment ago (or a second one the first led to) is waited
+    for too. On a busy machine a single look could fall between two runs."""
+    pg.wait_for_timeout(150)
+    for _ in range(40):
+        pg.wait_for_function(APP_IDLE, timeout=60_000)
+        pg.wait_for_timeout(settle_ms)
+        if pg.evaluate(APP_IDLE):
+            return
+    raise AssertionError("the app kept rerunning for 40 looks")
 
 
 def _wait_locations(pg, prefix: str, count: int) -> None:

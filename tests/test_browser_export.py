@@ -17,7 +17,14 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from tests.test_browser import ARTIFACTS, ROOT, browser, page, running_app  # noqa: F401
+from tests.test_browser import (  # noqa: F401
+    ARTIFACTS,
+    ROOT,
+    browser,
+    idle,
+    page,
+    running_app,
+)
 
 pytestmark = pytest.mark.browser
 APP = ROOT / "tests" / "apps" / "export_demo.py"
@@ -41,15 +48,8 @@ def _open_chart_page(pg, base: str) -> None:
     pg.goto(base)
     pg.get_by_role("heading", name="导出测试").wait_for(timeout=60_000)
     pg.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
-    _settled(pg)
-
-
-def _settled(pg) -> None:
-    """Wait until the app is not running: a rerun replaces the download buttons' file ids,
-    and a click on a button of the previous run would ask for a file that is gone."""
-    pg.wait_for_timeout(300)
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                         timeout=60_000)
+    idle(pg)  # a rerun replaces the download buttons' file ids: a click on a button of the
+    # previous run would ask for a file that is gone
 
 
 def test_chart_downloads_as_png_from_its_popover(page, server, app_db):  # noqa: F811
@@ -60,7 +60,7 @@ def test_chart_downloads_as_png_from_its_popover(page, server, app_db):  # noqa:
     page.get_by_text("PNG", exact=True).click()
     download_button = page.get_by_role("button", name="下载 PNG")
     download_button.wait_for(timeout=30_000)
-    _settled(page)
+    idle(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "export-popover.png"))
     with page.expect_download(timeout=120_000) as info:
@@ -93,7 +93,7 @@ def test_export_page_bundles_the_charts_seen(page, server):  # noqa: F811
     page.get_by_role("heading", name="图表与数据").wait_for(timeout=60_000)
     button = page.get_by_role("button", name="下载 ZIP (1 个图表 × 2 种格式)")
     button.wait_for(timeout=30_000)
-    _settled(page)
+    idle(page)
     with page.expect_download(timeout=120_000) as info:
         button.click()
     zf = zipfile.ZipFile(io.BytesIO(info.value.path().read_bytes()))

@@ -20,7 +20,7 @@ from access import targets as tg
 from etl.load import load_files
 from tests import fixtures
 from tests import test_browser as tb
-from tests.test_browser import running_app, watched_page
+from tests.test_browser import idle, running_app, watched_page
 
 browser = tb.browser
 ARTIFACTS = tb.ARTIFACTS
@@ -50,12 +50,6 @@ def ppage(browser, pipeline_server):  # noqa: F811
         yield pg
 
 
-def _idle(pg) -> None:
-    pg.wait_for_timeout(300)
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                         timeout=60_000)
-
-
 def _shot(pg, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -75,14 +69,14 @@ def _choose(pg, scope, label: str, option: str) -> None:
             if attempt == 3:
                 raise
             pg.keyboard.press("Escape")
-            _idle(pg)
-    _idle(pg)
+            idle(pg)
+    idle(pg)
 
 
 def _open_node(pg, base: str) -> None:
     pg.goto(f"{base}/supply_chain?region=370212")
     pg.get_by_role("heading", name=re.compile("产业链 · 崂山区")).wait_for(timeout=90_000)
-    _idle(pg)
+    idle(pg)
     _choose(pg, pg, "选择环节", "智能客服与营销 · 补链")
     pg.get_by_role("heading", name="招引清单 · 智能客服与营销").wait_for(timeout=60_000)
 
@@ -106,7 +100,7 @@ def _wait_text(pg, text: str, shot: str, timeout: int = 30_000) -> None:
 def _save(pg, form, message: str) -> None:
     form.get_by_role("button", name="保存修改").click()
     pg.get_by_text(message).first.wait_for(timeout=60_000)
-    _idle(pg)
+    idle(pg)
 
 
 def test_from_gap_to_landed_and_still_there_after_a_reload(ppage, pipeline_server):
@@ -117,16 +111,16 @@ def test_from_gap_to_landed_and_still_there_after_a_reload(ppage, pipeline_serve
     # Two targets, each in one click: the first target region, the first target enterprise.
     pg.get_by_role("button", name="加入招引跟踪").first.click()
     pg.get_by_text("已加入招引跟踪").first.wait_for(timeout=30_000)
-    _idle(pg)
+    idle(pg)
     tab = pg.get_by_role("tab", name="目标企业")
     tab.click()
     pg.wait_for_function("(t) => t.getAttribute('aria-selected') === 'true'",
                          arg=tab.element_handle(), timeout=30_000)
-    _idle(pg)
+    idle(pg)
     pg.locator("[role='tabpanel']:visible").get_by_role(
         "button", name="加入招引跟踪").first.click()  # the visible tab's
     _wait_text(pg, "本环节招引目标: 线索 2", "pipeline-second-add")
-    _idle(pg)
+    idle(pg)
     targets = tg.list_targets(app_db)
     assert [(x.kind, x.stage) for x in targets] == [("region", "线索"), ("enterprise", "线索")]
     firm = targets[1]

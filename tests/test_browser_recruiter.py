@@ -25,6 +25,7 @@ from tests.test_browser import (  # noqa: F401 - fixtures and the CI rule
     ROOT,
     _free_port,
     browser,
+    idle,
     page,
     running_app,
     server,
@@ -82,13 +83,6 @@ def _shot(pg, name: str) -> None:
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def _idle(pg) -> None:
-    """Wait until the app has finished its rerun (Streamlit's status widget is gone)."""
-    pg.wait_for_timeout(300)
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                         timeout=60_000)
-
-
 def _switch_role(pg, label: str) -> None:
     sidebar = pg.locator("section[data-testid='stSidebar']")
     box = sidebar.locator("[data-testid='stSelectbox']", has_text="角色")
@@ -101,16 +95,16 @@ def _switch_role(pg, label: str) -> None:
             option.wait_for(timeout=5_000)
             break
         except Exception:  # noqa: BLE001 - playwright's TimeoutError: try again
-            _idle(pg)
+            idle(pg)
     option.click()
-    _idle(pg)
+    idle(pg)
 
 
 def _type(pg, label: str, text: str) -> None:
     box = pg.get_by_label(label)
     box.fill(text)
     box.press("Enter")
-    _idle(pg)
+    idle(pg)
 
 
 def _experience_from(pg, years: int) -> None:
@@ -119,13 +113,13 @@ def _experience_from(pg, years: int) -> None:
     slider.get_by_role("slider").first.focus()
     for _ in range(years):
         pg.keyboard.press("ArrowRight")
-    _idle(pg)
+    idle(pg)
 
 
 def _settled_box(pg, grid) -> dict:
     """The grid's box once the page has stopped moving: the app idle and the box the same on
     two looks 200 ms apart (a rerun that lands late can shift or redraw the grid)."""
-    _idle(pg)
+    idle(pg)
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     for _ in range(10):
@@ -149,7 +143,7 @@ def _click_until(pg, grid, x: int, row: int, done, before=None) -> None:
             done.wait_for(timeout=20_000 if attempt < 2 else 60_000)
             return
         except Exception:  # noqa: BLE001 - playwright's TimeoutError: look, maybe again
-            _idle(pg)
+            idle(pg)
             if done.count():
                 return
             if before is not None and not before.count():
@@ -165,7 +159,7 @@ def _tick_rows(pg, grid, rows: list[int], shortlist_after: list[int]) -> None:
             if heading.count() else None
         _click_until(pg, grid, 20, row,
                      pg.get_by_role("heading", name=f"候选名单 ({expected})"), before)
-        _idle(pg)
+        idle(pg)
 
 
 def test_recruiter_filters_picks_a_cluster_and_exports_a_shortlist(rpage, recruiter_server):
@@ -173,12 +167,12 @@ def test_recruiter_filters_picks_a_cluster_and_exports_a_shortlist(rpage, recrui
     pg = rpage
     pg.goto(f"{base}/clusters")
     pg.get_by_role("heading", name=re.compile("人才集群 · 全国")).wait_for(timeout=60_000)
-    _idle(pg)
+    idle(pg)
     _switch_role(pg, "招聘 (recruiter)")
     _type(pg, "技能 (多个用逗号分隔)", "全景VR")
     _experience_from(pg, 5)
     pg.get_by_text("仅愿意流动").click()
-    _idle(pg)
+    idle(pg)
     _type(pg, "期望城市", "青岛")
     summary = pg.get_by_text(re.compile("符合条件的人才"))
     summary.wait_for(timeout=30_000)
@@ -187,7 +181,7 @@ def test_recruiter_filters_picks_a_cluster_and_exports_a_shortlist(rpage, recrui
                          timeout=30_000)
     _shot(pg, "recruiter-clusters")
     pg.get_by_role("button", name="查看此集群").first.click()
-    _idle(pg)
+    idle(pg)
     pg.get_by_role("heading", name=re.compile("集群人才 · #1 青岛市")).wait_for()
     grid = pg.locator("[data-testid='stDataFrame']").first
     _tick_rows(pg, grid, [0, 1], [1, 2])
@@ -213,7 +207,7 @@ def test_recruiter_filters_picks_a_cluster_and_exports_a_shortlist(rpage, recrui
     assert "\"'=HYPERLINK(\"\"http://x.invalid\"\",\"\"点我\"\")\"" in body[0]
     assert ",D,硕士,山东大学,10.0,全景VR、VR、三维引擎," in body[1]
     assert "13912340001" not in data.decode("utf-8-sig")
-    _idle(pg)
+    idle(pg)
     rows = appdb.audit_rows(app_db)
     assert rows[["user", "role", "action", "target"]].values.tolist()[0] == \
         ["本地用户", "recruiter", "export", "人才候选名单.csv"]
@@ -227,11 +221,11 @@ def test_recruiter_filters_picks_a_cluster_and_exports_a_shortlist(rpage, recrui
     _open_row(pg, grid, 0)
     assert "talent=T" in pg.url
     pg.get_by_role("heading", name=re.compile("青岛市崂山区")).wait_for(timeout=30_000)
-    _idle(pg)
+    idle(pg)
     pg.get_by_label("查看理由 (将记入审计日志)").fill("电话邀约参加崂山人才洽谈会")
     pg.get_by_role("button", name="查看联系方式").click()
     pg.get_by_text("13912340001").wait_for(timeout=30_000)
-    _idle(pg)
+    idle(pg)
     _shot(pg, "recruiter-profile")
     _shot_at(pg, pg.get_by_text("相似人才 (同环节, 共同技能最多)"), "recruiter-profile-tables")
     unmask = appdb.audit_rows(app_db).iloc[0]
@@ -240,7 +234,7 @@ def test_recruiter_filters_picks_a_cluster_and_exports_a_shortlist(rpage, recrui
     pg.get_by_role("button", name="← 返回人才集群").click()
     _filters_kept(pg, "recruiter-back")
     pg.get_by_text("零散人才 · 不在任何集群内 (1 人)").click()  # 林五 in 深圳
-    _idle(pg)
+    idle(pg)
     _shot_at(pg, pg.get_by_role("heading", name="候选名单 (2)"), "recruiter-back-shortlist")
 
     # the revealed contact is in the export (and audited on its own); the other stays masked
@@ -248,7 +242,7 @@ def test_recruiter_filters_picks_a_cluster_and_exports_a_shortlist(rpage, recrui
         pg.get_by_role("button", name="下载 CSV").first.click()
     text = open(info.value.path(), "rb").read().decode("utf-8-sig")
     assert ",林一,13912340001,v1@example.com," in text and ",林**,139****0003," in text
-    _idle(pg)
+    idle(pg)
     rows = appdb.audit_rows(app_db)  # newest first
     assert rows[["action", "target", "reason"]].values.tolist()[:2] == [
         ["export", unmask["target"], "电话邀约参加崂山人才洽谈会"],
@@ -260,9 +254,9 @@ def test_recruiter_filters_picks_a_cluster_and_exports_a_shortlist(rpage, recrui
     name = sidebar.get_by_label("名称", exact=True)
     name.fill("崂山全景VR")
     name.press("Enter")
-    _idle(pg)
+    idle(pg)
     sidebar.get_by_role("button", name="保存当前视图").click()
-    _idle(pg)
+    idle(pg)
     link = sidebar.locator("[data-testid='stCode']").inner_text().strip()
     assert link.startswith(f"{base}/clusters?") and "c_skills=%E5%85%A8%E6%99%AFVR" in link
     _shot_at(pg, sidebar.get_by_role("button", name="崂山全景VR"), "recruiter-saved-view")
@@ -281,13 +275,13 @@ def _shot_at(pg, locator, name: str) -> None:
 def _open_row(pg, grid, row: int) -> None:
     """Click a data cell of a row (not its tick box): the talent's profile opens."""
     _click_until(pg, grid, 180, row, pg.get_by_role("heading", name="人才档案"))
-    _idle(pg)
+    idle(pg)
 
 
 def _filters_kept(pg, shot: str) -> None:
     """Back on the cluster page: the filters, the URL, the cluster and the shortlist as they were."""
     pg.get_by_role("heading", name="候选名单 (2)").wait_for(timeout=60_000)
-    _idle(pg)
+    idle(pg)
     assert pg.get_by_label("技能 (多个用逗号分隔)").input_value() == "全景VR"
     assert pg.get_by_label("期望城市").input_value() == "青岛"
     assert pg.get_by_role("checkbox", name="仅愿意流动").is_checked()
@@ -306,7 +300,7 @@ def test_tables_have_no_built_in_download_or_copy(rpage, recruiter_server):
     pg = rpage
     pg.goto(f"{recruiter_server[0]}/")
     pg.get_by_role("heading", name=re.compile("人才地图 · 全国")).wait_for(timeout=60_000)
-    _idle(pg)
+    idle(pg)
     table = pg.locator("[data-testid='stDataFrame']").first
     table.wait_for(timeout=30_000)
     table.hover()
