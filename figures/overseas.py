@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from analytics import disclosure
 
@@ -21,25 +22,28 @@ MAX_ROWS = 12
 
 def _bars(ctl: disclosure.Controlled, label_col: str, series, x_title: str,
           here: str | None = None) -> go.Figure:
+    """Grouped horizontal bars, the first category at the top. Built from plain dicts without
+    plotly's validation (issue 18: 6.5 → 1.9 ms; a miss of the shared pool view paid it under
+    20 sessions): the figure's JSON is the validated one's (tests/test_overseas_figures.py)."""
     v = ctl.values.head(MAX_ROWS)
-    names = v[label_col].astype(str).map(html.escape)
-    fig = go.Figure()
+    names = v[label_col].astype(str).map(html.escape).tolist()[::-1]
+    data = []
     for col, name, color in series:
         if col == "expecting_here":
             name = f"期望来{html.escape(here)}" if here else "期望回国内"
-        text = ctl.text(col, disclosure.fmt_count).loc[v.index]
+        text = ctl.text(col, disclosure.fmt_count).loc[v.index].tolist()[::-1]
         # A withheld figure draws no bar (x 0) but keeps its label ('<k' / '保密').
-        x = v[col].where(~ctl.withheld(col).loc[v.index], 0)
-        fig.add_trace(go.Bar(y=names[::-1], x=x[::-1], name=name, orientation="h",
-                             marker_color=color, text=text[::-1].tolist(), textposition="outside",
-                             textfont={"size": 11},
-                             cliponaxis=False,
-                             hovertemplate=f"%{{y}} · {name}: %{{text}} 人<extra></extra>"))
-    fig.update_layout(barmode="group", height=max(240, 28 * len(v) * len(series) // 2 + 90),
-                      xaxis_title=x_title, yaxis_title=None, bargap=0.25,
-                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-                      margin={"l": 10, "r": 40, "t": 30, "b": 30}, plot_bgcolor="#f4f6f9")
-    return fig
+        x = v[col].where(~ctl.withheld(col).loc[v.index], 0).to_numpy()[::-1]
+        data.append({"type": "bar", "y": names, "x": x, "name": name, "orientation": "h",
+                     "marker": {"color": color}, "text": text, "textposition": "outside",
+                     "textfont": {"size": 11}, "cliponaxis": False,
+                     "hovertemplate": f"%{{y}} · {name}: %{{text}} 人<extra></extra>"})
+    layout = {"barmode": "group", "height": max(240, 28 * len(v) * len(series) // 2 + 90),
+              "xaxis": {"title": {"text": x_title}}, "yaxis": {"title": {}}, "bargap": 0.25,
+              "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+              "margin": {"l": 10, "r": 40, "t": 30, "b": 30}, "plot_bgcolor": "#f4f6f9",
+              "template": pio.templates[pio.templates.default]}
+    return go.Figure(data=data, layout=layout, _validate=False)
 
 
 def has_bars(ctl: disclosure.Controlled, columns) -> bool:
