@@ -153,7 +153,9 @@ def bench_server(db: Path, runs: int, seed: int) -> dict:
             shapes[parent] = children_geojson(parent)
         return shapes[parent]
 
-    server, floors, facts, sizes, moves = [], [], [], [], []
+    from figures.svg_map import payload as svg_payload
+
+    server, floors, facts, sizes, svg_sizes, moves = [], [], [], [], [], []
     logging.disable(logging.WARNING)
     try:
         for move, f in interactions(runs, seed, nodes, years):
@@ -163,15 +165,19 @@ def bench_server(db: Path, runs: int, seed: int) -> dict:
             server.append(time.perf_counter() - t0)
             floors.append(floor(reader, f, q.map_parent(reader, f.region)))
             facts.append(fact_floor(reader, f, q.map_parent(reader, f.region)))
-            sizes.append(len(payload.encode()) + arrow_bytes(table))
+            table_bytes = arrow_bytes(table)
+            sizes.append(len(payload.encode()) + table_bytes)
+            # what the default renderer (map_renderer=svg) sends instead of the figure: the
+            # component's data as Streamlit serialises it (json.dumps)
+            svg_sizes.append(len(json.dumps(svg_payload(fig)).encode()) + table_bytes)
             moves.append(move)
     finally:
         logging.disable(logging.NOTSET)
     geometry = {p: children_geojson_path(p).stat().st_size for p in ("100000", "370000",
                                                                       "370200")}
     reader.close()
-    return {"server_s": server, "floor_s": floors, "fact_s": facts, "bytes": sizes, "moves": moves,
-            "geometry_bytes": geometry}
+    return {"server_s": server, "floor_s": floors, "fact_s": facts, "bytes": sizes,
+            "svg_bytes": svg_sizes, "moves": moves, "geometry_bytes": geometry}
 
 
 def bench_apptest(db: Path, runs: int, seed: int) -> list[float]:
@@ -230,7 +236,10 @@ def main() -> None:
           "  (persons per child region from talent_person, same filters: the issue's floor)")
     print(f"ratio server/floor (p50): {statistics.median(s) / statistics.median(fl):.1f}x the "
           f"mart's bare sum, {statistics.median(s) / statistics.median(fa):.1f}x the fact table's")
-    print(f"bytes per interaction p50 {statistics.median(by) / 1024:.1f} KB, max "
+    sv = res["svg_bytes"]
+    print(f"bytes per interaction, SVG map (the default) p50 {statistics.median(sv) / 1024:.1f} "
+          f"KB, max {max(sv) / 1024:.1f} KB")
+    print(f"bytes per interaction, plotly map p50 {statistics.median(by) / 1024:.1f} KB, max "
           f"{max(by) / 1024:.1f} KB; geometry sent once per map: "
           + ", ".join(f"{k} {v / 1024:.0f} KB" for k, v in res["geometry_bytes"].items()))
     result = {"db": str(db), "runs": args.runs, "server_ms_p50": statistics.median(s) * ms,
@@ -238,7 +247,8 @@ def main() -> None:
               "apptest_ms_p95": pct(app, 95) * ms, "floor_ms_p50": statistics.median(fl) * ms,
               "floor_ms_p95": pct(fl, 95) * ms, "fact_floor_ms_p50": statistics.median(fa) * ms,
               "fact_floor_ms_p95": pct(fa, 95) * ms, "bytes_p50": statistics.median(by),
-              "bytes_max": max(by), "geometry_bytes": res["geometry_bytes"]}
+              "bytes_max": max(by), "svg_bytes_p50": statistics.median(sv),
+              "svg_bytes_max": max(sv), "geometry_bytes": res["geometry_bytes"]}
     if args.browser:
         br = bench_browser(db)
         print(f"first full render (first session on a fresh server, median of "

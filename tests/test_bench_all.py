@@ -44,7 +44,7 @@ def test_dashboard_rows_ratio_bytes_and_targets():
     rows = by_name(ball.rows_dashboard(DASHBOARD))
     f = rows["talent map: filter change (server work)"]
     assert f.ratio == pytest.approx(3.5) and f.met is False
-    b = rows["talent map: bytes per interaction"]
+    b = rows["talent map: bytes per interaction (plotly map)"]
     assert (b.p50, b.max, b.unit) == (6.0, 16.0, "KB") and b.met is False
     assert rows["talent map: Streamlit rerun (AppTest)"].met is None  # no target
     ok = ball.rows_dashboard({**DASHBOARD, "server_ms_p50": 36.0, "bytes_max": 15 * 1024})
@@ -165,3 +165,16 @@ def test_the_table_has_every_row_aligned_with_failures_shown():
     assert "| 120 s" in text and "| NO" in text
     assert "FAILED: timed out after 3600 s" in grid[-1]
     assert "- ETL (large): 1,060,010 rows → published: median of 1" in text
+
+
+def test_the_bytes_target_reads_what_the_default_renderer_sends():
+    """With the SVG map's bytes measured, the target is theirs; the plotly map's are shown
+    beside it without one (its JSON is what map_renderer=plotly_chart sends)."""
+    data = {**DASHBOARD, "svg_bytes_p50": 4096, "svg_bytes_max": 10 * 1024}
+    rows = by_name(ball.rows_dashboard(data))
+    svg = rows["talent map: bytes per interaction (SVG map, default)"]
+    assert (svg.p50, svg.max) == (4.0, 10.0) and svg.met is True
+    plotly = rows["talent map: bytes per interaction (plotly map)"]
+    assert plotly.max == 16.0 and plotly.met is None
+    over = by_name(ball.rows_dashboard({**data, "svg_bytes_max": 16 * 1024}))
+    assert over["talent map: bytes per interaction (SVG map, default)"].met is False
