@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 
 import plotly.graph_objects as go
-import plotly.io as pio
 
 from analytics import disclosure
 
@@ -41,8 +40,7 @@ def _bars(ctl: disclosure.Controlled, label_col: str, series, x_title: str,
     layout = {"barmode": "group", "height": max(240, 28 * len(v) * len(series) // 2 + 90),
               "xaxis": {"title": {"text": x_title}}, "yaxis": {"title": {}}, "bargap": 0.25,
               "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-              "margin": {"l": 10, "r": 40, "t": 30, "b": 30}, "plot_bgcolor": "#f4f6f9",
-              "template": pio.templates[pio.templates.default]}
+              "margin": {"l": 10, "r": 40, "t": 30, "b": 30}, "plot_bgcolor": "#f4f6f9"}
     return go.Figure(data=data, layout=layout, _validate=False)
 
 

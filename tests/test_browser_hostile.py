@@ -10,7 +10,7 @@ import pytest
 from etl.load import load_files
 from etl.normalize.credit_code import make_credit_code
 from tests.fixtures import write_csv
-from tests.test_browser import CHROMIUM, FLAGS, _shot, running_app
+from tests.test_browser import CHROMIUM, FLAGS, _shot, idle, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -52,9 +52,8 @@ def test_nothing_hostile_runs(hostile_server, path):
         dialogs = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto(hostile_server + path)
-        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
-                               timeout=60_000)
-        page.wait_for_timeout(2500)
+        idle(page)
+        page.wait_for_timeout(2500)  # time for an injected script to run
         pwned = page.evaluate("() => window.__pwned === 1")
         exceptions = page.locator("[data-testid='stException']").count()
         text = page.inner_text("body")
