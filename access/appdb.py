@@ -6,9 +6,9 @@ every other process out, so an auditor's read-only connection (a DuckDB shell le
 every audit write — and with it every export and contact reveal — fail. Appending a line to a
 plain file takes no DuckDB lock: writers take turns on an advisory ``flock`` of the log, held for
 the append alone, and readers take no lock at all (they read the complete lines present), so
-nothing a reader does can hold up a writer. DuckDB reads the log as it is::
-
-    SELECT * FROM read_json('data/app/app.audit.jsonl') ORDER BY seq;
+nothing a reader does can hold up a writer. DuckDB reads the log as it is, with the query in
+docs/roles.md: ``read_json(..., ignore_errors = true, columns = ...)`` and ``WHERE hash IS NOT
+NULL``, because a reader may catch the last line mid-append (tests/test_audit_chain.py runs it).
 
 The chain: row n carries ``seq`` = n, ``prev`` = the ``hash`` of row n-1 (64 zeros for row 1)
 and ``hash`` = sha256(prev + newline + the canonical JSON of [seq, at, user, role, action,
