@@ -6,7 +6,9 @@ is set and Chromium is missing."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import plotly
 import pytest
 
 from tests.test_browser import (  # noqa: F401 - fixtures and the CI rule
@@ -24,6 +26,11 @@ from tests.test_browser import (  # noqa: F401 - fixtures and the CI rule
 
 pytestmark = pytest.mark.browser
 
+# the plotly.js the installed plotly package ships: "* plotly.js v4.1.1" in its header
+PLOTLY_JS_VERSION = re.search(
+    r"plotly\.js v([0-9.]+)",
+    (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text("utf-8")[:200],
+).group(1)
 METRICS = (("每万人人才数", "每万人"), ("占全国比重", "占全国"), ("人才数量", "人才数量"))
 
 
@@ -109,4 +116,37 @@ def test_a_click_drills_down_in_the_same_graph(browser, app):  # noqa: F811
         idle(page)
         assert _kept(page)["marked"]
         _shot(page, "map-component-qingdao")
+        assert page.errors == [] or all("404" in e for e in page.errors), page.errors
+
+
+FOREIGN = """() => { window.__foreign = 0;
+    const count = () => { window.__foreign += 1; return Promise.reject(new Error('foreign')); };
+    window.Plotly = {react: count, newPlot: count, purge: count, Plots: {resize: count}}; }"""
+
+
+def test_another_plotly_on_the_page_does_not_draw_the_map(browser, app):  # noqa: F811
+    """st.plotly_chart's own plotly.js sets window.Plotly when its chunk arrives, on a busy
+    machine after the map's first draw; drawing with that second copy built a new MapLibre map
+    (CI, under load). Here a foreign window.Plotly is present before the page loads and replaced
+    again after the first draw: the map is drawn, and kept across metric changes, by the
+    component's own plotly.js, and nothing of it calls the foreign one."""
+    with watched_page(browser, app) as page:
+        page.add_init_script(FOREIGN.join(["(", ")();"]))
+        page.goto(f"{app}/")
+        _wait_map(page, "人才地图 · 全国")
+        idle(page)
+        _mark(page)
+        page.evaluate(FOREIGN)
+        for label, legend in METRICS[:2]:
+            page.get_by_role("radio", name=label).click()
+            _legend_starts(page, legend)
+            idle(page)
+            kept = _kept(page)
+            assert kept["marked"] and kept["same_map"] and not kept["removed"], (label, kept)
+        page.set_viewport_size({"width": 1200, "height": 1000})  # the resize path too
+        page.wait_for_timeout(500)
+        assert page.evaluate("() => window.__foreign") == 0
+        ours = page.evaluate("""() => [window.__talentmapPlotly.version,
+                                        typeof window.Plotly.react]""")
+        assert ours == [PLOTLY_JS_VERSION, "function"], ours
         assert page.errors == [] or all("404" in e for e in page.errors), page.errors

@@ -7,7 +7,9 @@ a Streamlit components v2 component with a fixed ``key``: Streamlit keeps the el
 component's JavaScript keeps one graph div inside it and updates it with ``Plotly.react``.
 
 plotly.js comes from the installed plotly package, published once as a static file
-(``static/js/plotly-<version>.min.js``, served at ``app/static/js/``; no CDN, no network). A
+(``static/js/plotly-<version>.min.js``, served at ``app/static/js/``; no CDN, no network) and kept
+as ``window.__talentmapPlotly``: never the ``window.Plotly`` that st.plotly_chart's own copy sets
+when it arrives, since a second copy's ``Plotly.react`` builds a new map. A
 click on a region comes back as the trigger value ``selection`` shaped like st.plotly_chart's
 (``{"points": [{"location": …, "curve_number": …, "point_number": …}]}``), so
 ``st.session_state[key]["selection"]["points"]`` reads the same in an ``on_select`` callback.
@@ -95,15 +97,30 @@ async function scriptUrl(src) {
   return new URL(src, document.baseURI).href;
 }
 
+const OURS = "__talentmapPlotly";
+
+// Our own plotly.js, kept under its own name. Streamlit's st.plotly_chart brings another
+// plotly.js that sets window.Plotly when its chunk arrives, which on a busy machine is after our
+// first draw: Plotly.react from a second copy of plotly.js does not know the first copy's graph,
+// starts a new plot and builds a new MapLibre map. So every draw, resize and purge of the graph
+// uses the copy loaded here, whatever window.Plotly is now; window.Plotly is left as it was.
+function plotly() { return window[OURS] || null; }
+
 function loadPlotly(src) {
-  if (window.Plotly && window.Plotly.react) return Promise.resolve(window.Plotly);
+  if (plotly()) return Promise.resolve(plotly());
   if (!window[LOADING]) {
     window[LOADING] = scriptUrl(src).then((url) => new Promise((resolve, reject) => {
+      const before = Object.getOwnPropertyDescriptor(window, "Plotly");
       const s = document.createElement("script");
       s.src = url;
       s.async = true;
-      s.onload = () => window.Plotly ? resolve(window.Plotly)
-                                      : reject(new Error("plotly.js 未能加载"));
+      s.onload = () => {
+        const loaded = window.Plotly;
+        if (before) Object.defineProperty(window, "Plotly", before);
+        if (!loaded || !loaded.react) { reject(new Error("plotly.js 未能加载")); return; }
+        window[OURS] = loaded;
+        resolve(loaded);
+      };
       s.onerror = () => reject(new Error("无法加载 " + src));
       document.head.appendChild(s);
     })).catch((err) => { window[LOADING] = null; throw err; });
@@ -148,7 +165,7 @@ function themed(layout, el) {
 
 function showError(gd, err) {
   try {
-    if (window.Plotly && gd._fullLayout) window.Plotly.purge(gd);
+    if (plotly() && gd._fullLayout) plotly().purge(gd);
     const box = document.createElement("div");
     box.className = "tm-map-error";
     box.textContent = "地图无法显示: " + (err && err.message ? err.message : String(err));
@@ -167,8 +184,8 @@ function graph(parent) {
   gd.__tmResize = new ResizeObserver(() => {
     cancelAnimationFrame(frame);
     frame = requestAnimationFrame(() => {
-      if (gd._fullLayout && window.Plotly && gd.isConnected) {
-        window.Plotly.Plots.resize(gd).catch(() => {});
+      if (gd._fullLayout && plotly() && gd.isConnected) {
+        plotly().Plots.resize(gd).catch(() => {});
       }
     });
   });
@@ -230,7 +247,7 @@ export default function (component) {
     if (!gd || parentElement.isConnected) return;
     try {
       if (gd.__tmResize) gd.__tmResize.disconnect();
-      if (window.Plotly) window.Plotly.purge(gd);
+      if (plotly()) plotly().purge(gd);
     } catch (e) { /* gone anyway */ }
     if (parentElement.__tmGraph === gd) delete parentElement.__tmGraph;
   }, 0);
