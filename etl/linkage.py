@@ -339,21 +339,24 @@ def person_ids(ids: np.ndarray, labels: np.ndarray, previous: dict[str, str]) ->
               .sort_values(["n", "old", "cluster"], ascending=[False, True, True]))
     # Each earlier person id goes to the cluster holding most of its records (then the cluster
     # of the smallest talent id); each cluster takes the earlier id it holds most records of.
-    given: dict[int, str] = {}
-    used: set[str] = set()
-    for old, cluster, _n in claims.itertuples(index=False):
+    # A claim whose id and cluster are in no other claim (nearly all, on a reload) is granted
+    # whatever the order; the rest are settled greedily in that order.
+    alone = ~claims["old"].duplicated(keep=False) & ~claims["cluster"].duplicated(keep=False)
+    given: dict[int, str] = dict(zip(claims["cluster"][alone], claims["old"][alone], strict=True))
+    used: set[str] = set(given.values())
+    for old, cluster, _n in claims[~alone].itertuples(index=False):
         if cluster not in given and old not in used:
             given[cluster] = old
             used.add(old)
     first = df.groupby("cluster")["tid"].min()
-    for cluster, tid in first.items():
-        if cluster not in given:
-            pid = "P" + tid[1:]
-            if pid in used:  # a split-off part whose first record founded another person
-                pid = "P" + tid[1:] + "-" + str(cluster)
-            given[cluster] = pid
-            used.add(pid)
-    return df["cluster"].map(given).to_numpy(dtype=object)
+    first = first[~first.index.isin(list(given))]
+    fresh = ("P" + first.astype(str).str[1:]).astype(object)
+    clash = fresh.isin(used).to_numpy()  # a split-off part whose first record founded another
+    fresh[clash] = fresh[clash] + "-" + first.index[clash].astype(str)
+    if fresh.duplicated().any() or fresh.isin(used).any():  # cannot happen with T… ids
+        raise ValueError("two persons would share an id")
+    out = pd.concat([pd.Series(given, dtype=object), fresh])
+    return out.reindex(df["cluster"]).to_numpy(dtype=object)
 
 
 @dataclass

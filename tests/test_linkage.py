@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from etl.load import load_files
@@ -227,3 +228,49 @@ def test_a_person_keeps_its_id_when_a_record_with_a_smaller_id_joins():
     got = person_ids(ids, np.array([0, 0, 1, 2]), previous={"T5": "P5", "T7": "P5"})
     # T1 joins T5's person: P5 carries on; T7, split from it, becomes its own person
     assert list(got) == ["P5", "P5", "P7", "P8"]
+
+
+def _person_ids_one_by_one(ids, labels, previous):
+    """The reference: person_ids as first written, one cluster at a time."""
+    df = pd.DataFrame({"tid": ids, "cluster": labels})
+    df["old"] = df["tid"].map(previous)
+    claims = (df.dropna(subset=["old"]).groupby(["old", "cluster"]).size()
+              .rename("n").reset_index()
+              .sort_values(["n", "old", "cluster"], ascending=[False, True, True]))
+    given, used = {}, set()
+    for old, cluster, _n in claims.itertuples(index=False):
+        if cluster not in given and old not in used:
+            given[cluster] = old
+            used.add(old)
+    for cluster, tid in df.groupby("cluster")["tid"].min().items():
+        if cluster not in given:
+            pid = "P" + tid[1:]
+            if pid in used:
+                pid = "P" + tid[1:] + "-" + str(cluster)
+            given[cluster] = pid
+            used.add(pid)
+    return df["cluster"].map(given).to_numpy(dtype=object)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_person_ids_equal_the_one_by_one_rule(seed):
+    """Merges, splits, contested earlier ids, new records, a split-off part whose first record
+    founded another person: the same ids as the rule applied cluster by cluster."""
+    import numpy as np
+
+    from etl.linkage import person_ids
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    ids = np.array([f"T{k:05d}" for k in rng.choice(100_000, n, replace=False)], dtype=object)
+    labels = rng.integers(0, max(1, n // int(rng.integers(1, 6))), n)
+    if seed % 3 == 0:  # non-contiguous labels, as after a constrained split
+        labels = labels * 7 + 1000
+    known = rng.random(n) < rng.choice([0.0, 0.5, 0.95])
+    pool = ["P" + t[1:] for t in ids[rng.random(n) < 0.5]] or ["P00000"]
+    previous = {t: pool[int(rng.integers(0, len(pool)))] for t in ids[known]}
+    got = person_ids(ids, labels, previous)
+    assert list(got) == list(_person_ids_one_by_one(ids, labels, previous))
+    per_cluster = pd.Series(got).groupby(labels).nunique()
+    assert (per_cluster == 1).all() and pd.Series(got).groupby(got).apply(
+        lambda g: len(set(labels[g.index]))).max() == 1  # one id per person, one person per id
