@@ -63,7 +63,7 @@ def alerts_title() -> str:
 
 
 def main() -> None:
-    from views import auth, runlog, sidebar  # here, not at the top: the server imports this file
+    from views import activity, auth, runlog, sidebar  # here: the server imports this file
 
     st.set_page_config(page_title="人才地图", page_icon="🗺️", layout="wide")
     # No built-in table download or copy for anyone: downloads go through the audited,
@@ -111,7 +111,8 @@ def main() -> None:
         nav.run()
         return nav.url_path or LANDING  # the default page's url_path is ""
 
-    runlog.timed(run)
+    with activity.busy():  # the background index build waits for this run (views/activity.py)
+        runlog.timed(run)
 
 
 # -- warm-up: the landing page computed when the server starts (setting warm_up) ----------------
@@ -220,9 +221,10 @@ def warm_up() -> dict:
 
     started = time.perf_counter()
     try:
-        from views import auth, runlog, sidebar  # noqa: F401 - main()'s imports first
+        from views import activity, auth, runlog, sidebar  # noqa: F401 - main()'s imports first
 
-        report = {"main imports": round(time.perf_counter() - started, 3), **warm_landing()}
+        with activity.busy():  # the index build waits for the landing page to be warm
+            report = {"main imports": round(time.perf_counter() - started, 3), **warm_landing()}
     except Exception as e:  # noqa: BLE001 - the first session meets (and shows) it again
         report = {"main imports": f"{type(e).__name__}: {e}"}
     steps = ", ".join(f"{k} {v:.2f} s" if isinstance(v, float) else f"{k}: {v}"

@@ -12,20 +12,29 @@ waits on the same build (each index builds under its own lock) rather than build
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from analytics import chain_index, map_index, overseas, talent_index
 from analytics import queries as q
 from store.reader import Reader
 
 
-def build(reader: Reader, year: int | None = None) -> dict[str, float | str]:
+def build(reader: Reader, year: int | None = None,
+          between: Callable[[], float] | None = None) -> dict[str, float | str]:
     """Build every in-memory index of the reader's published version; ``year``: the year whose
-    chain matrices to build (default: the default year the pages open on). Returns each
+    chain matrices to build (default: the default year the pages open on). ``between`` is
+    called before each step and returns the seconds it waited (the dashboard's: until no
+    session is being served, views/activity.py), reported as ``waited``. Returns each
     step's seconds, or its error (a failed step leaves the index to the first request, which
     builds it, or falls back to SQL, as before)."""
     report: dict[str, float | str] = {}
+    waited = 0.0
 
     def step(name: str, fn) -> None:
+        nonlocal waited
+        if between is not None:
+            waited += between()
+            report["waited"] = round(waited, 3)
         started = time.perf_counter()
         try:
             fn()

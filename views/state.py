@@ -25,6 +25,7 @@ from analytics import trends as tr
 from analytics.filters import Filters, Thresholds
 from maps.static import STATIC_GEOJSON
 from store.reader import Reader
+from views import activity
 
 
 @st.cache_resource
@@ -33,8 +34,7 @@ def reader() -> Reader:
 
 
 def version() -> str:
-    """The published version in use (reopens the file when a new one was published); the
-    first run that sees a version starts building its in-memory indexes (``warm_indexes``)."""
+    """The published version in use (reopened when new); its first run starts warm_indexes."""
     ver = reader().refresh()
     if WARM_INDEXES and ver not in _warmed:
         warm_indexes(ver)
@@ -49,9 +49,9 @@ _warm_lock = threading.Lock()
 
 
 def warm_indexes(ver: str) -> threading.Thread | None:
-    """Build the version's indexes in a daemon thread, once per version and process (the
-    人才集群 and 产业链 pages' first request after a publish then finds them built, or waits
-    on the build already running). Returns the thread, None when already started."""
+    """Build the version's indexes in a daemon thread, once per version and process, each step
+    when no session is served (the 人才集群/产业链 pages' first request after a publish finds
+    them built, or waits on the build). Returns the thread, None when already started."""
     with _warm_lock:
         if ver in _warmed:
             return None
@@ -66,7 +66,7 @@ def _build_indexes(ver: str) -> None:
     from streamlit.logger import get_logger
 
     started = time.perf_counter()
-    report = indexes.build(reader())
+    report = indexes.build(reader(), between=activity.wait_quiet)  # sessions first
     steps = ", ".join(f"{k} {v:.2f} s" if isinstance(v, float) else f"{k}: {v}"
                       for k, v in report.items())
     get_logger("talentmap.indexes").info("版本 %s 的内存索引 (in-memory indexes) built in %.2f s: %s",
