@@ -242,7 +242,9 @@ def test_a_write_succeeds_promptly_while_another_process_holds_the_db(old_db, re
             t0 = time.monotonic()
             appdb.record(old_db, "u", "recruiter", "export", f"{i}.csv")
             times.append(time.monotonic() - t0)
-        assert max(times) < 1.0, times  # before: AuditError after 15 s
+        # blocked, a write fails after LOCK_WAIT_S (before: AuditError after 15 s); the bound
+        # leaves room for fsyncs on a loaded CI machine
+        assert max(times) < appdb.LOCK_WAIT_S / 2, times
         assert len(appdb.audit_rows(old_db)) == 7  # 5 chained, 2 unchained through a copy
         assert appdb.verify_chain(old_db)[0]
         assert holder.poll() is None  # the holder kept its connection throughout
@@ -294,7 +296,7 @@ def test_readers_in_another_process_never_block_writers(tmp_path):
     assert writer.wait(60) == 0, writer.stderr.read()
     out, err = reader.communicate(timeout=60)
     assert out.split() == ["161", "0"], err  # saw every row; never a broken chain
-    assert max(slowest) < 1.0
+    assert max(slowest) < appdb.LOCK_WAIT_S / 2  # a blocked writer would wait it out and fail
     assert appdb.verify_chain(db)[:2] == (True, None)
     rows = _lines(db)
     assert [r["seq"] for r in rows] == list(range(1, 162))
