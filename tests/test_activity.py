@@ -106,9 +106,12 @@ def test_the_dashboards_background_build_waits_for_a_session_in_progress(monkeyp
 
     fresh = Activity()
     monkeypatch.setattr(activity, "_process", fresh)
+    monkeypatch.setattr(activity, "FIRST_SETTLE_S", 0.5)  # the first step after a longer quiet
+    monkeypatch.setattr(activity, "SETTLE_S", 0.01)
     steps = []
     monkeypatch.setattr(state.indexes, "build", lambda _r, between=None: (
-        between(), steps.append(time.monotonic()), {})[-1])
+        between(), steps.append(time.monotonic()), between(), steps.append(time.monotonic()),
+        {})[-1])
     monkeypatch.setattr(state, "reader", lambda: None)
     monkeypatch.setattr(state, "_warmed", set())
     stamps: dict = {}
@@ -116,4 +119,21 @@ def test_the_dashboards_background_build_waits_for_a_session_in_progress(monkeyp
     builder = state.warm_indexes("v-test")
     builder.join(10)
     session.join()
-    assert steps and steps[0] >= stamps["ended"]
+    assert len(steps) == 2 and steps[0] - stamps["ended"] >= 0.5 - 1e-3
+    assert steps[1] - steps[0] < 0.5  # the next step: the short settle
+
+
+def test_the_first_step_waits_longer_for_quiet_than_the_next(monkeypatch):
+    """yielding(): the first step after the warm-up waits for first_settle seconds of quiet (a
+    visitor who opened the page meanwhile starts a run in that time), the next for settle."""
+    fresh = Activity()
+    monkeypatch.setattr(activity, "_process", fresh)
+    stamps: dict = {}
+    _hold(fresh, 0.05, stamps).join()
+    wait = activity.yielding(first_settle=0.6, settle=0.05, longest=30.0)
+    first = wait()
+    ended_to_first = time.monotonic() - stamps["ended"]
+    _hold(fresh, 0.05, stamps).join()
+    wait()
+    assert ended_to_first >= 0.6 - 1e-3 and first >= 0.4
+    assert time.monotonic() - stamps["ended"] < 0.6  # the second waited settle, not first_settle

@@ -3,10 +3,12 @@
 The in-memory indexes of a new version are built in a background thread (views/state.py), a few
 seconds of CPU in steps of 0.1–2 s on the large demo. A session's script run that meets a step
 shares the two cores and the GIL with it: the first full render right after the server's
-warm-up took 2.4–2.6 s instead of 2.0 s once the indexes were built (docs/ARCHITECTURE.md). So
+warm-up took 2.8–2.9 s instead of 1.9 s once the indexes were built (docs/ARCHITECTURE.md). So
 each step waits until no run is in progress (``busy``: a session's script run, the warm-up) and
-none ended in the last moment, and takes its turn anyway after ``LONGEST_WAIT_S``, so that
-steady traffic still gets the indexes built.
+none ended in the last moment (the first step, right after the warm-up: ``FIRST_SETTLE_S``, the
+time a visitor who opened the page meanwhile takes to start a run), and takes its turn anyway
+after ``LONGEST_WAIT_S``, so that steady traffic still gets the indexes built. A step already
+running is not interrupted: a session arriving then still shares the cores with it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ import time
 from collections.abc import Iterator
 
 SETTLE_S = 0.3  # quiet for this long after a run ended (a page's follow-up rerun comes sooner)
+# before the first step, after the warm-up: a visitor who opened the page while the server
+# started (or reloads it after a deploy) connects and starts a run within this time
+FIRST_SETTLE_S = 2.0
 LONGEST_WAIT_S = 10.0
 
 
@@ -80,3 +85,18 @@ def active() -> int:
 def wait_quiet(settle: float = SETTLE_S, longest: float = LONGEST_WAIT_S) -> float:
     """``Activity.wait_quiet`` of this process."""
     return _process.wait_quiet(settle, longest)
+
+
+def yielding(first_settle: float | None = None, settle: float | None = None,
+             longest: float | None = None):
+    """The wait for background work of several steps: the first waits for ``first_settle``
+    seconds of quiet (default FIRST_SETTLE_S), the next ones for ``settle`` (SETTLE_S)."""
+    first = FIRST_SETTLE_S if first_settle is None else first_settle
+    then = SETTLE_S if settle is None else settle
+    cap = LONGEST_WAIT_S if longest is None else longest
+    calls = [0]
+
+    def wait() -> float:
+        calls[0] += 1
+        return wait_quiet(first if calls[0] == 1 else then, cap)
+    return wait
