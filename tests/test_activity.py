@@ -114,6 +114,7 @@ def test_the_dashboards_background_build_waits_for_a_session_in_progress(monkeyp
         {})[-1])
     monkeypatch.setattr(state, "reader", lambda: None)
     monkeypatch.setattr(state, "_warmed", set())
+    monkeypatch.setattr(activity, "_first_build", [True])
     stamps: dict = {}
     session = _hold(fresh, 0.5, stamps)
     builder = state.warm_indexes("v-test")
@@ -121,6 +122,12 @@ def test_the_dashboards_background_build_waits_for_a_session_in_progress(monkeyp
     session.join()
     assert len(steps) == 2 and steps[0] - stamps["ended"] >= 0.5 - 1e-3
     assert steps[1] - steps[0] < 0.5  # the next step: the short settle
+    # a version published later, while a session is served, is built at once (no wait)
+    monkeypatch.setattr(state.indexes, "build", lambda _r, between=None: (
+        steps.append(between), {})[-1])
+    with fresh.busy():
+        state.warm_indexes("v-test-2").join(10)
+        assert steps[-1] is None and fresh.active() == 1
 
 
 def test_the_first_step_waits_longer_for_quiet_than_the_next(monkeypatch):

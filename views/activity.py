@@ -4,7 +4,7 @@ The in-memory indexes of a new version are built in a background thread (views/s
 seconds of CPU in steps of 0.1–2 s on the large demo. A session's script run that meets a step
 shares the two cores and the GIL with it: the first full render right after the server's
 warm-up took 2.8–2.9 s instead of 1.9 s once the indexes were built (docs/ARCHITECTURE.md). So
-each step waits until no run is in progress (``busy``: a session's script run, the warm-up) and
+in the server's first build (``first_build_waits``) each step waits until no run is in progress (``busy``: a session's script run, the warm-up) and
 none ended in the last moment (the first step, right after the warm-up: ``FIRST_SETTLE_S``, the
 time a visitor who opened the page meanwhile takes to start a run), and takes its turn anyway
 after ``LONGEST_WAIT_S``, so that steady traffic still gets the indexes built. A step already
@@ -100,3 +100,17 @@ def yielding(first_settle: float | None = None, settle: float | None = None,
         calls[0] += 1
         return wait_quiet(first if calls[0] == 1 else then, cap)
     return wait
+
+
+_started = threading.Lock()
+_first_build: list[bool] = [True]
+
+
+def first_build_waits():
+    """``yielding()`` for the process's first background build (the version the server started
+    on: protect the first visitors), None for later ones. A version published while sessions
+    are served is built at once, as they will all need it: waiting for quiet under steady
+    traffic only left each session's first request to build it."""
+    with _started:
+        first, _first_build[0] = _first_build[0], False
+    return yielding() if first else None

@@ -66,7 +66,7 @@ def _build_indexes(ver: str) -> None:
     from streamlit.logger import get_logger
 
     started = time.perf_counter()
-    report = indexes.build(reader(), between=activity.yielding())  # sessions first
+    report = indexes.build(reader(), between=activity.first_build_waits())  # visitors first
     steps = ", ".join(f"{k} {v:.2f} s" if isinstance(v, float) else f"{k}: {v}"
                       for k, v in report.items())
     get_logger("talentmap.indexes").info("版本 %s 的内存索引 (in-memory indexes) built in %.2f s: %s",
