@@ -233,8 +233,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Prepare the landing page when the dashboard server starts (in the background: "
             "modules, the warehouse, the national map's queries, shapes and figure), so the "
             "first visitor does not wait for it; and build each newly published version's "
-            "in-memory counts of the 人才地图, 人才集群 and 产业链 pages in the background. Off: the first "
-            "visitor's session (and each page's first request) does it."),
+            "in-memory counts of the 人才地图, 人才集群 and 产业链 pages in the background (the "
+            "server's first build gives way to visitors: it starts 2 s after the warm-up when "
+            "nobody is being served, each step waiting for a quiet moment, 10 s at most). Off: "
+            "the first visitor's session (and each page's first request) does it."),
     Setting("min_fact_year", 1949,
             "Earliest year a fact may describe (founding, snapshot, posting, move dates and an "
             "indicator's year); an earlier one is quarantined. Birth years have their own range.",

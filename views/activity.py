@@ -3,12 +3,14 @@
 The in-memory indexes of a new version are built in a background thread (views/state.py), a few
 seconds of CPU in steps of 0.1–2 s on the large demo. A session's script run that meets a step
 shares the two cores and the GIL with it: the first full render right after the server's
-warm-up took 2.8–2.9 s instead of 1.9 s once the indexes were built (docs/ARCHITECTURE.md). So
-in the server's first build (``first_build_waits``) each step waits until no run is in progress (``busy``: a session's script run, the warm-up) and
-none ended in the last moment (the first step, right after the warm-up: ``FIRST_SETTLE_S``, the
-time a visitor who opened the page meanwhile takes to start a run), and takes its turn anyway
-after ``LONGEST_WAIT_S``, so that steady traffic still gets the indexes built. A step already
-running is not interrupted: a session arriving then still shares the cores with it.
+warm-up took 2.8–2.9 s instead of 1.9 s once the indexes were built (docs/ARCHITECTURE.md).
+So in the server's first build (``first_build_waits``) each step waits until no run is in
+progress (``busy``: a session's script run, the warm-up) and none ended in the last moment (the
+first step, right after the warm-up: ``FIRST_SETTLE_S``, the time a visitor who opened the page
+meanwhile takes to start a run), and takes its turn anyway after ``LONGEST_WAIT_S``, so that
+steady traffic still gets the indexes built. A step already running is not interrupted: a
+session arriving then still shares the cores with it. Later builds (a version published while
+sessions are served) do not wait.
 """
 
 from __future__ import annotations
