@@ -229,6 +229,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("run_log", "",
             "JSON-lines file where the dashboard logs each script run (session, page, ms, "
             "outcome) for operators and bench/concurrent_users.py. Empty: off."),
+    Setting("etl_nice", 10,
+            "How much the ETL (python -m etl, and the 数据 page's loads, which run it) gives way "
+            "to the dashboard on a shared machine: its POSIX nice increment, 0 (none) to 19. It "
+            "only slows the load when the cores are busy with something else.", min=0, max=19),
     Setting("warm_up", True,
             "Prepare the landing page when the dashboard server starts (in the background: "
             "modules, the warehouse, the national map's queries, shapes and figure), so the "

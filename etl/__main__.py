@@ -7,6 +7,7 @@ applies); progress goes to stderr, results to stdout.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -212,10 +213,23 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def give_way(increment: int) -> None:
+    """Lower this process's scheduling priority by ``increment`` (setting etl_nice), so that a
+    load beside the dashboard takes the cores only when the dashboard does not need them: with
+    20 sessions and a load publishing beside the server, the sessions' p95 rose to 368–500 ms
+    (docs/ARCHITECTURE.md). Its children (the reader, DuckDB's threads) inherit it."""
+    if increment > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(increment)
+        except OSError:  # not allowed here: run at the priority given
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if code := settings.invalid_for_cli():
         return code
+    give_way(settings.get("etl_nice"))
     try:
         return args.func(args)
     except KeyboardInterrupt:
