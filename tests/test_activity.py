@@ -114,7 +114,7 @@ def test_the_dashboards_background_build_waits_for_a_session_in_progress(monkeyp
         {})[-1])
     monkeypatch.setattr(state, "reader", lambda: None)
     monkeypatch.setattr(state, "_warmed", set())
-    monkeypatch.setattr(activity, "_first_build", [True])
+    monkeypatch.setattr(activity, "_first_build", True)
     stamps: dict = {}
     session = _hold(fresh, 0.5, stamps)
     builder = state.warm_indexes("v-test")

@@ -131,7 +131,7 @@ def test_another_plotly_on_the_page_does_not_draw_the_map(browser, app):  # noqa
     again after the first draw: the map is drawn, and kept across metric changes, by the
     component's own plotly.js, and nothing of it calls the foreign one."""
     with watched_page(browser, app) as page:
-        page.add_init_script(FOREIGN.join(["(", ")();"]))
+        page.add_init_script(f"({FOREIGN})();")
         page.goto(f"{app}/")
         _wait_map(page, "人才地图 · 全国")
         idle(page)

@@ -80,10 +80,6 @@ def busy():
     return _process.busy()
 
 
-def active() -> int:
-    return _process.active()
-
-
 def wait_quiet(settle: float = SETTLE_S, longest: float = LONGEST_WAIT_S) -> float:
     """``Activity.wait_quiet`` of this process."""
     return _process.wait_quiet(settle, longest)
@@ -104,8 +100,8 @@ def yielding(first_settle: float | None = None, settle: float | None = None,
     return wait
 
 
-_started = threading.Lock()
-_first_build: list[bool] = [True]
+_first_lock = threading.Lock()
+_first_build = True  # the process's first background build has not asked yet
 
 
 def first_build_waits():
@@ -113,6 +109,7 @@ def first_build_waits():
     on: protect the first visitors), None for later ones. A version published while sessions
     are served is built at once, as they will all need it: waiting for quiet under steady
     traffic only left each session's first request to build it."""
-    with _started:
-        first, _first_build[0] = _first_build[0], False
+    global _first_build
+    with _first_lock:
+        first, _first_build = _first_build, False
     return yielding() if first else None
