@@ -35,6 +35,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from etl import linkage_score
 from etl.linkage_keys import (  # noqa: F401 - tests use them
     factorize,
     latin_tokens,
@@ -231,22 +232,30 @@ def model_pairs(recs: pd.DataFrame, mem: duckdb.DuckDBPyConnection,
     settings = SettingsCreator(
         link_type="dedupe_only", comparisons=COMPARISONS,
         blocking_rules_to_generate_predictions=list(BLOCKING),
-        probability_two_random_records_match=prior,
-        retain_matching_columns=True, retain_intermediate_calculation_columns=True)
-    db = DuckDBAPI(connection=mem)
-    linker = Linker(db.register(recs.drop(columns=["source", "id_hash"], errors="ignore")), settings,
-                    log_level="WARNING")
+        probability_two_random_records_match=prior)
+    data = recs.drop(columns=["source", "id_hash"], errors="ignore")
+    linker = Linker(DuckDBAPI(connection=mem).register(data), settings, log_level="WARNING")
     if len(recs) >= ESTIMATE_U_FROM:
         linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
-    pred = linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()
+    # splink's model, scored here: the same pairs and probabilities, the costly comparisons
+    # only where they can matter (etl.linkage_score)
+    mem.register("_link_input", data.assign(pos=np.arange(len(data))))
+    try:
+        mem.execute("CREATE OR REPLACE TEMP TABLE _link_records AS SELECT * FROM _link_input")
+    finally:
+        mem.unregister("_link_input")
+    try:
+        pred = linkage_score.score(mem, "_link_records", linkage_score.model_of(linker, BLOCKING),
+                                   threshold)
+    finally:
+        mem.execute("DROP TABLE IF EXISTS _link_records")
     if pred.empty:
         return empty
-    pos = pd.Series(np.arange(len(recs)), index=recs["unique_id"])
-    a, b = pos[pred["unique_id_l"]].to_numpy(), pos[pred["unique_id_r"]].to_numpy()
+    out = pd.DataFrame({"i": pred["i"].to_numpy(dtype=np.int64),
+                        "j": pred["j"].to_numpy(dtype=np.int64),
+                        "probability": pred["match_probability"].to_numpy()})
     labels = {c["output_column_name"]: [lv["label_for_charts"] for lv in c["comparison_levels"]]
               for c in COMPARISONS}
-    out = pd.DataFrame({"i": np.minimum(a, b), "j": np.maximum(a, b),
-                        "probability": pred["match_probability"].to_numpy()})
     for name in COMPARED:  # gamma: -1 null, then the levels from the last (else = 0) upwards
         gamma = pred[f"gamma_{name}"].to_numpy()
         levels = labels[name]
