@@ -220,33 +220,20 @@ def model_pairs(recs: pd.DataFrame, mem: duckdb.DuckDBPyConnection,
                 threshold: float = REVIEW_THRESHOLD) -> pd.DataFrame:
     """splink's pairs at or above ``threshold``: i, j, probability and each field's level."""
     empty = pd.DataFrame(columns=["i", "j", "probability", *COMPARED])
-    if len(recs) < 2 or not _any_candidates(recs, mem):
+    if len(recs) < 2:
         return empty
-    import logging
-
-    from splink import Linker, SettingsCreator
-    from splink.internals.duckdb.database_api import DuckDBAPI
-
-    logging.getLogger("splink").setLevel(logging.WARNING)
-    prior = MATCHES_PER_RECORD / max(len(recs) - 1, POPULATION)
-    settings = SettingsCreator(
-        link_type="dedupe_only", comparisons=COMPARISONS,
-        blocking_rules_to_generate_predictions=list(BLOCKING),
-        probability_two_random_records_match=prior)
     data = recs.drop(columns=["source", "id_hash"], errors="ignore")
-    linker = Linker(DuckDBAPI(connection=mem).register(data), settings, log_level="WARNING")
-    if len(recs) >= ESTIMATE_U_FROM:
-        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
-    # splink's model, scored here: the same pairs and probabilities, the costly comparisons
-    # only where they can matter (etl.linkage_score)
+    # One table of the records (pos: their place in recs) for the candidate check, splink's u
+    # estimate (the same u as from the DataFrame, in less time) and the scoring.
     mem.register("_link_input", data.assign(pos=np.arange(len(data))))
     try:
         mem.execute("CREATE OR REPLACE TEMP TABLE _link_records AS SELECT * FROM _link_input")
     finally:
         mem.unregister("_link_input")
     try:
-        pred = linkage_score.score(mem, "_link_records", linkage_score.model_of(linker, BLOCKING),
-                                   threshold)
+        if not _any_candidates(mem, "_link_records"):
+            return empty
+        pred = _scored(mem, "_link_records", len(recs), threshold)
     finally:
         mem.execute("DROP TABLE IF EXISTS _link_records")
     if pred.empty:
@@ -257,25 +244,41 @@ def model_pairs(recs: pd.DataFrame, mem: duckdb.DuckDBPyConnection,
     labels = {c["output_column_name"]: [lv["label_for_charts"] for lv in c["comparison_levels"]]
               for c in COMPARISONS}
     for name in COMPARED:  # gamma: -1 null, then the levels from the last (else = 0) upwards
-        gamma = pred[f"gamma_{name}"].to_numpy()
         levels = labels[name]
-        out[name] = [levels[0] if g < 0 else levels[len(levels) - 1 - g] for g in gamma]
+        table = np.array([*reversed(levels[1:]), levels[0]], dtype=object)  # gamma -1: last
+        out[name] = table[pred[f"gamma_{name}"].to_numpy(dtype=np.int64)]
     return out
 
 
-def _any_candidates(recs: pd.DataFrame, mem: duckdb.DuckDBPyConnection) -> bool:
-    """Whether any blocking rule pairs two records (splink is not started for nothing)."""
-    mem.register("_recs", recs)
-    try:
-        for rule in BLOCKING:
-            cond = rule.replace("l.", "a.").replace("r.", "b.")
-            hit = mem.execute(f"SELECT 1 FROM _recs a JOIN _recs b ON {cond} "  # noqa: S608
-                              "AND a.unique_id < b.unique_id LIMIT 1").fetchall()
-            if hit:
-                return True
-        return False
-    finally:
-        mem.unregister("_recs")
+def _scored(mem: duckdb.DuckDBPyConnection, table: str, n: int, threshold: float) -> pd.DataFrame:
+    """splink's model (u estimated from the records at scale), scored by etl.linkage_score:
+    the same pairs and probabilities as splink's predict, the costly comparisons only where
+    they can matter."""
+    import logging
+
+    from splink import Linker, SettingsCreator
+    from splink.internals.duckdb.database_api import DuckDBAPI
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    settings = SettingsCreator(
+        link_type="dedupe_only", comparisons=COMPARISONS,
+        blocking_rules_to_generate_predictions=list(BLOCKING),
+        probability_two_random_records_match=MATCHES_PER_RECORD / max(n - 1, POPULATION))
+    linker = Linker(DuckDBAPI(connection=mem).register(table), settings, log_level="WARNING")
+    if n >= ESTIMATE_U_FROM:
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    return linkage_score.score(mem, table, linkage_score.model_of(linker, BLOCKING), threshold)
+
+
+def _any_candidates(mem: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether any blocking rule pairs two records (the model is not started for nothing)."""
+    for rule in BLOCKING:
+        cond = rule.replace("l.", "a.").replace("r.", "b.")
+        hit = mem.execute(f"SELECT 1 FROM {table} a JOIN {table} b ON {cond} "  # noqa: S608
+                          "AND a.pos < b.pos LIMIT 1").fetchall()
+        if hit:
+            return True
+    return False
 
 
 # -- persons --------------------------------------------------------------------------------------

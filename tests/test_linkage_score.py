@@ -61,7 +61,7 @@ def generated(seed: int, persons: int = 700) -> pd.DataFrame:
     return df.astype({c: object for c in df.columns if c != "birth_year"})
 
 
-def linker_for(recs: pd.DataFrame, prior: float, train: bool):
+def linker_for(recs: pd.DataFrame, prior: float, train: bool, max_pairs: float = 2e5):
     from splink import Linker, SettingsCreator
     from splink.internals.duckdb.database_api import DuckDBAPI
 
@@ -74,7 +74,7 @@ def linker_for(recs: pd.DataFrame, prior: float, train: bool):
     mem = duckdb.connect()
     linker = Linker(DuckDBAPI(connection=mem).register(recs), settings, log_level="WARNING")
     if train:
-        linker.training.estimate_u_using_random_sampling(max_pairs=2e5, seed=1)
+        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=1)
     return linker, mem
 
 
@@ -146,3 +146,26 @@ def test_a_costly_level_is_recognised():
     assert costly == {"name", "school", "employer"}
     name = next(c for c in model.comparisons if c.name == "name")
     assert [lv.gamma for lv in name.cheap_levels] == [-1, 3, 2]
+
+
+@pytest.mark.parametrize("train", [False, True], ids=["priors", "u trained"])
+def test_model_pairs_are_splinks_predictions(monkeypatch, train):
+    """The linkage's own path (the records as a DuckDB table, u estimated there) gives what
+    splink's predict gives on the same records as a DataFrame: pairs, probabilities, levels."""
+    recs = generated(4)
+    monkeypatch.setattr(linkage, "ESTIMATE_U_FROM", 100 if train else 10**9)
+    prior = linkage.MATCHES_PER_RECORD / max(len(recs) - 1, linkage.POPULATION)
+    linker, mem = linker_for(recs, prior, train, max_pairs=2e6)
+    want = splink_predictions(linker, recs, linkage.REVIEW_THRESHOLD)
+    got = linkage.model_pairs(recs, duckdb.connect(), linkage.REVIEW_THRESHOLD)
+    assert len(want) > 50
+    np.testing.assert_array_equal(got[["i", "j"]].to_numpy(), want[["i", "j"]].to_numpy())
+    np.testing.assert_array_equal(got["probability"].to_numpy(),
+                                  want["match_probability"].to_numpy())
+    for comp in linkage.COMPARISONS:
+        name, labels = comp["output_column_name"], [lv["label_for_charts"]
+                                                    for lv in comp["comparison_levels"]]
+        expected = [labels[0] if g < 0 else labels[len(labels) - 1 - g]
+                    for g in want[f"gamma_{name}"]]
+        assert got[name].tolist() == expected, name
+    mem.close()
