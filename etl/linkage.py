@@ -11,7 +11,8 @@ marts are built (``etl.warehouse.Staging.publish``) the records are linked into 
 2. probabilistic links (splink 5 on DuckDB) on name (simplified; pinyin, so 张三 = Zhang San =
    San Zhang), birth month/year, school, major, employer and city, with fixed m/u priors (below)
    rather than training at each publish, so a link does not move because another file came in;
-   candidate pairs come only from ``BLOCKING`` (name + birth year, phone tail + birth year, …);
+   candidate pairs come only from ``BLOCKING`` (name + birth year, phone tail + birth year, …),
+   and are scored by ``etl.linkage_score`` (splink's predictions, computed with less work);
 3. reviewers' decisions (``store.link_decisions``) override both: confirm links, reject keeps
    apart (a cannot-link constraint: no chain of other links joins a rejected pair).
 

@@ -12,11 +12,17 @@
 -- empty; for tier also 'N', which the loader writes for a blank tier and for a file without a
 -- tier column (an HR workbook after a 人社 list must not take a B-tier person's tier away).
 CREATE OR REPLACE TABLE talent_person AS
-WITH ranked AS (
-    SELECT t.*, row_number() OVER w AS _rank
-    FROM talent t
+WITH several AS (  -- persons of more than one record: only theirs are ranked and filled
+    SELECT coalesce(person_id, talent_id) AS _person FROM talent GROUP BY ALL HAVING count(*) > 1
+),
+ranks AS (  -- ranked on the few columns the order needs, then joined to the wide rows
+    SELECT talent_id, row_number() OVER w AS _rank
+    FROM talent t SEMI JOIN several s ON s._person = coalesce(t.person_id, t.talent_id)
     WINDOW w AS (PARTITION BY coalesce(t.person_id, t.talent_id)
                  ORDER BY t.observed_on DESC, t.batch_id DESC, t.talent_id)
+),
+ranked AS (
+    SELECT t.*, k._rank FROM talent t JOIN ranks k USING (talent_id)
 ),
 filled AS (
     SELECT coalesce(person_id, talent_id) AS _person,
@@ -62,7 +68,9 @@ SELECT r.* EXCLUDE (_rank) REPLACE (
            CASE WHEN len(r.skills) > 0 OR f.skills IS NULL THEN r.skills
                 ELSE f.skills END AS skills)
 FROM ranked r LEFT JOIN filled f ON f._person = coalesce(r.person_id, r.talent_id)
-WHERE r._rank = 1;
+WHERE r._rank = 1
+UNION ALL  -- a person of one record is that record as it is
+SELECT t.* FROM talent t ANTI JOIN several s ON s._person = coalesce(t.person_id, t.talent_id);
 
 -- Talent counts persons, not records: each person once (talent_person), in the cell and year of
 -- their latest record, with its descriptive fields filled as above (a person whose latest record
