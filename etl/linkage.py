@@ -411,7 +411,9 @@ def link_persons(con: duckdb.DuckDBPyConnection,
     times["prepare"] = time.perf_counter() - t0
     report = LinkReport(records=len(recs), seconds=times)
     ids = recs["unique_id"].to_numpy(dtype=object)
-    pos = {t: k for k, t in enumerate(ids)}
+    named = list({t for pair in decisions for t in pair})  # the decided records' places
+    pos = {t: int(k) for t, k in zip(named, pd.Index(ids).get_indexer(named), strict=True)
+           if k >= 0}
     mem = duckdb.connect(config=offline_config())
     try:
         t0 = time.perf_counter()
@@ -458,7 +460,7 @@ def link_persons(con: duckdb.DuckDBPyConnection,
     _write(con, recs, pids, review)
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [FINGERPRINT_KEY, print_])
     times["write"] = time.perf_counter() - t0
-    report.persons = len(set(pids))
+    report.persons = len(pd.unique(pids))
     report.deterministic_pairs, report.model_links = len(det), len(strong)
     report.review_pairs, report.confirmed, report.rejected = (len(review), len(confirmed),
                                                               len(rejected))
