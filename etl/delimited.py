@@ -27,7 +27,9 @@ class ReadError(ValueError):
 
 @dataclass
 class RawTable:
-    data: pd.DataFrame          # text cells, columns = original headers (deduplicated)
+    # text cells, columns = original headers (deduplicated); a missing cell is None, or NaN in
+    # the Arrow-backed str columns of a CSV (pd.isna covers both)
+    data: pd.DataFrame
     row_numbers: pd.Series      # the row's number in the file, aligned with data
     fmt: str
     encoding: str | None = None
@@ -140,7 +142,10 @@ def _ragged_rows(path: Path, encoding: str, caught) -> list[tuple[int, str, str]
 
 def _csv_table(df: pd.DataFrame, sep: str, encoding: str) -> RawTable:
     df.columns = dedupe_headers(list(df.columns))
-    df = df.replace({"": None})
+    # An empty cell is missing. Masked, a column keeps pandas' Arrow-backed str dtype (missing
+    # as NaN): it crosses the reader's pipe as Arrow buffers and is cleaned on the Arrow path,
+    # where replacing with None made it a column of Python objects (issue 18).
+    df = df.mask(df == "")
     rows = pd.Series(range(2, len(df) + 2), index=df.index, dtype="int64")
     return RawTable(df, rows, "csv" if sep != "\t" else "tsv", encoding)
 
