@@ -24,6 +24,7 @@ probabilities.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -107,7 +108,8 @@ def prob_to_weight(probability: float) -> float:
 
 def model_of(linker, blocking: tuple[str, ...]) -> Model:
     """The model a splink linker holds now (after any training): its comparisons with their
-    weights, and its prior."""
+    weights, and its prior. Read from splink's internals (splink is pinned in requirements.txt;
+    tests/test_linkage_score.py fails if a new version computes otherwise)."""
     so = linker._settings_obj
     comparisons = []
     for c in so.comparisons:
@@ -121,7 +123,7 @@ def model_of(linker, blocking: tuple[str, ...]) -> Model:
     return Model(tuple(comparisons), tuple(blocking), so._probability_two_random_records_match)
 
 
-def blocked_pairs_sql(table: str, rules: tuple[str, ...], columns: list[str] = ()) -> str:
+def blocked_pairs_sql(table: str, rules: tuple[str, ...], columns: Sequence[str] = ()) -> str:
     """Candidate pairs (i < j, by ``pos``) as splink blocks them: each pair once, under the first
     rule it meets; with both records' ``columns`` as <column>_l and <column>_r."""
     sides = "".join(f", l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
