@@ -41,6 +41,10 @@ class Level:
     weight: float       # log2 Bayes factor (0 for the null level)
     weight_sql: str     # splink's literal for it: "cast(<weight> as float8)"
 
+    @property
+    def is_else(self) -> bool:
+        return self.condition.strip().upper() == "ELSE"
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -64,12 +68,11 @@ class Comparison:
 
     def case(self, levels: tuple[Level, ...] | None = None) -> str:
         """The gamma as splink computes it; with ``levels``, only those (else NULL: open)."""
-        whens = " ".join(f"WHEN {lv.condition} THEN {lv.gamma}"
-                         for lv in (self.levels if levels is None else levels)
-                         if lv.condition.strip().upper() != "ELSE")
-        tail = next((lv.gamma for lv in self.levels if lv.condition.strip().upper() == "ELSE"),
-                    None) if levels is None or len(levels) == len(self.levels) else None
-        return f"CASE {whens} ELSE {'NULL' if tail is None else tail} END"
+        levels = self.levels if levels is None else levels
+        whens = " ".join(f"WHEN {lv.condition} THEN {lv.gamma}" for lv in levels
+                         if not lv.is_else)
+        tail = next((lv.gamma for lv in levels if lv.is_else), "NULL")
+        return f"CASE {whens} ELSE {tail} END"
 
     def weight_case(self, gamma: str) -> str:
         return "CASE " + " ".join(f"WHEN {gamma} = {lv.gamma} THEN {lv.weight_sql}"
@@ -97,13 +100,6 @@ class Model:
         from splink.internals.misc import threshold_args_to_match_weight
 
         return threshold_args_to_match_weight(threshold, None)
-
-
-def prob_to_weight(probability: float) -> float:
-    """splink's match weight (log2 of the odds) of a probability."""
-    from splink.internals.misc import prob_to_match_weight
-
-    return prob_to_match_weight(probability)
 
 
 def model_of(linker, blocking: tuple[str, ...]) -> Model:

@@ -9,6 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from splink.internals.misc import prob_to_match_weight
 
 from etl import linkage, linkage_score
 
@@ -111,7 +112,7 @@ def test_the_same_predictions_as_splink(seed, train):
             levels = {c.name: c for c in linkage_score.model_of(
                 linker, linkage.BLOCKING).comparisons}
             costly = [want[f"gamma_{n}"].isin([lv.gamma for lv in c.levels[len(c.cheap_levels):]
-                                               if lv.condition.upper() != "ELSE"])
+                                               if not lv.is_else])
                       for n, c in levels.items() if c.costly]
             assert sum(int(m.sum()) for m in costly) > 0, "no pair at a costly level"
     mem.close()
@@ -135,7 +136,7 @@ def test_pairs_decided_by_a_costly_level_are_kept():
         and want.loc[0, "gamma_employer"] == 1  # both at the Jaro-Winkler level
     cheap_only = sum(lv.weight for c in model.comparisons for lv in c.levels
                      if lv.gamma == want.loc[0, f"gamma_{c.name}"] and lv in c.cheap_levels)
-    assert cheap_only + linkage_score.prob_to_weight(model.prior) < 0  # short without them
+    assert cheap_only + prob_to_match_weight(model.prior) < 0  # short without them
     pd.testing.assert_frame_equal(own_predictions(linker, mem, recs, 0.5), want,
                                   check_exact=True)
 
@@ -157,7 +158,8 @@ def test_model_pairs_are_splinks_predictions(monkeypatch, train):
     prior = linkage.MATCHES_PER_RECORD / max(len(recs) - 1, linkage.POPULATION)
     linker, mem = linker_for(recs, prior, train, max_pairs=2e6)
     want = splink_predictions(linker, recs, linkage.REVIEW_THRESHOLD)
-    got = linkage.model_pairs(recs, duckdb.connect(), linkage.REVIEW_THRESHOLD)
+    with duckdb.connect() as own:
+        got = linkage.model_pairs(recs, own, linkage.REVIEW_THRESHOLD)
     assert len(want) > 50
     np.testing.assert_array_equal(got[["i", "j"]].to_numpy(), want[["i", "j"]].to_numpy())
     np.testing.assert_array_equal(got["probability"].to_numpy(),
