@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import string
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -89,6 +90,29 @@ def test_clean_series_of_an_arrow_column_is_clean_series_of_objects(values):
     got = text.clean_series(arrow)
     assert got.dtype == object
     assert got.tolist() == text.clean_series(objects).tolist() == [text.clean(v) for v in values]
+
+
+
+@SETTINGS
+@given(st.lists(maybe, min_size=1, max_size=30), st.integers(0, 2**32 - 1))
+def test_clean_series_of_few_distinct_values_goes_through_the_dictionary(values, seed):
+    """A long column of few distinct values is cleaned through its Arrow dictionary: same
+    cells as clean() one by one, missing (None, NaN, blank) as None."""
+    picks = np.random.default_rng(seed).integers(0, len(values), 9000)
+    cells = [values[i] for i in picks]
+    arrow = pd.Series(cells, dtype="str", index=range(3, 9003))
+    assert text._few_distinct(text.arrow_strings(arrow))  # the dictionary path is the one tested
+    got = text.clean_series(arrow)
+    assert got.dtype == object and got.index.equals(arrow.index)
+    table = {v: text.clean(v) for v in set(none_for_nan(values))}
+    assert got.tolist() == [table[v] for v in none_for_nan(cells)]
+
+
+def test_a_column_of_many_distinct_values_is_cleaned_value_by_value():
+    cells = [f"臺{i}\u3000" if i % 3 else f"id{i}" for i in range(9000)]
+    arrow = pd.Series(cells, dtype="str")
+    assert not text._few_distinct(text.arrow_strings(arrow))
+    assert text.clean_series(arrow).tolist() == [text.clean(v) for v in cells]
 
 
 def _codes():

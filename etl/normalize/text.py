@@ -168,9 +168,10 @@ def arrow_strings(values: pd.Series):
 def clean_series(values: pd.Series) -> pd.Series:
     """clean() over a column, fast: text that clean() would leave unchanged is kept as is (a
     vectorised regex finds it), only the rest goes through clean() — one call per distinct
-    value. Returns an object Series with None for missing."""
+    value. A column of few distinct values (a place, a degree, a flag) is cleaned through its
+    Arrow dictionary: each distinct value becomes one Python string, shared by its rows.
+    Returns an object Series with None for missing."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     arr = arrow_strings(values)
     if arr is None:
@@ -178,12 +179,39 @@ def clean_series(values: pd.Series) -> pd.Series:
             arr = pa.array(values.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers, bytes …: the careful way
             return values.map(clean).astype(object).where(lambda x: x.notna(), None)
+    return pd.Series(_clean_arrow(arr), index=values.index, dtype=object)
+
+
+# Below this share of distinct values (estimated on a sample) a column goes the dictionary way.
+_FEW_DISTINCT = 0.3
+_SAMPLE = 2000
+
+
+def _few_distinct(arr) -> bool:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(arr) < 4 * _SAMPLE:
+        return False
+    sample = arr.take(pa.array(np.linspace(0, len(arr) - 1, _SAMPLE).astype(np.int64)))
+    return len(pc.unique(sample)) <= _FEW_DISTINCT * _SAMPLE
+
+
+def _clean_arrow(arr) -> np.ndarray:
+    """clean() over an Arrow string array: an object array, None where missing or empty."""
+    import pyarrow.compute as pc
+
+    if _few_distinct(arr):
+        encoded = pc.dictionary_encode(arr)
+        cleaned = np.append(_clean_arrow(encoded.dictionary), None)  # slot -1: missing
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        return cleaned[codes]
     dirty = pc.fill_null(pc.match_substring_regex(arr, _NEEDS_CLEAN), False).to_numpy(
         zero_copy_only=False)
-    out = arr.to_numpy(zero_copy_only=False).astype(object)
+    out = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
     if dirty.any():
         sub = out[dirty]
         table = {v: clean(v) for v in pd.unique(sub)}
         out[dirty] = [table[v] for v in sub]
     out[out == ""] = None
-    return pd.Series(out, index=values.index, dtype=object)
+    return out
