@@ -237,3 +237,48 @@ def test_tiers_per_distinct_value_are_parse_tier_of_each(values):
     col = text.clean_series(pd.Series(values, dtype=object))
     tiers, codes = text.map_unique(col, parse_tier)
     assert text.take_column(tiers, codes, "object").tolist() == col.map(parse_tier).tolist()
+
+
+def _node_by_python(skills_text, parts, explicit, clf):
+    """The chain node one row gets, computed the slow way: every text of the row (each skill,
+    each part) scored on its own, scores summed per node, the best (ties: earlier node)."""
+    from etl.normalize.skills import split_skills
+
+    if clf.node_of_name(explicit):
+        return clf.node_of_name(explicit)
+    total: dict[str, float] = {}
+    for t in [*split_skills(skills_text), *(p for p in parts if p)]:
+        for node, score in clf.scores(t).items():
+            total[node] = total.get(node, 0.0) + score
+    if not total:
+        return None
+    return max(total, key=lambda n: total[n] * 1000 - clf.sequence[n])
+
+
+WORDS = ["GPU", "大模型", "Python", "数据标注", "传感器", "MEMS", "云计算", "沟通协调", "", None,
+         "C/C++", "智能制造, 工业互联网", "ETL", "NLP、语音识别", "深度学习;PyTorch"]
+
+
+@pytest.mark.parametrize("batch", [7, 1_000_000])
+def test_skills_and_node_in_arrow_batches_are_the_row_by_row_result(monkeypatch, batch):
+    from reference.taxonomy import default_classifier
+
+    rng = np.random.default_rng(5)
+    n = 400
+
+    def pick(k):
+        return [",".join(w for w in rng.choice(WORDS[:-1], k) if w) or None for _ in range(n)]
+
+    df = pd.DataFrame({"skills": pick(4), "title": pick(1), "major": pick(1),
+                       "node": rng.choice(["", "F01", "AI芯片", "nonsense", None], n)},
+                      index=range(10, 10 + n))
+    monkeypatch.setattr(T, "SCAN_BATCH_ROWS", batch)
+    joined, node = T._skills_and_node(T.Rows(df, "talent"), "title", "major")
+    clf = default_classifier()
+    want = [_node_by_python(s, (t, m), e, clf) for s, t, m, e in
+            zip(df["skills"], df["title"], df["major"], df["node"], strict=True)]
+    assert node.index.equals(df.index)
+    assert node.tolist() == want
+    assert sum(w is not None for w in want) > n // 2
+    from etl.normalize.skills import split_skills
+    assert joined.tolist() == [T.SKILL_SEP.join(split_skills(s)) or None for s in df["skills"]]
