@@ -42,9 +42,9 @@ from etl.linkage_keys import (  # noqa: F401 - tests use them
     latin_tokens,
     name_key_arrays,
     name_keys,
-    norm_phones,
     objects,
     per_value,
+    phone_key_arrays,
     spread,
     text_key,
     text_key_array,
@@ -165,12 +165,10 @@ def records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     con.complete()  # an earlier execute()'s rest (a fetchone): DuckDB runs no relation before
     raw = con.sql(RECORDS_SQL).to_arrow_table()
     zh, py = name_key_arrays(raw["name"])
-    codes, uniq = factorize(raw["phone"])
-    phones = norm_phones(uniq)
+    phone, phone_tail = phone_key_arrays(raw["phone"])
     cols = {
         "unique_id": objects(raw["talent_id"]), "name_zh": zh, "name_py": py,
-        "phone": spread(codes, phones),
-        "phone_tail": spread(codes, [v[-4:] if isinstance(v, str) else None for v in phones]),
+        "phone": phone, "phone_tail": phone_tail,
         "email": per_value(raw["email"], lambda v: v.strip().lower() if "@" in v else None),
         "birth_year": None,  # its place among the columns; Int64 below
         "birth_month": per_value(raw["birth_month"],  # YYYY-MM only

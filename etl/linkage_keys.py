@@ -150,15 +150,27 @@ _PHONE_AS_STORED = r"^[0-9]{5,}$"  # digits only: _norm_phone's quick path
 _PHONE_COUNTRY = r"^(?:0086|86)(1[0-9]{10})$"  # +86 / 0086 before a mobile number
 
 
-def norm_phones(values: list) -> list:
-    """``[_norm_phone(v) for v in values]``: the values already stored as digits (nearly all,
-    the load normalised them) in Arrow at once, the others one by one."""
+def phone_key_arrays(col) -> tuple[np.ndarray, np.ndarray]:
+    """(phone, its last four characters) per row of an Arrow column, as object arrays:
+    ``_norm_phone`` of each value. The values stored as digits (nearly all: the load normalised
+    them) are keyed in Arrow at once, with no Python object per distinct phone on the way; the
+    others one by one, once per distinct value."""
     import pyarrow.compute as pc
 
     from etl.transform_talent import _norm_phone
 
-    arr = pa.array(values, type=pa.string())
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = arr.cast(pa.string())
     quick = pc.fill_null(pc.match_substring_regex(arr, _PHONE_AS_STORED), False)
-    stripped = pc.replace_substring_regex(arr, _PHONE_COUNTRY, r"\1").to_pylist()
-    return [s if q else (None if v is None else _norm_phone(v))
-            for v, s, q in zip(values, stripped, quick.to_pylist(), strict=True)]
+    stripped = pc.if_else(quick, pc.replace_substring_regex(arr, _PHONE_COUNTRY, r"\1"), None)
+    phone = np.asarray(stripped.to_numpy(zero_copy_only=False), dtype=object)
+    tail = np.asarray(pc.utf8_slice_codeunits(stripped, -4).to_numpy(zero_copy_only=False),
+                      dtype=object)
+    slow = np.flatnonzero(pc.and_(pc.invert(quick), arr.is_valid()).to_numpy(
+        zero_copy_only=False))
+    if len(slow):
+        values = arr.take(pa.array(slow)).to_pylist()
+        keyed = {v: _norm_phone(v) for v in set(values)}
+        phone[slow] = [keyed[v] for v in values]
+        tail[slow] = [None if keyed[v] is None else keyed[v][-4:] for v in values]
+    return phone, tail

@@ -109,4 +109,10 @@ def test_an_empty_warehouse_has_no_records():
 
 @pytest.mark.parametrize("value", PHONES[1:])
 def test_phones_are_normalised_as_one_by_one(value):
-    assert linkage.norm_phones([value, None]) == [_norm_phone(value), None]
+    import pyarrow as pa
+
+    phone, tail = linkage.phone_key_arrays(pa.array([value, None, value], type=pa.string()))
+    want = _norm_phone(value)
+    four = None if want is None else want[-4:]
+    assert phone.tolist() == [want, None, want]
+    assert tail.tolist() == [four, None, four]
