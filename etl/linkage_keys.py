@@ -141,6 +141,11 @@ def text_key_array(col) -> np.ndarray:
     return spread(codes, out)
 
 
+def int64s(col) -> pd.api.extensions.ExtensionArray:
+    """An Arrow integer column as pandas' nullable Int64 (no Python int per row on the way)."""
+    return col.cast(pa.int64()).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get).array
+
+
 def objects(col) -> np.ndarray:
     """An Arrow column as an object array of Python values, None where missing."""
     return col.to_numpy(zero_copy_only=False).astype(object)

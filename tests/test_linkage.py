@@ -274,3 +274,39 @@ def test_person_ids_equal_the_one_by_one_rule(seed):
     per_cluster = pd.Series(got).groupby(labels).nunique()
     assert (per_cluster == 1).all() and pd.Series(got).groupby(got).apply(
         lambda g: len(set(labels[g.index]))).max() == 1  # one id per person, one person per id
+
+
+def test_the_person_table_sums_up_each_persons_records():
+    """person: records, distinct sources (sorted), first and last seen and the first talent id
+    per person, as counted from talent one record at a time."""
+    import datetime as dt
+    import random
+
+    import duckdb
+    import numpy as np
+    import pandas as pd
+
+    from etl import linkage
+
+    rnd = random.Random(3)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE talent (talent_id VARCHAR, source VARCHAR NOT NULL, "
+                "observed_on DATE, person_id VARCHAR)")
+    con.execute("CREATE TABLE person_member (talent_id VARCHAR, person_id VARCHAR)")
+    con.execute("CREATE TABLE link_review (talent_id_a VARCHAR, talent_id_b VARCHAR, "
+                "probability DOUBLE, compared VARCHAR)")
+    rows = [(f"T{k:03d}", rnd.choice(["猎聘", "人社", "人才集团", "demo"]),
+             dt.date(2024, 1, 1) + dt.timedelta(days=rnd.randrange(300))) for k in range(200)]
+    con.executemany("INSERT INTO talent VALUES (?, ?, ?, NULL)", rows)
+    pids = np.array([f"P{rnd.randrange(40)}" for _ in rows], dtype=object)
+    review = pd.DataFrame({"i": [], "j": [], "probability": [],
+                           **{c: [] for c in linkage.COMPARED}})
+    linkage._write(con, pd.DataFrame({"unique_id": [r[0] for r in rows]}), pids, review)
+    want = {}
+    for (tid, source, day), pid in zip(rows, pids, strict=True):
+        want.setdefault(pid, []).append((tid, source, day))
+    got = {r[0]: r[1:] for r in con.execute("SELECT * FROM person").fetchall()}
+    assert got == {pid: (len(rs), len({s for _, s, _ in rs}), sorted({s for _, s, _ in rs}),
+                         min(d for _, _, d in rs), max(d for _, _, d in rs),
+                         min(t for t, _, _ in rs)) for pid, rs in want.items()}
+    assert any(len(rs) > len({s for _, s, _ in rs}) for rs in want.values())  # repeats a source
