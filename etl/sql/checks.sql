@@ -24,6 +24,9 @@ SELECT (SELECT count(*) FROM enterprise WHERE node_id IS NOT NULL AND node_id NO
 SELECT (SELECT count(*) FROM enterprise WHERE batch_id NOT IN (SELECT batch_id FROM load_batch WHERE status = 'loaded'))
      + (SELECT count(*) FROM talent WHERE batch_id NOT IN (SELECT batch_id FROM load_batch WHERE status = 'loaded'))
      + (SELECT count(*) FROM job_posting WHERE batch_id NOT IN (SELECT batch_id FROM load_batch WHERE status = 'loaded'));
+-- check: region_ancestor names each ancestor of a place once
+-- (the talent mart counts a cell's rows as its persons)
+SELECT count(*) - count(DISTINCT (adcode, ancestor_adcode)) FROM region_ancestor;
 -- check: talent mart adds up to the talent table at country level
 -- (it counts persons: each once, in the cell and year of their latest record;
 -- China's total and 海外's: a place abroad rolls up to 900000, not to 100000)

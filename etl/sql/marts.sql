@@ -75,7 +75,10 @@ SELECT t.* FROM talent t ANTI JOIN several s ON s._person = coalesce(t.person_id
 -- Talent counts persons, not records: each person once (talent_person), in the cell and year of
 -- their latest record, with its descriptive fields filled as above (a person whose latest record
 -- has no node but an older one has counts in that node). The cells add up to the persons and a
--- stock summed over years <= Y (analytics) counts nobody twice; `talents` counts persons.
+-- stock summed over years <= Y (analytics) counts nobody twice; `talents` counts persons. A row
+-- of talent_person is one person, and region_ancestor names each ancestor of a place once (both
+-- held by the integrity checks before a publish), so a cell's rows are its persons: count(*),
+-- not count(DISTINCT person_id), which took three times as long (1.16 -> 0.38 s at 1M persons).
 CREATE OR REPLACE TABLE mart_talent_supply AS
 WITH talent_rows AS (
     SELECT t.adcode, coalesce(t.node_id, '未分类') AS node_id, coalesce(t.tier, 'N') AS tier,
@@ -91,7 +94,7 @@ WITH talent_rows AS (
     FROM talent_person t
 )
 SELECT a.ancestor_adcode AS adcode, a.ancestor_level AS level, r.node_id, r.tier, r.education,
-       r.experience_band, r.is_returnee, r.year, count(DISTINCT r.person_id) AS talents
+       r.experience_band, r.is_returnee, r.year, count(*) AS talents
 FROM talent_rows r JOIN region_ancestor a USING (adcode)
 GROUP BY ALL;
 
