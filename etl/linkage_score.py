@@ -12,7 +12,9 @@ passes:
    a comparison whose answer lies at or after its first costly level is left open, and counted
    at the highest weight still possible for it. A pair whose total cannot reach the threshold
    even so is dropped: adding a larger term never gives a smaller float (rounding is monotone),
-   so no pair splink would keep is lost;
+   so no pair splink would keep is lost. Each blocking rule's pairs go through this alone, and
+   the pairs several rules make are kept once among the survivors (splink instead tests every
+   pair of a rule against the earlier rules);
 2. the few pairs left get the full comparisons, the weights summed in splink's order with
    splink's own expressions, and the threshold applied as splink applies it.
 
@@ -119,16 +121,14 @@ def model_of(linker, blocking: tuple[str, ...]) -> Model:
     return Model(tuple(comparisons), tuple(blocking), so._probability_two_random_records_match)
 
 
-def blocked_pairs_sql(table: str, rules: tuple[str, ...], columns: Sequence[str] = ()) -> str:
-    """Candidate pairs (i < j, by ``pos``) as splink blocks them: each pair once, under the first
-    rule it meets; with both records' ``columns`` as <column>_l and <column>_r."""
+def rule_pairs_sql(table: str, rule: str, columns: Sequence[str] = ()) -> str:
+    """The pairs (i < j, by ``pos``) one blocking rule makes, with both records' ``columns`` as
+    <column>_l and <column>_r. A pair several rules make comes once from each: the caller
+    keeps each pair once (splink excludes the earlier rules' pairs from each rule instead;
+    that test on every pair cost more than dropping the repeats among the few that remain)."""
     sides = "".join(f", l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
-    parts = []
-    for k, rule in enumerate(rules):
-        earlier = " OR ".join(f"coalesce(({r}), false)" for r in rules[:k])
-        parts.append(f"SELECT l.pos AS i, r.pos AS j{sides} FROM {table} l JOIN {table} r "  # noqa: S608
-                     f"ON {rule} WHERE l.pos < r.pos" + (f" AND NOT ({earlier})" if earlier else ""))
-    return " UNION ALL ".join(parts)
+    return (f"SELECT l.pos AS i, r.pos AS j{sides} FROM {table} l JOIN {table} r "  # noqa: S608
+            f"ON {rule} WHERE l.pos < r.pos")
 
 
 def _sides(table: str, pairs: str, columns: list[str], keep: list[str]) -> str:
@@ -158,10 +158,11 @@ def score(mem: duckdb.DuckDBPyConnection, table: str, model: Model,
         bound, _ = model.combine(bound_terms)
         names = [f"gamma_{cmp.name}" for cmp in comps]
         gammas = ", ".join(names)
-        mem.execute(
-            f"CREATE OR REPLACE TEMP TABLE _link_open AS SELECT i, j, {gammas} FROM ("  # noqa: S608
-            f"SELECT i, j, {cheap} FROM ({blocked_pairs_sql(table, model.blocking, every)}))"
-            + ("" if limit is None else f" WHERE ({bound}) >= {limit}"))
+        keep = "" if limit is None else f" WHERE ({bound}) >= {limit}"
+        per_rule = [f"SELECT i, j, {gammas} FROM (SELECT i, j, {cheap} FROM "  # noqa: S608
+                    f"({rule_pairs_sql(table, rule, every)})){keep}" for rule in model.blocking]
+        mem.execute("CREATE OR REPLACE TEMP TABLE _link_open AS SELECT DISTINCT * FROM ("  # noqa: S608
+                    + " UNION ALL ".join(per_rule) + ")")  # a pair's gammas are its own: once
         # 2. the pairs left: the open comparisons in full, the weights as splink sums them
         full = ", ".join(
             f"coalesce(gamma_{cmp.name}, {cmp.case()}) AS gamma_{cmp.name}" if cmp.costly
