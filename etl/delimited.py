@@ -236,6 +236,7 @@ def csv_chunks(path: Path, chunk_rows: int):
 
 
 ARROW_BLOCK_BYTES = 8 << 20  # the streaming reader parses blocks of this size in parallel
+FIRST_CHUNK_ROWS = 20_000    # the first chunk's rows (at most chunk_rows)
 
 
 class _NotForArrow(Exception):
@@ -243,8 +244,9 @@ class _NotForArrow(Exception):
 
 
 def _arrow_chunks(path: Path, sep: str, encoding: str, chunk_rows: int):
-    """Tables of exactly ``chunk_rows`` rows (the last one fewer), as the careful reader would
-    give them: str columns, empty cells missing, rows numbered from 2."""
+    """Tables of exactly ``chunk_rows`` rows (the first FIRST_CHUNK_ROWS at most, the last
+    fewer), as the careful reader would give them: str columns, empty cells missing, rows
+    numbered from 2."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -272,12 +274,15 @@ def _arrow_chunks(path: Path, sep: str, encoding: str, chunk_rows: int):
                 batch = None
             if batch is not None:
                 held.append(batch)
-            while held and (batch is None or sum(len(b) for b in held) >= chunk_rows):
+            # The first chunk is small: the loader starts on it while the rest is read.
+            size = min(chunk_rows, FIRST_CHUNK_ROWS) if line == 2 else chunk_rows
+            while held and (batch is None or sum(len(b) for b in held) >= size):
                 table = pa.Table.from_batches(held).combine_chunks()
-                out, rest = table.slice(0, chunk_rows), table.slice(chunk_rows)
+                out, rest = table.slice(0, size), table.slice(size)
                 held = rest.to_batches() if len(rest) else []
                 yield _arrow_table(out, sep, encoding, line)
                 line += len(out)
+                size = chunk_rows
             if batch is None:
                 return
     except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError):

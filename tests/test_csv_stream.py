@@ -150,3 +150,13 @@ def test_quoted_newlines_across_arrow_blocks_are_read_as_the_careful_reader_read
     assert sum(sent) == 60
     pd.testing.assert_frame_equal(got_data, want_data)
     assert got_data["备注"].tolist().count("第一行\n第二行") == 20
+
+
+def test_the_first_chunk_is_small_and_the_rows_are_the_same(tmp_path, monkeypatch):
+    path = tmp_path / "f.csv"
+    _write(path, _rows(23, seed=9))
+    want_data, _ = _flat(_careful(path, 5))
+    monkeypatch.setattr(delimited, "FIRST_CHUNK_ROWS", 2)
+    got = list(csv_chunks(path, 5))
+    assert [len(c.data) for c in got] == [2, 5, 5, 5, 5, 1]
+    pd.testing.assert_frame_equal(_flat(got)[0], want_data)
