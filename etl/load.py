@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 import settings
@@ -355,14 +356,18 @@ class _DiskSeenKeys(transform.SeenKeys):
     def first_rows(self, name: str, keys: pd.Series) -> pd.Series:
         if not self.created:
             return pd.Series(float("nan"), index=keys.index)
-        self.con.register("_keys", pd.DataFrame({"key": keys.astype(object)}).drop_duplicates())
+        # Each row's place comes back with its match: no dict of the keys, no map over them.
+        self.con.register("_keys", pd.DataFrame({"key": keys.to_numpy(dtype=object),
+                                                 "pos": np.arange(len(keys))}))
         try:
             found = self.con.execute(
-                f"SELECT k.key, s.row_number FROM _keys k JOIN {self.table} s "  # noqa: S608
-                "ON s.name = ? AND s.key = k.key", [name]).df()
+                f"SELECT k.pos, s.row_number FROM _keys k JOIN {self.table} s "  # noqa: S608
+                "ON s.name = ? AND s.key = k.key", [name]).fetchnumpy()
         finally:
             self.con.unregister("_keys")
-        return keys.map(dict(zip(found["key"], found["row_number"], strict=True)))
+        first = np.full(len(keys), np.nan)
+        first[found["pos"]] = found["row_number"]
+        return pd.Series(first, index=keys.index)
 
     def add(self, name: str, keys: pd.Series, row_numbers: pd.Series) -> None:
         if not self.created:
