@@ -27,7 +27,6 @@ when a reviewer splits a person, the part with most of its records keeps it.
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from etl.linkage_keys import (  # noqa: F401 - tests use them
     text_key,
     text_key_array,
 )
+from etl.linkage_persons import clusters, id_conflicts, person_ids  # noqa: F401 - tests
 from etl.transform_talent import _birth_month, _norm_phone  # noqa: F401 - one normalisation
 from store import link_decisions
 from store.connection import offline_config
@@ -280,96 +280,6 @@ def _any_candidates(mem: duckdb.DuckDBPyConnection, table: str) -> bool:
     return False
 
 
-# -- persons --------------------------------------------------------------------------------------
-def clusters(n: int, edges: pd.DataFrame, rejected: list[tuple[int, int]]) -> np.ndarray:
-    """A cluster label per record: connected components of ``edges`` (i, j, strength), with no
-    two records of a rejected pair in one cluster (edges taken strongest first; an edge that
-    would join a rejected pair is dropped)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    i, j = edges["i"].to_numpy(dtype=np.int64), edges["j"].to_numpy(dtype=np.int64)
-    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    bad = {labels[a] for a, b in rejected if labels[a] == labels[b]}
-    if not bad:
-        return labels
-    # Constrained union-find inside each component that holds a rejected pair.
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    apart: dict[int, set[int]] = {}
-    for a, b in rejected:
-        apart.setdefault(a, set()).add(b)
-        apart.setdefault(b, set()).add(a)
-    members: dict[int, set[int]] = {}
-    inside = edges[np.isin(labels[i], list(bad))].sort_values("strength", ascending=False)
-    for a, b in zip(inside["i"], inside["j"], strict=True):
-        ra, rb = find(a), find(b)
-        if ra == rb:
-            continue
-        ma, mb = members.setdefault(ra, {ra}), members.setdefault(rb, {rb})
-        if any(apart.get(x, set()) & mb for x in ma):
-            continue  # would put a rejected pair in one person
-        parent[rb] = ra
-        members[ra] = ma | members.pop(rb)
-    out = labels.astype(np.int64).copy()
-    top = int(labels.max()) + 1
-    for x in parent:
-        if labels[x] in bad:
-            out[x] = top + find(x)
-    return out
-
-
-def id_conflicts(id_hash: np.ndarray, labels: np.ndarray) -> list[tuple[int, int]]:
-    """Pairs (i < j) put in one cluster whose ID numbers differ: two people, whatever linked
-    them (a shared phone, a model link, a chain through a record without a number)."""
-    has = np.flatnonzero(pd.notna(id_hash))
-    df = pd.DataFrame({"pos": has, "label": labels[has], "h": id_hash[has]})
-    df = df[df.groupby("label")["h"].transform("nunique") > 1]
-    out = []
-    for _, g in df.groupby("label"):
-        rows = list(zip(g["pos"], g["h"], strict=True))
-        out += [(min(a, b), max(a, b)) for (a, ha), (b, hb) in itertools.combinations(rows, 2)
-                if ha != hb]
-    return out
-
-
-def person_ids(ids: np.ndarray, labels: np.ndarray, previous: dict[str, str]) -> np.ndarray:
-    """The person id of each record: carried forward from ``previous`` (talent_id → person_id)
-    where the cluster holds records of an earlier person, else ``P`` + its first talent id."""
-    df = pd.DataFrame({"tid": ids, "cluster": labels})
-    df["old"] = df["tid"].map(previous)
-    claims = (df.dropna(subset=["old"]).groupby(["old", "cluster"]).size()
-              .rename("n").reset_index()
-              .sort_values(["n", "old", "cluster"], ascending=[False, True, True]))
-    # Each earlier person id goes to the cluster holding most of its records (then the cluster
-    # of the smallest talent id); each cluster takes the earlier id it holds most records of.
-    # A claim whose id and cluster are in no other claim (nearly all, on a reload) is granted
-    # whatever the order; the rest are settled greedily in that order.
-    alone = ~claims["old"].duplicated(keep=False) & ~claims["cluster"].duplicated(keep=False)
-    given: dict[int, str] = dict(zip(claims["cluster"][alone], claims["old"][alone], strict=True))
-    used: set[str] = set(given.values())
-    for old, cluster, _n in claims[~alone].itertuples(index=False):
-        if cluster not in given and old not in used:
-            given[cluster] = old
-            used.add(old)
-    first = df.groupby("cluster")["tid"].min()
-    first = first[~first.index.isin(list(given))]
-    fresh = ("P" + first.astype(str).str[1:]).astype(object)
-    clash = fresh.isin(used).to_numpy()  # a split-off part whose first record founded another
-    fresh[clash] = fresh[clash] + "-" + first.index[clash].astype(str)
-    if fresh.duplicated().any() or fresh.isin(used).any():  # cannot happen with T… ids
-        raise ValueError("two persons would share an id")
-    out = pd.concat([pd.Series(given, dtype=object), fresh])
-    return out.reindex(df["cluster"]).to_numpy(dtype=object)
-
-
 @dataclass
 class LinkReport:
     records: int = 0
@@ -444,8 +354,8 @@ def link_persons(con: duckdb.DuckDBPyConnection,
         cut = pd.MultiIndex.from_tuples(apart)
         edges = edges[~pd.MultiIndex.from_arrays([edges["i"], edges["j"]]).isin(cut)]
         labels = clusters(len(recs), edges, rejected)
-    previous = dict(con.execute("SELECT talent_id, person_id FROM person_member").fetchall())
-    pids = person_ids(ids, labels, previous)
+    prev = con.execute("SELECT talent_id, person_id FROM person_member").fetchnumpy()
+    pids = person_ids(ids, labels, pd.Series(prev["person_id"], index=prev["talent_id"]))
     times["cluster"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     review = scored[scored["probability"] < link_at]

@@ -26,7 +26,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection, decisions: dict[tuple[str, str],
     """What the persons of a publish depend on: every linkage field of every record (an
     order-free sum of row hashes, with the count), the reviewers' decisions, the thresholds,
     and the code and libraries that normalise and compare (a change to any: a new value)."""
-    from etl import linkage, linkage_keys, transform_talent
+    from etl import linkage, linkage_keys, linkage_persons, linkage_score, transform_talent
 
     n, total = con.execute(f"""
         SELECT count(*), coalesce(sum(hash(r)::HUGEINT), 0)
@@ -35,7 +35,8 @@ def fingerprint(con: duckdb.DuckDBPyConnection, decisions: dict[tuple[str, str],
     for part in (str(n), str(total), json.dumps(sorted([*k, v] for k, v in decisions.items())),
                  json.dumps(list(limits)), duckdb.__version__,
                  *(md.version(d) for d in ("splink", "pypinyin", "opencc") if _installed(d)),
-                 *(inspect.getsource(m) for m in (linkage, linkage_keys, transform_talent))):
+                 *(inspect.getsource(m) for m in (linkage, linkage_keys, linkage_persons,
+                                                  linkage_score, transform_talent))):
         h.update(part.encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()

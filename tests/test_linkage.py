@@ -263,6 +263,8 @@ def test_person_ids_equal_the_one_by_one_rule(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 400))
     ids = np.array([f"T{k:05d}" for k in rng.choice(100_000, n, replace=False)], dtype=object)
+    if seed % 2:  # sorted, as linkage.records gives them (another way to each first id)
+        ids = np.sort(ids)
     labels = rng.integers(0, max(1, n // int(rng.integers(1, 6))), n)
     if seed % 3 == 0:  # non-contiguous labels, as after a constrained split
         labels = labels * 7 + 1000
@@ -271,6 +273,8 @@ def test_person_ids_equal_the_one_by_one_rule(seed):
     previous = {t: pool[int(rng.integers(0, len(pool)))] for t in ids[known]}
     got = person_ids(ids, labels, previous)
     assert list(got) == list(_person_ids_one_by_one(ids, labels, previous))
+    as_read = pd.Series(list(previous.values()), index=list(previous), dtype=object)
+    assert list(person_ids(ids, labels, as_read)) == list(got)  # as link_persons passes them
     per_cluster = pd.Series(got).groupby(labels).nunique()
     assert (per_cluster == 1).all() and pd.Series(got).groupby(got).apply(
         lambda g: len(set(labels[g.index]))).max() == 1  # one id per person, one person per id

@@ -142,3 +142,22 @@ def test_a_changed_field_with_the_same_records_relinks(linked, calls, tmp_path):
         con.close()
     _say([_firms(tmp_path)], db)
     assert calls == [1, 1]
+
+
+@pytest.mark.parametrize("module", ["linkage", "linkage_keys", "linkage_persons", "linkage_score",
+                                    "transform_talent"])
+def test_the_code_that_links_is_in_the_fingerprint(monkeypatch, module):
+    """A change to any module that keys, scores or clusters the records relinks them."""
+    import importlib
+    import inspect
+
+    from etl.linkage_fingerprint import fingerprint
+    from tests.test_linkage_records import warehouse
+
+    con = warehouse([])
+    before = fingerprint(con, {}, (0.95, 0.5, 5))
+    changed = importlib.import_module(f"etl.{module}")
+    real = inspect.getsource
+    monkeypatch.setattr(inspect, "getsource",
+                        lambda m: real(m) + ("# changed" if m is changed else ""))
+    assert fingerprint(con, {}, (0.95, 0.5, 5)) != before
