@@ -37,9 +37,11 @@ SELECT abs((SELECT coalesce(sum(talents), 0) FROM mart_talent_supply
 SELECT (SELECT count(*) FROM talent WHERE person_id IS NULL)
      + (SELECT count(*) - count(DISTINCT talent_id) FROM person_member)
      + (SELECT count(*) FROM talent t ANTI JOIN person_member m USING (talent_id))
-     + (SELECT count(*) FROM talent t JOIN person_member m USING (talent_id)
-        WHERE m.person_id <> t.person_id
-          AND t.talent_id IN (SELECT talent_id FROM talent GROUP BY ALL HAVING count(*) = 1));
+     + (WITH differ AS (SELECT t.talent_id FROM talent t JOIN person_member m USING (talent_id)
+                         WHERE m.person_id <> t.person_id)
+        SELECT count(*) FROM differ WHERE talent_id IN (  -- only these ids' counts are needed
+            SELECT talent_id FROM talent SEMI JOIN differ USING (talent_id)
+            GROUP BY ALL HAVING count(*) = 1));
 -- (a duplicated talent_id is the business of the check on talent_id above)
 -- check: person table counts each person once, with all its records
 SELECT abs((SELECT count(*) FROM person) - (SELECT count(DISTINCT person_id) FROM talent))
