@@ -285,7 +285,7 @@ def _arrow_chunks(path: Path, sep: str, encoding: str, chunk_rows: int):
                 size = chunk_rows
             if batch is None:
                 return
-    except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError):
+    except (pa.ArrowException, UnicodeDecodeError):
         raise _NotForArrow from None
 
 

@@ -160,3 +160,18 @@ def test_the_first_chunk_is_small_and_the_rows_are_the_same(tmp_path, monkeypatc
     got = list(csv_chunks(path, 5))
     assert [len(c.data) for c in got] == [2, 5, 5, 5, 5, 1]
     pd.testing.assert_frame_equal(_flat(got)[0], want_data)
+
+
+def test_a_ragged_row_among_the_rows_arrow_sent_stops_the_file(tmp_path):
+    """Should the readers ever disagree (the careful one finds a ragged row among the rows
+    Arrow already sent), the file fails naming the line rather than keep rows read two ways."""
+    rows: list = _rows(6, seed=4)
+    rows.insert(2, BREAKS["too many cells"])
+    path = tmp_path / "f.csv"
+    _write(path, rows)
+    with pytest.raises(ReadError, match="第 4 行: 两种读法对该行理解不同"):
+        list(delimited._careful_chunks(path, "utf-8", ",", 3, skip=5))
+    # no disagreement when the ragged row comes after the rows sent
+    got = list(delimited._careful_chunks(path, "utf-8", ",", 3, skip=2))
+    assert got[0].bad_rows and got[0].bad_rows[0][0] == 4
+    assert [n for c in got for n in c.row_numbers] == [5, 6, 7, 8]
