@@ -324,8 +324,9 @@ def _careful_chunks(path: Path, encoding: str, sep: str, chunk_rows: int, skip: 
         yielded = True
         if skip:  # rows the Arrow reader sent already
             gone = min(skip, len(df))
-            if bad and gone and min(n for n, _, _ in bad) < table.row_numbers.iloc[gone - 1]:
-                raise ReadError(f"{path}: 第 {min(n for n, _, _ in bad)} 行: 两种读法对该行理解不同, "
+            first_bad = min((n for n, _, _ in bad), default=None)
+            if first_bad is not None and gone and first_bad < table.row_numbers.iloc[gone - 1]:
+                raise ReadError(f"{path}: 第 {first_bad} 行: 两种读法对该行理解不同, "
                                 "文件未载入; 请检查该行的引号和列数")
             table.data, table.row_numbers = table.data.iloc[gone:], table.row_numbers.iloc[gone:]
             skip -= gone

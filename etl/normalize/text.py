@@ -203,9 +203,8 @@ def _clean_arrow(arr) -> np.ndarray:
 
     if _few_distinct(arr):
         encoded = pc.dictionary_encode(arr)
-        cleaned = np.append(_clean_arrow(encoded.dictionary), None)  # slot -1: missing
         codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-        return cleaned[codes]
+        return take_column([*_clean_arrow(encoded.dictionary), None], codes, "object")  # -1: None
     dirty = pc.fill_null(pc.match_substring_regex(arr, _NEEDS_CLEAN), False).to_numpy(
         zero_copy_only=False)
     out = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
